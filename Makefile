@@ -1,0 +1,36 @@
+# Two commands do everything from a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
+export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
+
+.PHONY: venv stack stack-down demo test unit
+
+$(BIN)/hotline: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/hotline
+
+## stack: start Kafka and PostgreSQL, apply migrations, create topics (idempotent)
+stack: venv
+	$(BIN)/hotline stack up
+	$(BIN)/hotline setup
+
+stack-down: venv
+	$(BIN)/hotline stack down
+
+## demo: the platform running, with appeals followed through all five services
+demo: stack
+	$(BIN)/hotline demo $(DEMO_ARGS)
+
+## test: the whole suite (unit, integration, end-to-end) against the real stack
+test: stack
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## unit: the fast tests only, no stack needed
+unit: venv
+	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)

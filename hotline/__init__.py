@@ -1,0 +1,1 @@
+"""Operations: the `hotline` command line and the local Kafka + PostgreSQL stack."""

@@ -1,0 +1,128 @@
+"""The `hotline` command: local stack, provisioning, running services, the demo."""
+
+import argparse
+import asyncio
+import sys
+
+from shared.contracts.topics import SERVICES
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from hotline.stack.config import StackError
+
+    try:
+        return args.func(args) or 0
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="command")
+
+    stack = sub.add_parser("stack", help="the local Kafka broker and PostgreSQL server")
+    stack.add_argument("action", choices=["up", "down", "status"])
+    stack.set_defaults(func=_stack)
+
+    migrate = sub.add_parser("migrate", help="apply each service's database migrations")
+    migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(SERVICES)}")
+    migrate.set_defaults(func=_migrate)
+
+    sub.add_parser("topics", help="create the Kafka topics of the registry").set_defaults(func=_topics)
+    sub.add_parser("setup", help="migrate and create topics").set_defaults(func=_setup)
+
+    run = sub.add_parser("run", help="run one service in the foreground")
+    run.add_argument("service", choices=SERVICES)
+    run.set_defaults(func=_run)
+
+    sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
+
+    demo = sub.add_parser("demo", help="start everything and follow appeals through the five services")
+    demo.add_argument("--once", action="store_true", help="stop the services when the report is printed")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def _stack(args) -> None:
+    from hotline.stack import kafka, postgres
+    from hotline.stack.config import StackConfig
+
+    config = StackConfig()
+    if args.action == "up":
+        print(postgres.up(config))
+        print(kafka.up(config))
+        print(f"HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} HOTLINE_DATABASE_URL={config.database_url}")
+    elif args.action == "down":
+        print(kafka.down(config))
+        print(postgres.down(config))
+    else:
+        print(postgres.status(config))
+        print(kafka.status(config))
+
+
+def _migrate(args) -> None:
+    from hotline.provision import migrate_all
+    from shared.settings import Settings
+
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
+    applied = asyncio.run(migrate_all(Settings(), args.services or None))
+    print("\n".join(applied) if applied else "migrations: up to date")
+
+
+def _topics(_args) -> None:
+    from hotline.provision import create_topics
+    from shared.settings import Settings
+
+    created = asyncio.run(create_topics(Settings()))
+    print(f"topics: created {len(created)}" + (f" ({', '.join(created)})" if created else ""))
+
+
+def _setup(args) -> None:
+    args.services = []
+    _migrate(args)
+    _topics(args)
+
+
+def _run(args) -> None:
+    import uvicorn
+
+    from hotline.registry import service_specs
+    from shared.logging import configure_logging
+    from shared.runtime import create_app
+    from shared.settings import Settings
+
+    settings = Settings()
+    configure_logging(args.service, settings.log_level)
+    app = create_app(service_specs()[args.service], settings)
+    uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
+                log_config=None, access_log=False, lifespan="on")
+
+
+def _up(_args) -> None:
+    from hotline.stack.config import StackConfig
+    from hotline.supervisor import Services
+
+    services = Services(list(SERVICES), StackConfig().state_dir / "services")
+    services.start()
+    try:
+        services.wait_ready()
+        print("all five services ready; Ctrl-C stops them")
+        services.wait()
+    finally:
+        services.stop()
+
+
+def _demo(args) -> None:
+    from hotline.demo import run_demo
+
+    return run_demo(once=args.once)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

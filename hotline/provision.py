@@ -1,0 +1,55 @@
+"""Prepare a database and a Kafka cluster for the services: schemas, migrations, topics."""
+
+import asyncio
+import logging
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from hotline.registry import service_specs
+from shared.contracts.topics import TOPICS
+from shared.migrations import migrate
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def migrate_all(settings: Settings, names: list[str] | None = None) -> list[str]:
+    specs = service_specs()
+    applied: list[str] = []
+    conn = await _connect(settings.database_url)
+    try:
+        for name in names or list(specs):
+            applied += await migrate(conn, name, specs[name].migrations)
+    finally:
+        await conn.close()
+    return applied
+
+
+async def _connect(dsn: str) -> asyncpg.Connection:
+    for attempt in range(20):
+        try:
+            return await asyncpg.connect(dsn)
+        except (OSError, asyncpg.exceptions.CannotConnectNowError):
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+async def create_topics(settings: Settings, replication_factor: int = 1) -> list[str]:
+    """Create the registry's topics that do not exist yet; return their names."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in TOPICS if t.name not in existing]
+        if missing:
+            await admin.create_topics([
+                NewTopic(t.name, num_partitions=t.partitions, replication_factor=replication_factor,
+                         topic_configs={"retention.ms": str(t.retention_ms)})
+                for t in missing
+            ])
+        return [t.name for t in missing]
+    finally:
+        await admin.close()

@@ -1,0 +1,143 @@
+"""The real Apache Kafka broker (KRaft, one node) from Maven Central jars and the machine's Java."""
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
+from hotline.stack.processes import alive, port_open, spawn, stop
+
+POM = LOCAL_DEPLOY / "pom.xml"
+
+
+def kafka_version() -> str:
+    text = POM.read_text()
+    return text.split("<kafka.version>")[1].split("</kafka.version>")[0]
+
+
+def jars(config: StackConfig) -> Path:
+    """Resolve the broker's runtime jars with Maven into a cache keyed by version."""
+    libs = config.cache_dir / f"kafka-{kafka_version()}" / "libs"
+    marker = libs / ".complete"
+    if marker.exists():
+        return libs
+    if shutil.which("mvn") is None:
+        raise StackError("mvn not found: install Maven (apt-get install maven) to fetch the Kafka jars")
+    _require_java()
+    libs.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+         "-DincludeScope=runtime", f"-DoutputDirectory={libs}"],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
+        raise StackError("Maven could not resolve the Kafka jars: " + " | ".join(tail))
+    marker.touch()
+    return libs
+
+
+def _require_java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise StackError("java not found: install a Java 17 runtime (apt-get install openjdk-17-jre-headless)")
+    return java
+
+
+def _properties(config: StackConfig, data_dir: Path) -> str:
+    p, c = config.kafka_port, config.kafka_controller_port
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@127.0.0.1:{c}",
+        f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"log.dirs={data_dir}",
+        "num.partitions=6",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=6",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        # Topics and their partition counts come from `hotline topics`, not from a typo.
+        "auto.create.topics.enable=false",
+        "",
+    ])
+
+
+def up(config: StackConfig) -> str:
+    home = config.state_dir / "kafka"
+    pid_file = home / "kafka.pid"
+    if alive(pid_file) and port_open(config.kafka_port):
+        return f"kafka already running on {config.kafka_bootstrap}"
+    if port_open(config.kafka_port):
+        raise StackError(f"port {config.kafka_port} is taken by another process; set HOTLINE_STACK_KAFKA_PORT")
+    java = _require_java()
+    libs = jars(config)
+    home.mkdir(parents=True, exist_ok=True)
+    props = home / "server.properties"
+    props.write_text(_properties(config, home / "data"))
+    classpath = f"{libs}/*"
+    cluster_id_file = home / "cluster.id"
+    if not cluster_id_file.exists():
+        cluster_id = subprocess.run(
+            [java, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1]
+        cluster_id_file.write_text(cluster_id)
+    fmt = subprocess.run(
+        [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--ignore-formatted",
+         "-t", cluster_id_file.read_text().strip(), "-c", str(props)],
+        capture_output=True, text=True,
+    )
+    if fmt.returncode != 0:
+        raise StackError("kafka storage format failed: " + fmt.stderr.strip().splitlines()[-1])
+    spawn(
+        [java, f"-Xms{config.kafka_heap}", f"-Xmx{config.kafka_heap}", "-XX:+UseG1GC",
+         f"-Dlog4j2.configurationFile={LOCAL_DEPLOY / 'log4j2.properties'}",
+         f"-Dkafka.logs.dir={home / 'logs'}", "-cp", classpath, "kafka.Kafka", str(props)],
+        home / "kafka.out", pid_file,
+    )
+    started = time.monotonic()
+    asyncio.run(_wait_ready(config, pid_file))
+    return f"kafka {kafka_version()} up on {config.kafka_bootstrap} in {time.monotonic() - started:.1f}s"
+
+
+async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if alive(pid_file) is None:
+            raise StackError(f"kafka exited during start; see {pid_file.parent / 'kafka.out'}")
+        if port_open(config.kafka_port):
+            admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap, request_timeout_ms=3000)
+            try:
+                await admin.start()
+                await admin.list_topics()
+                return
+            except Exception:  # noqa: BLE001 - not ready yet; try again
+                pass
+            finally:
+                await admin.close()
+        await asyncio.sleep(0.3)
+    raise StackError(f"kafka did not answer within {timeout:.0f}s; see {pid_file.parent / 'kafka.out'}")
+
+
+def down(config: StackConfig) -> str:
+    stopped = stop(config.state_dir / "kafka" / "kafka.pid", timeout=30)
+    return "kafka stopped" if stopped else "kafka was not running"
+
+
+def status(config: StackConfig) -> str:
+    pid = alive(config.state_dir / "kafka" / "kafka.pid")
+    if pid and port_open(config.kafka_port):
+        return f"kafka: running (pid {pid}) on {config.kafka_bootstrap}"
+    return "kafka: stopped" if pid is None else f"kafka: starting or stuck (pid {pid})"

@@ -1,0 +1,69 @@
+"""Run the five services as child processes and wait until each one is ready."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from shared.settings import Settings
+
+
+class Services:
+    """The five service processes started by `hotline up` or the demo."""
+
+    def __init__(self, names: list[str], log_dir: Path) -> None:
+        self.names = names
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in self.names:
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "hotline.cli", "run", name],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy(),
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self.names)
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                if self.procs[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {self.log_dir / (name + '.log')}")
+                if ready(port_of(name)):
+                    pending.remove(name)
+            time.sleep(0.2)
+        if pending:
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def wait(self) -> None:
+        """Block until a child exits or we are interrupted."""
+        while all(p.poll() is None for p in self.procs.values()):
+            time.sleep(0.5)
+
+
+def port_of(name: str) -> int:
+    return Settings().port_for(name)
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""The five hotline services. Each imports `shared` and itself, never another service."""

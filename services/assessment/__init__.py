@@ -1,0 +1,1 @@
+"""Assessment: unified scoring of responsible units (link 5 of the loop)."""

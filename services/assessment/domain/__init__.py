@@ -1,0 +1,1 @@
+"""Pure assessment rules: no I/O, no framework imports."""

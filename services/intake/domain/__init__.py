@@ -1,0 +1,1 @@
+"""Pure acceptance rules: no I/O, no framework imports."""

@@ -1,0 +1,1 @@
+"""Publication: public disclosure, inquiry and feedback (link 6 of the loop)."""

@@ -1,0 +1,1 @@
+"""Pure disclosure rules: no I/O, no framework imports."""

@@ -1,0 +1,1 @@
+"""Pure dispatch rules: no I/O, no framework imports."""

@@ -1,0 +1,79 @@
+"""Transfer by responsibility: pick the lead unit (and co-handling units) for an appeal.
+
+The dispatch catalogue is data. A rule names any of type, categories, district and
+keywords; the matching rule with the most conditions wins (ties: the earlier rule), and
+when none matches, the government of the appeal's district owns it.
+"""
+
+from dataclasses import dataclass, field
+
+FALLBACK_RULE = "fallback:district-government"
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name_zh: str
+    name_en: str
+    level: int
+    group: str
+    district: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    lead: str
+    appeal_type: str | None = None
+    categories: frozenset[str] = frozenset()
+    district: str | None = None
+    keywords: tuple[str, ...] = ()
+    co: tuple[str, ...] = ()
+
+    def matches(self, appeal_type: str, category: str, district: str, text: str) -> bool:
+        return (
+            (self.appeal_type is None or self.appeal_type == appeal_type)
+            and (not self.categories or category in self.categories)
+            and (self.district is None or self.district == district)
+            and (not self.keywords or any(word in text for word in self.keywords))
+        )
+
+    @property
+    def specificity(self) -> int:
+        return sum((self.appeal_type is not None, bool(self.categories), self.district is not None,
+                    bool(self.keywords)))
+
+
+@dataclass(frozen=True)
+class Directory:
+    units: dict[str, Unit]
+    rules: tuple[Rule, ...]
+    district_governments: dict[str, Unit] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules:
+            for code in (rule.lead, *rule.co):
+                if code not in self.units:
+                    raise ValueError(f"rule {rule.id} names unknown unit {code}")
+
+
+@dataclass(frozen=True)
+class Decision:
+    lead: Unit
+    co: tuple[Unit, ...]
+    rule_id: str
+
+
+class NoResponsibleUnit(LookupError):
+    """Neither a rule nor a district government covers the appeal: an operator decides."""
+
+
+def decide(directory: Directory, appeal_type: str, category: str, district: str, text: str = "") -> Decision:
+    candidates = [r for r in directory.rules if r.matches(appeal_type, category, district, text)]
+    if candidates:
+        best = max(candidates, key=lambda r: r.specificity)  # max keeps the first of equals
+        return Decision(directory.units[best.lead], tuple(directory.units[c] for c in best.co), best.id)
+    government = directory.district_governments.get(district)
+    if government is None:
+        raise NoResponsibleUnit(f"no rule and no district government for {district!r}")
+    return Decision(government, (), FALLBACK_RULE)

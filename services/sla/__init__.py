@@ -1,0 +1,1 @@
+"""SLA: time-limited completion and key supervision (links 3 and 4 of the loop)."""

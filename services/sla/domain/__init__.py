@@ -1,0 +1,1 @@
+"""Pure deadline rules: no I/O, no framework imports."""

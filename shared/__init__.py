@@ -1,0 +1,1 @@
+"""Contracts and infrastructure that every hotline service uses; imports no service."""

@@ -1,0 +1,121 @@
+"""The Kafka broker every service uses, with safe defaults, and the batch subscription glue.
+
+Defaults that decide whether data is lost: the producer is idempotent (which implies
+acks=all); subscribers acknowledge manually, after the batch's transaction committed and
+its dead letters were published. faststream's own default (auto-commit before handling)
+would lose a batch when the process dies mid-way, so it is never used here.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.consumer import DeadLetter, EventConsumer
+from shared.contracts.topics import dead_letter_topic
+from shared.metrics import DEAD_LETTERS, HANDLER_ERRORS
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_broker(settings: Settings, service: str) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"hotline-{service}",
+        enable_idempotence=True,
+        linger_ms=5,
+        compression_type=None,
+        allow_auto_create_topics=False,  # topics and partitions come from `hotline topics`
+        ack_policy=AckPolicy.MANUAL,
+        security=None,
+        graceful_timeout=10.0,
+        logger=logging.getLogger(f"hotline.{service}.kafka"),
+        log_level=logging.DEBUG,
+    )
+
+
+async def publish(broker: KafkaBroker, topic: str, key: bytes, headers: dict[str, str], body: bytes):
+    """Send one record without waiting; returns the delivery future (the relay gathers them)."""
+    return await broker.publish(body, topic, key=key, headers=headers, no_confirm=True)
+
+
+class DeadLetterPublisher:
+    """Parks records that can never be processed, with the reason and the original bytes."""
+
+    def __init__(self, broker: KafkaBroker, service: str) -> None:
+        self._broker = broker
+        self.service = service
+        self.topic = dead_letter_topic(service)
+
+    async def __call__(self, letters: Sequence[DeadLetter]) -> None:
+        now = datetime.now(UTC).isoformat()
+        for letter in letters:
+            record = letter.record
+            headers = {name: value.decode(errors="replace") for name, value in record.headers}
+            headers.update(
+                {
+                    "hotline_dlq_reason": letter.reason[:1000],
+                    "hotline_dlq_service": self.service,
+                    "hotline_dlq_source": f"{record.topic}/{record.partition}/{record.offset}",
+                    "hotline_dlq_time": now,
+                }
+            )
+            await self._broker.publish(record.value or b"", self.topic, key=record.key, headers=headers)
+            DEAD_LETTERS.labels(self.service, record.topic).inc()
+            log.warning("dead-lettered %s/%s/%s: %s", record.topic, record.partition, record.offset, letter.reason)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: EventConsumer,
+    topics: Iterable[str],
+    *,
+    max_records: int = 500,
+    description: str = "",
+):
+    """Feed batches from `topics` to `consumer`, committing offsets only after success."""
+    backoff = _Backoff()
+
+    @broker.subscriber(
+        *topics,
+        group_id=f"hotline-{consumer.service}",
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=50,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        description=description,
+    )
+    async def on_batch(message: KafkaMessage) -> None:
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        try:
+            await consumer.process(records)
+        except Exception as exc:  # noqa: BLE001 - the consumer must outlive any one batch
+            HANDLER_ERRORS.labels(consumer.service).inc()
+            delay = backoff.next()
+            log.warning("%s: batch of %d failed, reading it again in %.1fs: %r",
+                        consumer.service, len(records), delay, exc)
+            await message.nack()
+            await asyncio.sleep(delay)
+            return
+        backoff.reset()
+        await message.ack()
+
+    return on_batch
+
+
+class _Backoff:
+    def __init__(self, first: float = 0.1, limit: float = 5.0) -> None:
+        self._first, self._limit, self._delay = first, limit, first
+
+    def next(self) -> float:
+        delay, self._delay = self._delay, min(self._delay * 2, self._limit)
+        return delay
+
+    def reset(self) -> None:
+        self._delay = self._first

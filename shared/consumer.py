@@ -1,0 +1,131 @@
+"""Apply consumed batches once in effect: inbox + state change + outbox in one transaction.
+
+The pipeline for one batch of Kafka records:
+1. decode each record; one that can never be an event goes to the dead-letter list;
+2. in one transaction, record the event ids in the inbox and run the handlers for the
+   ids not seen before (a redelivered event is skipped);
+3. if that transaction fails for a reason that will not go away, run it again event by
+   event inside savepoints, so only the events that fail are dead-lettered;
+4. publish the dead letters, then (in the caller) commit the Kafka offsets.
+A transient failure (database or broker down) propagates, so the batch is read again.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from aiokafka import ConsumerRecord
+
+from shared.contracts.envelope import Envelope, MalformedEvent, decode_headers, open_envelope
+from shared.contracts.events import Event
+from shared.db import is_transient
+from shared.metrics import BATCH_SECONDS, MESSAGES_IN
+from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+_MARK_SEEN = """
+INSERT INTO inbox (event_id, event_type)
+SELECT * FROM unnest($1::uuid[], $2::text[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    record: ConsumerRecord
+    reason: str
+
+
+class Rejected(Exception):
+    """A handler's verdict that this event can never be applied; the message says why."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        units_of_work: UnitOfWorkFactory,
+        handlers: Mapping[type[Event], Handler],
+        dead_letter: Callable[[Sequence[DeadLetter]], Awaitable[None]],
+        *,
+        default_types: Mapping[str, str] | None = None,
+    ) -> None:
+        self.service = service
+        self._uow = units_of_work
+        self._handlers = dict(handlers)
+        self._dead_letter = dead_letter
+        self._default_types = dict(default_types or {})
+
+    async def process(self, records: Sequence[ConsumerRecord]) -> None:
+        started = time.perf_counter()
+        events, rejects = self._decode(records)
+        if events:
+            try:
+                await self._apply(events)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.warning("batch failed (%r); applying its %d events one by one", exc, len(events))
+                rejects += await self._apply_isolated(events)
+        if rejects:
+            await self._dead_letter(rejects)
+        BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
+
+    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list, list[DeadLetter]]:
+        events: list[tuple[ConsumerRecord, Envelope]] = []
+        rejects: list[DeadLetter] = []
+        for record in records:
+            try:
+                envelope = open_envelope(
+                    decode_headers(record.headers),
+                    record.value,
+                    position=f"{record.topic}/{record.partition}/{record.offset}",
+                    default_type=self._default_types.get(record.topic),
+                )
+            except MalformedEvent as exc:
+                rejects.append(DeadLetter(record, f"malformed: {exc}"))
+                MESSAGES_IN.labels(self.service, record.topic, "malformed").inc()
+                continue
+            if type(envelope.data) in self._handlers:
+                events.append((record, envelope))
+                MESSAGES_IN.labels(self.service, record.topic, "handled").inc()
+            else:  # other services' events on a shared topic: not ours to handle
+                MESSAGES_IN.labels(self.service, record.topic, "ignored").inc()
+        return events, rejects
+
+    async def _apply(self, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
+        async with self._uow() as uow:
+            fresh = {
+                r["event_id"]
+                for r in await uow.conn.fetch(
+                    _MARK_SEEN, [e.id for _, e in events], [e.type for _, e in events]
+                )
+            }
+            for _, envelope in events:
+                if envelope.id in fresh:
+                    fresh.discard(envelope.id)  # the same id twice in one batch applies once
+                    await self._handlers[type(envelope.data)](uow, envelope)
+
+    async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope]]) -> list[DeadLetter]:
+        rejects: list[DeadLetter] = []
+        async with self._uow() as uow:
+            for record, envelope in events:
+                emitted = len(uow.pending)
+                try:
+                    async with uow.conn.transaction():  # a savepoint
+                        seen = await uow.conn.fetch(_MARK_SEEN, [envelope.id], [envelope.type])
+                        if seen:
+                            await self._handlers[type(envelope.data)](uow, envelope)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    del uow.pending[emitted:]
+                    reason = str(exc) if isinstance(exc, Rejected) else f"handler failed: {exc!r}"
+                    log.error("dead-lettering event %s (%s): %s", envelope.id, envelope.type, reason)
+                    rejects.append(DeadLetter(record, reason))
+        return rejects

@@ -1,0 +1,1 @@
+"""The event contracts between services: envelope, payloads, topics and vocabulary."""

@@ -1,0 +1,311 @@
+"""Typed, versioned payloads for every event in the appeal lifecycle.
+
+Rules of the contract: a payload's `event_type` ends in its version; changes within a
+version are additive (new optional fields); consumers ignore fields they do not know.
+Events are past tense; the one command here, SubmitAppeal, is what channel adapters send.
+Petitioner identity (name, phone, ID number) appears only in SubmitAppeal: intake keeps it
+in its own schema and never copies it into the events other services read.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.contracts import topics
+from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
+
+EVENT_TYPES: dict[str, type["Event"]] = {}
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")]
+TrackingNumber = Annotated[str, StringConstraints(pattern=r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")]
+
+
+class Event(BaseModel):
+    """Base of every payload; subclasses name their type and the topic they travel on."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    def __init_subclass__(cls, *, event_type: str | None = None, topic: str | None = None, **kw):
+        super().__init_subclass__(**kw)
+        if event_type is not None:
+            if event_type in EVENT_TYPES:
+                raise TypeError(f"event type {event_type} declared twice")
+            if not callable(getattr(cls, "subject", None)):
+                raise TypeError(f"{cls.__name__} must define subject(): the Kafka key")
+            cls.event_type, cls.topic = event_type, topic or ""
+            EVENT_TYPES[event_type] = cls
+
+    # Every registered payload defines `subject(self) -> str`: the CloudEvents subject
+    # and Kafka key, i.e. what the event is about (usually the appeal id).
+
+
+class AppealEvent(Event):
+    appeal_id: UUID = Field(description="Platform-wide appeal id (UUID); the Kafka key")
+
+    def subject(self) -> str:
+        return str(self.appeal_id)
+
+
+# --- the channel adapters' command --------------------------------------------------
+
+
+class Petitioner(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=18)] | None = None
+    enterprise_name: ShortText | None = None
+    credit_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=18)] | None = None
+
+
+class SubmitAppeal(Event, event_type="hotline.appeal.submission.v1", topic=topics.SUBMISSIONS):
+    """A channel asks the platform to accept an appeal. Idempotent on (channel, channel_message_id)."""
+
+    channel: Channel = Field(description="phone, phone_business_line (12345 key 6), web or app")
+    channel_message_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
+    ] = Field(description="The channel's own id for this submission: the idempotency key")
+    description: LongText = Field(description="The petitioner's account of the problem")
+    district: ShortText = Field(description="District code or Chinese name; outside Shenyang is refused")
+    address: ShortText | None = Field(None, description="Where the problem is; never published")
+    appeal_type: AppealType | None = Field(None, description="Stated by an operator; else classified")
+    subtype: RequestSubtype | None = None
+    category: ShortText | None = None
+    private: bool = Field(False, description="Petitioner asks that the appeal not be published")
+    petitioner: Petitioner
+    submitted_at: datetime | None = None
+
+    def subject(self) -> str:
+        return f"{self.channel.value}:{self.channel_message_id}"
+
+
+# --- intake: hotline.intake.v1 ------------------------------------------------------
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    method: Literal["stated", "keywords", "business_line", "operator"]
+    matched: tuple[str, ...] = Field((), description="Keywords or rule that decided it")
+    confidence: float = Field(1.0, ge=0, le=1)
+
+
+class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic=topics.INTAKE):
+    tracking_number: TrackingNumber
+    channel: Channel
+    appeal_type: AppealType
+    subtype: RequestSubtype | None = None
+    category: str
+    district: str
+    description: str = Field(description="The appeal text, for handling; publication redacts it")
+    private: bool
+    business_line: bool = Field(False, description="Came in on the business-environment line")
+    classification: Classification
+    accepted_at: datetime
+
+
+class AppealRejected(AppealEvent, event_type="hotline.appeal.rejected.v1", topic=topics.INTAKE):
+    tracking_number: TrackingNumber
+    channel: Channel
+    reason_code: Literal["emergency", "out_of_area", "out_of_scope", "operator"]
+    reason: str
+    refer_to: str | None = Field(None, description="Number to call instead, e.g. 119")
+    rejected_at: datetime
+
+
+class AppealMerged(AppealEvent, event_type="hotline.appeal.merged.v1", topic=topics.INTAKE):
+    tracking_number: TrackingNumber
+    into_appeal_id: UUID
+    into_tracking_number: TrackingNumber
+    reason: str
+    merged_at: datetime
+
+
+class AppealReclassified(AppealEvent, event_type="hotline.appeal.reclassified.v1", topic=topics.INTAKE):
+    appeal_type: AppealType
+    subtype: RequestSubtype | None = None
+    category: str
+    district: str
+    by: str
+    reason: str
+    reclassified_at: datetime
+
+
+# --- routing: hotline.routing.v1 ------------------------------------------------------
+
+
+class AppealDispatched(AppealEvent, event_type="hotline.appeal.dispatched.v1", topic=topics.ROUTING):
+    """A transfer letter went to the lead unit (and any co-handling units)."""
+
+    tracking_number: TrackingNumber
+    unit_code: UnitCode
+    unit_name: str
+    co_unit_codes: tuple[UnitCode, ...] = ()
+    rule_id: str = Field(description="The dispatch-catalogue rule that matched")
+    appeal_type: AppealType
+    subtype: RequestSubtype | None = None
+    category: str
+    district: str
+    attempt: int = Field(1, ge=1, description="1 for the first letter, +1 per re-dispatch")
+    dispatched_at: datetime
+
+
+class AppealSigned(AppealEvent, event_type="hotline.appeal.signed.v1", topic=topics.ROUTING):
+    unit_code: UnitCode
+    signed_at: datetime
+
+
+class AppealReturned(AppealEvent, event_type="hotline.appeal.returned.v1", topic=topics.ROUTING):
+    unit_code: UnitCode
+    reason: LongText
+    returned_at: datetime
+
+
+class AppealRedispatched(AppealEvent, event_type="hotline.appeal.redispatched.v1", topic=topics.ROUTING):
+    from_unit_code: UnitCode
+    unit_code: UnitCode
+    unit_name: str
+    co_unit_codes: tuple[UnitCode, ...] = ()
+    reason: str
+    attempt: int = Field(ge=2)
+    redispatched_at: datetime
+
+
+class ExtensionRequested(AppealEvent, event_type="hotline.appeal.extension-requested.v1", topic=topics.ROUTING):
+    unit_code: UnitCode
+    working_days: int = Field(ge=1, le=60)
+    reason: LongText
+    requested_at: datetime
+
+
+class AppealReplied(AppealEvent, event_type="hotline.appeal.replied.v1", topic=topics.ROUTING):
+    unit_code: UnitCode
+    reply: LongText
+    outcome: Literal["solved", "explained"]
+    replied_at: datetime
+
+
+class AppealClosed(AppealEvent, event_type="hotline.appeal.closed.v1", topic=topics.ROUTING):
+    closed_at: datetime
+
+
+class AppealReopened(AppealEvent, event_type="hotline.appeal.reopened.v1", topic=topics.ROUTING):
+    reason: str
+    reopened_at: datetime
+
+
+# --- sla: hotline.sla.v1 ------------------------------------------------------------
+
+
+class DeadlineSet(AppealEvent, event_type="hotline.appeal.deadline-set.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    starts_on: date = Field(description="Day the unit received the letter; not counted")
+    working_days: int = Field(ge=1)
+    due_at: datetime = Field(description="24:00 Asia/Shanghai of the last working day")
+    provisional: bool = Field(description="True when a year's official schedule was not yet loaded")
+    calendar_version: str
+    reason: Literal["dispatched", "signed", "redispatched", "extended", "calendar_loaded"]
+
+
+class ReminderDue(AppealEvent, event_type="hotline.appeal.reminder-due.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    due_at: datetime
+    reminded_at: datetime
+
+
+class AppealOverdue(AppealEvent, event_type="hotline.appeal.overdue.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    due_at: datetime
+    overdue_at: datetime
+
+
+class SupervisionRaised(AppealEvent, event_type="hotline.appeal.supervision-raised.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    level: int = Field(ge=1, le=3)
+    reason: str
+    raised_at: datetime
+
+
+class ExtensionDecided(AppealEvent, event_type="hotline.appeal.extension-decided.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    approved: bool
+    working_days: int = Field(ge=0)
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+class ConcentrationDetected(Event, event_type="hotline.concentration.detected.v1", topic=topics.SLA):
+    cluster_id: UUID
+    appeal_ids: tuple[UUID, ...]
+    category: str
+    district: str
+    detected_at: datetime
+
+    def subject(self) -> str:
+        return str(self.cluster_id)
+
+
+class CalendarLoaded(Event, event_type="hotline.calendar.loaded.v1", topic=topics.SLA):
+    year: int
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...] = Field(description="Weekend days that are make-up working days")
+    version: str
+    loaded_at: datetime
+
+    def subject(self) -> str:
+        return f"calendar:{self.year}"
+
+
+# --- publication: hotline.publication.v1 and the public feed hotline.public.v1 --------
+
+
+class AppealEvaluated(AppealEvent, event_type="hotline.appeal.evaluated.v1", topic=topics.PUBLICATION):
+    satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    solved: bool
+    via: Literal["web", "app", "phone_callback", "operator"]
+    evaluated_at: datetime
+
+
+class PublicAppealUpdated(Event, event_type="hotline.public.appeal-updated.v1", topic=topics.PUBLIC):
+    """The redacted public view of one appeal after a change; never carries personal data."""
+
+    tracking_number: TrackingNumber
+    appeal_type: AppealType
+    category: str
+    district: str
+    status: str
+    unit_name: str | None = None
+    expected_at: datetime | None = None
+    updated_at: datetime
+
+    def subject(self) -> str:
+        return self.tracking_number
+
+
+# --- assessment: hotline.assessment.v1 ------------------------------------------------
+
+
+class UnitScore(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    unit_code: UnitCode
+    group: str
+    received: int = Field(ge=0)
+    score: float
+    rank: int = Field(ge=1)
+
+
+class UnitScoresPublished(Event, event_type="hotline.assessment.scores-published.v1", topic=topics.ASSESSMENT):
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    weights_version: str
+    scores: tuple[UnitScore, ...]
+    correction_of: UUID | None = None
+    published_at: datetime
+
+    def subject(self) -> str:
+        return f"period:{self.period}"

@@ -1,0 +1,48 @@
+"""The topic registry: every topic, the service that writes it, and its partition count.
+
+Partitions bound how many replicas of a consuming service can share the work, so every
+appeal topic gets the same generous count; events are keyed by appeal id so one appeal's
+events stay in order inside one partition.
+"""
+
+from dataclasses import dataclass
+
+SUBMISSIONS = "hotline.intake.submissions.v1"
+INTAKE = "hotline.intake.v1"
+ROUTING = "hotline.routing.v1"
+UNIT_ACTIONS = "hotline.units.actions.v1"
+SLA = "hotline.sla.v1"
+PUBLICATION = "hotline.publication.v1"
+PUBLIC = "hotline.public.v1"
+ASSESSMENT = "hotline.assessment.v1"
+
+SERVICES = ("intake", "routing", "sla", "publication", "assessment")
+
+
+def dead_letter_topic(service: str) -> str:
+    """Name the topic where `service` parks messages it can never process."""
+    return f"hotline.deadletter.{service}.v1"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    writer: str  # the service (or outside party) that publishes to it
+    partitions: int = 6
+    retention_ms: int = -1  # appeal history is the replay source: keep it
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(SUBMISSIONS, writer="channel adapters"),
+    Topic(INTAKE, writer="intake"),
+    Topic(UNIT_ACTIONS, writer="responsible units"),
+    Topic(ROUTING, writer="routing"),
+    Topic(SLA, writer="sla"),
+    Topic(PUBLICATION, writer="publication"),
+    Topic(PUBLIC, writer="publication"),
+    Topic(ASSESSMENT, writer="assessment", partitions=1),
+    *(
+        Topic(dead_letter_topic(s), writer=s, partitions=1, retention_ms=30 * 24 * 3600 * 1000)
+        for s in SERVICES
+    ),
+)

@@ -1,0 +1,55 @@
+"""PostgreSQL pools: one per service, bound to that service's own schema."""
+
+import asyncio
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+# Errors after which the same work may succeed if tried again (the database restarted,
+# a connection dropped, a serialisation conflict): never a reason to dead-letter.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.QueryCanceledError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 8) -> asyncpg.Pool:
+    """Open a pool whose connections see `schema` first, retrying while the server starts."""
+    delay = 0.2
+    for attempt in range(1, 31):
+        try:
+            return await asyncpg.create_pool(
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                server_settings={"search_path": schema, "application_name": f"hotline-{schema}"},
+                command_timeout=30,
+            )
+        except TRANSIENT_ERRORS as exc:
+            log.warning("database not reachable (attempt %d): %s", attempt, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise RuntimeError(f"database at {_without_password(dsn)} unreachable after 30 attempts")
+
+
+def _without_password(dsn: str) -> str:
+    head, sep, tail = dsn.rpartition("@")
+    if not sep:
+        return dsn
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':')[0]}@{tail}"

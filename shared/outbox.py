@@ -1,0 +1,115 @@
+"""Transactional outbox: events are stored with the state change, then relayed to Kafka.
+
+The relay holds a transaction-scoped advisory lock while it publishes, so several relays
+(one per replica) may run at once but only one publishes at a time. That keeps each
+appeal's events in the order they were written, which a free-for-all with SKIP LOCKED
+would not: two relays could publish one appeal's consecutive events in either order.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import asyncpg
+
+from shared.contracts.envelope import Envelope
+from shared.db import is_transient
+from shared.metrics import MESSAGES_OUT, OUTBOX_BACKLOG
+
+log = logging.getLogger(__name__)
+
+# publish(topic, key, headers, body) -> an awaitable that resolves once Kafka has the record
+Publish = Callable[[str, bytes, dict[str, str], bytes], Awaitable[Awaitable[object] | object]]
+
+_INSERT = """
+INSERT INTO outbox (event_id, topic, key, headers, body)
+SELECT e, t, k, h::jsonb, b
+FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[], $5::bytea[]) AS u(e, t, k, h, b)
+"""
+_CLAIM = "SELECT id, topic, key, headers, body FROM outbox ORDER BY id LIMIT $1"
+_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+_BACKLOG = "SELECT count(*) FROM outbox"
+
+
+async def store(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
+    """Write events to the outbox in the caller's transaction, in one round trip."""
+    if not envelopes:
+        return
+    await conn.execute(
+        _INSERT,
+        [e.id for e in envelopes],
+        [e.data.topic for e in envelopes],
+        [e.key() for e in envelopes],
+        [json.dumps(e.headers()) for e in envelopes],
+        [e.body() for e in envelopes],
+    )
+
+
+class OutboxRelay:
+    """Publishes stored events in id order and deletes them once Kafka has them."""
+
+    def __init__(
+        self,
+        service: str,
+        pool: asyncpg.Pool,
+        publish: Publish,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.service = service
+        self._pool = pool
+        self._publish = publish
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Say that new rows were committed; the relay looks at once instead of at its next poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                sent = await self.relay_once()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive any one failure
+                level = logging.WARNING if is_transient(exc) else logging.ERROR
+                log.log(level, "outbox relay failed, retrying in %.1fs: %r", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if sent < self._batch_size:
+                self._wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def relay_once(self) -> int:
+        """Publish up to one batch; return how many events went out."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            key = f"outbox:{self.service}"
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", key):
+                return 0  # another relay of this service is publishing
+            rows = await conn.fetch(_CLAIM, self._batch_size)
+            if not rows:
+                OUTBOX_BACKLOG.labels(self.service).set(0)
+                return 0
+            pending = []
+            for row in rows:
+                sent = await self._publish(row["topic"], row["key"], json.loads(row["headers"]), row["body"])
+                if isinstance(sent, Awaitable):
+                    pending.append(sent)
+            await asyncio.gather(*pending)
+            await conn.execute(_DELETE, [row["id"] for row in rows])
+        for row in rows:
+            MESSAGES_OUT.labels(self.service, row["topic"]).inc()
+        if len(rows) == self._batch_size:
+            async with self._pool.acquire() as conn:
+                OUTBOX_BACKLOG.labels(self.service).set(await conn.fetchval(_BACKLOG))
+        return len(rows)

@@ -1,0 +1,129 @@
+"""Assembles one service process: pool, broker, consumer, outbox relay and HTTP app.
+
+Every service describes itself with a ServiceSpec; `create_app` turns it into a FastAPI
+app whose lifespan starts and stops the rest, so `uvicorn` runs the whole service.
+Nothing connects at import time.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from faststream.kafka import KafkaBroker
+
+from shared.broker import DeadLetterPublisher, create_broker, publish, subscribe
+from shared.consumer import EventConsumer, Handler
+from shared.contracts.events import Event
+from shared.db import create_pool
+from shared.http import install_common_routes
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from shared.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What handlers and routes of a running service can reach."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    broker: KafkaBroker
+    units_of_work: UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # also the PostgreSQL schema
+    migrations: Path
+    consumes: tuple[str, ...]
+    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler]]
+    routers: tuple[APIRouter, ...] = ()
+    default_types: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+class ServiceRuntime:
+    """The moving parts of one service, started and stopped together."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings, broker: KafkaBroker | None = None):
+        self.spec = spec
+        self.settings = settings
+        self.broker = broker or create_broker(settings, spec.name)
+        self.context: ServiceContext | None = None
+        self.relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task | None = None
+
+    async def open(self) -> ServiceContext:
+        """Connect to the database and declare the subscribers; the broker is not started yet."""
+        pool = await create_pool(
+            self.settings.database_url, self.spec.name,
+            min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,
+        )
+        self.relay = OutboxRelay(
+            self.spec.name, pool, lambda *a: publish(self.broker, *a),
+            batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
+        )
+        units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
+        self.context = ServiceContext(self.settings, pool, self.broker, units_of_work)
+        if self.spec.consumes:
+            consumer = EventConsumer(
+                self.spec.name, units_of_work, self.spec.handlers(self.context),
+                DeadLetterPublisher(self.broker, self.spec.name), default_types=self.spec.default_types,
+            )
+            subscribe(self.broker, consumer, self.spec.consumes,
+                      max_records=self.settings.consumer_batch_size, description=self.spec.description)
+        return self.context
+
+    def start_relay(self) -> None:
+        assert self.relay is not None
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
+
+    async def close(self) -> None:
+        if self._relay_task:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.broker.stop()
+        if self.context:
+            await self.context.pool.close()
+
+    async def database_ready(self) -> bool:
+        return self.context is not None and await self.context.pool.fetchval("SELECT 1") == 1
+
+    async def kafka_ready(self) -> bool:
+        return await self.broker.ping(timeout=1.5)
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(spec, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.context = await runtime.open()
+        await runtime.broker.start()
+        runtime.start_relay()
+        log.info("%s started", spec.name)
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title=f"hotline {spec.name}", description=spec.description, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_common_routes(app, spec.name, {"database": runtime.database_ready, "kafka": runtime.kafka_ready})
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def context_of(request: Request) -> ServiceContext:
+    """FastAPI dependency: the running service's context."""
+    return request.app.state.context

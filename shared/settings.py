@@ -1,0 +1,44 @@
+"""Typed settings from HOTLINE_* environment variables, one base for every service."""
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Settings(BaseSettings):
+    """Where the bus and the database are, and how this process behaves.
+
+    The defaults point at the local stack (`hotline stack up`); production sets the
+    variables. Outside development, no secret has a default.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    database_url: str = "postgresql://postgres@127.0.0.1:55432/hotline"
+    db_pool_min: int = 1
+    db_pool_max: int = 8
+    http_host: str = "127.0.0.1"
+    # Each service listens on its own port (health, metrics and its API).
+    intake_port: int = 8001
+    routing_port: int = 8002
+    sla_port: int = 8003
+    publication_port: int = 8004
+    assessment_port: int = 8005
+    consumer_batch_size: int = 500
+    relay_batch_size: int = 500
+    relay_poll_seconds: float = 0.5
+    log_level: str = "INFO"
+    # Salted-hash pepper for inquiry codes and similar secrets; required outside development.
+    secret_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.env == "production" and self.secret_key is None:
+            raise ValueError("HOTLINE_SECRET_KEY must be set when HOTLINE_ENV=production")
+        return self
+
+    def port_for(self, service: str) -> int:
+        return getattr(self, f"{service}_port")
