@@ -87,8 +87,9 @@ async def _submit_over_kafka(settings: Settings) -> str:
     try:
         body = {"channel": channel, "channel_message_id": message_id, "description": text,
                 "district": district, "petitioner": PETITIONER}
-        await producer.send_and_wait(topics.SUBMISSIONS, json.dumps(body).encode(), key=message_id.encode())
-        await producer.send_and_wait(topics.SUBMISSIONS, b"{not json", key=b"demo-malformed")
+        submissions = settings.topic(topics.SUBMISSIONS)
+        await producer.send_and_wait(submissions, json.dumps(body).encode(), key=message_id.encode())
+        await producer.send_and_wait(submissions, b"{not json", key=b"demo-malformed")
     finally:
         await producer.stop()
     print(f"  {'kafka (' + channel + ')':<20} published {message_id} and one malformed record")

@@ -43,13 +43,14 @@ async def create_topics(settings: Settings, replication_factor: int = 1) -> list
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in TOPICS if t.name not in existing]
+        missing = [t for t in TOPICS if settings.topic(t.name) not in existing]
         if missing:
             await admin.create_topics([
-                NewTopic(t.name, num_partitions=t.partitions, replication_factor=replication_factor,
+                NewTopic(settings.topic(t.name), num_partitions=t.partitions,
+                         replication_factor=replication_factor,
                          topic_configs={"retention.ms": str(t.retention_ms)})
                 for t in missing
             ])
-        return [t.name for t in missing]
+        return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()

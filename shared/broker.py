@@ -47,10 +47,10 @@ async def publish(broker: KafkaBroker, topic: str, key: bytes, headers: dict[str
 class DeadLetterPublisher:
     """Parks records that can never be processed, with the reason and the original bytes."""
 
-    def __init__(self, broker: KafkaBroker, service: str) -> None:
+    def __init__(self, broker: KafkaBroker, service: str, topic: str | None = None) -> None:
         self._broker = broker
         self.service = service
-        self.topic = dead_letter_topic(service)
+        self.topic = topic or dead_letter_topic(service)
 
     async def __call__(self, letters: Sequence[DeadLetter]) -> None:
         now = datetime.now(UTC).isoformat()
@@ -75,6 +75,7 @@ def subscribe(
     consumer: EventConsumer,
     topics: Iterable[str],
     *,
+    group_id: str,
     max_records: int = 500,
     description: str = "",
 ):
@@ -83,7 +84,7 @@ def subscribe(
 
     @broker.subscriber(
         *topics,
-        group_id=f"hotline-{consumer.service}",
+        group_id=group_id,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=50,

@@ -19,6 +19,7 @@ from faststream.kafka import KafkaBroker
 from shared.broker import DeadLetterPublisher, create_broker, publish, subscribe
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import Event
+from shared.contracts.topics import dead_letter_topic
 from shared.db import create_pool
 from shared.http import install_common_routes
 from shared.outbox import OutboxRelay
@@ -67,17 +68,21 @@ class ServiceRuntime:
             min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,
         )
         self.relay = OutboxRelay(
-            self.spec.name, pool, lambda *a: publish(self.broker, *a),
+            self.spec.name, pool,
+            lambda topic, *rest: publish(self.broker, self.settings.topic(topic), *rest),
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
         self.context = ServiceContext(self.settings, pool, self.broker, units_of_work)
         if self.spec.consumes:
+            topic = self.settings.topic
             consumer = EventConsumer(
                 self.spec.name, units_of_work, self.spec.handlers(self.context),
-                DeadLetterPublisher(self.broker, self.spec.name), default_types=self.spec.default_types,
+                DeadLetterPublisher(self.broker, self.spec.name, topic(dead_letter_topic(self.spec.name))),
+                default_types={topic(t): kind for t, kind in self.spec.default_types.items()},
             )
-            subscribe(self.broker, consumer, self.spec.consumes,
+            subscribe(self.broker, consumer, [topic(t) for t in self.spec.consumes],
+                      group_id=topic(f"hotline-{self.spec.name}"),
                       max_records=self.settings.consumer_batch_size, description=self.spec.description)
         return self.context
 

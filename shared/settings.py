@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     sla_port: int = 8003
     publication_port: int = 8004
     assessment_port: int = 8005
+    # Prepended to every topic and consumer group: several environments (or test runs) can
+    # share one Kafka cluster without reading each other's events.
+    topic_prefix: str = ""
     consumer_batch_size: int = 500
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
@@ -39,6 +42,10 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key is None:
             raise ValueError("HOTLINE_SECRET_KEY must be set when HOTLINE_ENV=production")
         return self
+
+    def topic(self, name: str) -> str:
+        """The physical topic behind a registry name."""
+        return self.topic_prefix + name
 
     def port_for(self, service: str) -> int:
         return getattr(self, f"{service}_port")

@@ -1,0 +1,48 @@
+"""Small tools the integration tests share: read a topic, wait for a condition."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0) -> list[ConsumerRecord]:
+    """Read a topic from the beginning until `expect` records arrived (or time runs out)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < expect and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        # a short grace period shows records that should not be there (duplicates)
+        for partition_records in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value, headers in messages:
+            await producer.send(topic, value, key=key, headers=headers)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")

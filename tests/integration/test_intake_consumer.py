@@ -1,0 +1,80 @@
+"""Intake's Kafka entrance against the real broker and database: once in effect, poison parked."""
+
+import json
+import uuid
+
+import pytest
+
+from services.intake.entrypoint import SPEC
+from shared.contracts import topics
+from shared.runtime import ServiceRuntime
+from tests.integration.helpers import eventually, produce, read_topic
+
+
+def submission(message_id: str, **overrides) -> bytes:
+    body = {"channel": "web", "channel_message_id": message_id, "district": "和平区",
+            "description": "太原街超市乱收费，标价和结账价格不一致。",
+            "petitioner": {"name": "李明", "phone": "13912345678"}}
+    body.update(overrides)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+async def intake(settings):
+    runtime = ServiceRuntime(SPEC, settings)
+    await runtime.open()
+    await runtime.broker.start()
+    runtime.start_relay()
+    yield runtime
+    await runtime.close()
+
+
+async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(intake, settings, db):
+    run = uuid.uuid4().hex[:8]
+    good, twin = f"{run}-good", f"{run}-twin"
+    ce_id = str(uuid.uuid4()).encode()
+    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), [
+        (b"k1", b"{not json", []),                                              # poison: not JSON
+        (b"k2", submission(f"{run}-bad", district=17), []),                     # poison: wrong type
+        (b"k3", submission(good), []),                                          # bare adapter record
+        (b"k3", submission(good), []),                                          # the adapter retried
+        (b"k4", submission(twin), [("ce_id", ce_id)]),                          # delivered twice,
+        (b"k4", submission(twin), [("ce_id", ce_id)]),                          # same event id
+        (b"k5", submission(f"{run}-fire", description="楼道里着火了，火灾很严重"), []),
+    ])
+
+    async def decided() -> bool:
+        n = await db.fetchval("SELECT count(*) FROM intake.appeals WHERE channel_message_id LIKE $1", f"{run}-%")
+        return n == 3
+    await eventually(decided, what="three decided submissions")
+
+    rows = {r["channel_message_id"]: r for r in await db.fetch(
+        "SELECT channel_message_id, status, refer_to FROM intake.appeals WHERE channel_message_id LIKE $1",
+        f"{run}-%")}
+    assert rows[good]["status"] == "accepted" and rows[twin]["status"] == "accepted"
+    assert rows[f"{run}-fire"]["status"] == "rejected" and rows[f"{run}-fire"]["refer_to"] == "119"
+
+    letters = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("intake")), expect=2)
+    reasons = {dict(r.headers)["hotline_dlq_reason"].decode(): r.value for r in letters}
+    assert len(letters) == 2
+    assert any("district" in reason for reason in reasons), reasons
+    assert b"{not json" in reasons.values(), "the original bytes are kept"
+
+    events = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=3)
+    types = sorted(dict(r.headers)["ce_type"].decode() for r in events)
+    assert types == ["hotline.appeal.accepted.v1"] * 2 + ["hotline.appeal.rejected.v1"]
+    for record in events:
+        headers = dict(record.headers)
+        assert record.key == headers["ce_subject"], "keyed by appeal id"
+        assert b"13912345678" not in record.value and "李明".encode() not in record.value
+
+
+async def test_outbox_is_empty_once_relayed(intake, settings, db):
+    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS),
+                  [(b"x", submission(f"relay-{uuid.uuid4().hex[:8]}"), [])])
+
+    async def drained() -> bool:
+        accepted = await db.fetchval("SELECT count(*) FROM intake.appeals")
+        waiting = await db.fetchval("SELECT count(*) FROM intake.outbox")
+        return accepted > 0 and waiting == 0
+    await eventually(drained, what="the outbox to drain")
