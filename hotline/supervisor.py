@@ -14,19 +14,29 @@ from shared.settings import Settings
 class Services:
     """The five service processes started by `hotline up` or the demo."""
 
-    def __init__(self, names: list[str], log_dir: Path) -> None:
+    def __init__(self, names: list[str], log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.names = names
         self.log_dir = log_dir
+        self.env = {**os.environ, **(env or {})}
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self) -> None:
+    def start(self, names: list[str] | None = None) -> None:
+        """Start the named services (default: all), e.g. again after one was killed."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in self.names:
-            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", "run", name],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy(),
-            )
+        for name in names or self.names:
+            with open(self.log_dir / f"{name}.log", "ab") as log:
+                self.procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", "hotline.cli", "run", name],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
+                )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service: no shutdown hooks, no final commit, as in a crash."""
+        self.procs[name].kill()
+        self.procs[name].wait()
+
+    def port(self, name: str) -> int:
+        return _port_from(self.env, name)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -35,7 +45,7 @@ class Services:
             for name in list(pending):
                 if self.procs[name].poll() is not None:
                     raise RuntimeError(f"{name} exited; see {self.log_dir / (name + '.log')}")
-                if ready(port_of(name)):
+                if ready(self.port(name)):
                     pending.remove(name)
             time.sleep(0.2)
         if pending:
@@ -58,7 +68,13 @@ class Services:
 
 
 def port_of(name: str) -> int:
-    return Settings().port_for(name)
+    return _port_from(dict(os.environ), name)
+
+
+def _port_from(env: dict[str, str], name: str) -> int:
+    """The port a service started with `env` listens on (HOTLINE_<NAME>_PORT, else its default)."""
+    override = env.get(f"HOTLINE_{name.upper()}_PORT")
+    return int(override) if override else Settings.model_fields[f"{name}_port"].default
 
 
 def ready(port: int) -> bool:
