@@ -93,7 +93,7 @@ def subscribe(
         description=description,
     )
     async def on_batch(message: KafkaMessage) -> None:
-        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        records = _flatten(message.raw_message)
         try:
             await consumer.process(records)
         except Exception as exc:  # noqa: BLE001 - the consumer must outlive any one batch
@@ -108,6 +108,14 @@ def subscribe(
         await message.ack()
 
     return on_batch
+
+
+def _flatten(raw) -> tuple:
+    """The batch's records: aiokafka hands a tuple of records, faststream's test broker a
+    tuple holding a list of them."""
+    if not isinstance(raw, (tuple, list)):
+        return (raw,)
+    return tuple(record for item in raw for record in _flatten(item))
 
 
 class _Backoff:

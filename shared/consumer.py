@@ -58,6 +58,7 @@ class EventConsumer:
         self.service = service
         self._uow = units_of_work
         self._handlers = dict(handlers)
+        self._handled = {model.event_type for model in self._handlers}
         self._dead_letter = dead_letter
         self._default_types = dict(default_types or {})
 
@@ -80,22 +81,28 @@ class EventConsumer:
         events: list[tuple[ConsumerRecord, Envelope]] = []
         rejects: list[DeadLetter] = []
         for record in records:
+            entrance_type = self._default_types.get(record.topic)
             try:
+                headers = decode_headers(record.headers)
+                kind = headers.get("ce_type") or entrance_type
+                if kind is not None and kind not in self._handled and entrance_type is None:
+                    # Another service's event on a shared topic (or a newer type than this
+                    # version knows): not ours to judge, so neither parsed nor parked.
+                    MESSAGES_IN.labels(self.service, record.topic, "ignored").inc()
+                    continue
                 envelope = open_envelope(
-                    decode_headers(record.headers),
-                    record.value,
+                    headers, record.value,
                     position=f"{record.topic}/{record.partition}/{record.offset}",
-                    default_type=self._default_types.get(record.topic),
+                    default_type=entrance_type,
                 )
+                if type(envelope.data) not in self._handlers:
+                    raise MalformedEvent(f"{envelope.type} is not accepted on {record.topic}")
             except MalformedEvent as exc:
                 rejects.append(DeadLetter(record, f"malformed: {exc}"))
                 MESSAGES_IN.labels(self.service, record.topic, "malformed").inc()
                 continue
-            if type(envelope.data) in self._handlers:
-                events.append((record, envelope))
-                MESSAGES_IN.labels(self.service, record.topic, "handled").inc()
-            else:  # other services' events on a shared topic: not ours to handle
-                MESSAGES_IN.labels(self.service, record.topic, "ignored").inc()
+            events.append((record, envelope))
+            MESSAGES_IN.labels(self.service, record.topic, "handled").inc()
         return events, rejects
 
     async def _apply(self, events: list[tuple[ConsumerRecord, Envelope]]) -> None:

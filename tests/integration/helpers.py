@@ -3,13 +3,18 @@
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0) -> list[ConsumerRecord]:
-    """Read a topic from the beginning until `expect` records arrived (or time runs out)."""
+async def read_topic(bootstrap: str, topic: str, *, expect: int, keys: Container[bytes] | None = None,
+                     timeout: float = 20.0) -> list[ConsumerRecord]:
+    """Read a topic from the beginning until `expect` records arrived (or time runs out).
+
+    With `keys`, only records with those keys count and are returned: the topics of a test
+    run are shared by all its tests.
+    """
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
@@ -19,10 +24,10 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float 
         while len(records) < expect and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=300)
             for partition_records in batch.values():
-                records.extend(partition_records)
+                records.extend(r for r in partition_records if keys is None or r.key in keys)
         # a short grace period shows records that should not be there (duplicates)
         for partition_records in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(partition_records)
+            records.extend(r for r in partition_records if keys is None or r.key in keys)
     finally:
         await consumer.stop()
     return records

@@ -34,13 +34,13 @@ async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(inta
     good, twin = f"{run}-good", f"{run}-twin"
     ce_id = str(uuid.uuid4()).encode()
     await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), [
-        (b"k1", b"{not json", []),                                              # poison: not JSON
-        (b"k2", submission(f"{run}-bad", district=17), []),                     # poison: wrong type
-        (b"k3", submission(good), []),                                          # bare adapter record
-        (b"k3", submission(good), []),                                          # the adapter retried
-        (b"k4", submission(twin), [("ce_id", ce_id)]),                          # delivered twice,
-        (b"k4", submission(twin), [("ce_id", ce_id)]),                          # same event id
-        (b"k5", submission(f"{run}-fire", description="楼道里着火了，火灾很严重"), []),
+        (f"{run}-k1".encode(), b"{not json", []),                                              # poison: not JSON
+        (f"{run}-k2".encode(), submission(f"{run}-bad", district=17), []),                     # poison: wrong type
+        (f"{run}-k3".encode(), submission(good), []),                                          # bare adapter record
+        (f"{run}-k3".encode(), submission(good), []),                                          # the adapter retried
+        (f"{run}-k4".encode(), submission(twin), [("ce_id", ce_id)]),                          # delivered twice,
+        (f"{run}-k4".encode(), submission(twin), [("ce_id", ce_id)]),                          # same event id
+        (f"{run}-k5".encode(), submission(f"{run}-fire", description="楼道里着火了，火灾很严重"), []),
     ])
 
     async def decided() -> bool:
@@ -54,13 +54,16 @@ async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(inta
     assert rows[good]["status"] == "accepted" and rows[twin]["status"] == "accepted"
     assert rows[f"{run}-fire"]["status"] == "rejected" and rows[f"{run}-fire"]["refer_to"] == "119"
 
-    letters = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("intake")), expect=2)
+    letters = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("intake")),
+                               expect=2, keys={f"{run}-k1".encode(), f"{run}-k2".encode()})
     reasons = {dict(r.headers)["hotline_dlq_reason"].decode(): r.value for r in letters}
     assert len(letters) == 2
     assert any("district" in reason for reason in reasons), reasons
     assert b"{not json" in reasons.values(), "the original bytes are kept"
 
-    events = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=3)
+    ids = await db.fetch("SELECT appeal_id FROM intake.appeals WHERE channel_message_id LIKE $1", f"{run}-%")
+    events = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=3,
+                              keys={str(r["appeal_id"]).encode() for r in ids})
     types = sorted(dict(r.headers)["ce_type"].decode() for r in events)
     assert types == ["hotline.appeal.accepted.v1"] * 2 + ["hotline.appeal.rejected.v1"]
     for record in events:

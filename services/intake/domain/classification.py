@@ -69,7 +69,7 @@ def classify(
         return Decision(
             T.BUSINESS_ENVIRONMENT_COMPLAINT, None,
             category or (best.category if best else "enterprise_obstacles"),
-            "business_line", best.keywords if best else (),
+            "business_line", _hits(text, best) if best else (),
         )
     if stated_type and stated_category:
         if stated_category not in CATEGORIES[stated_type]:

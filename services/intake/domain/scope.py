@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from shared.contracts.vocabulary import DISTRICT_NAMES_ZH, District
 
 # Emergencies go to the emergency services, not to a hotline with a 2-day clock.
-# Ordered: the first group whose words appear decides the number to call.
+# Ordered: the first group whose words appear decides the number to call. The words describe
+# something happening now ("着火了"), not a topic: a complaint about ambulance fees or about
+# the clean-up after last week's fire is an appeal like any other.
 EMERGENCY_WORDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("119", "fire", ("着火", "火灾", "起火", "失火", "冒烟起火", "燃气泄漏")),
-    ("120", "medical emergency", ("昏迷", "晕倒", "心脏病发作", "大出血", "急救", "没有呼吸")),
-    ("122", "traffic accident", ("车祸", "交通事故", "撞车", "追尾")),
-    ("110", "crime in progress", ("抢劫", "持刀", "杀人", "绑架", "正在打架", "入室盗窃")),
+    ("119", "fire", ("着火了", "正在着火", "起火了", "失火了", "火很大", "燃气泄漏", "煤气泄漏")),
+    ("120", "medical emergency", ("昏迷", "晕倒了", "心脏病发作", "大出血", "没有呼吸", "快不行了")),
+    ("122", "traffic accident", ("发生车祸", "出车祸", "撞车了", "追尾", "交通事故现场")),
+    ("110", "crime in progress", ("正在抢劫", "持刀", "杀人", "绑架", "正在打架", "入室盗窃")),
 )
 
 _DISTRICT_ALIASES: dict[str, District] = {}

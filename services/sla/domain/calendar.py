@@ -12,9 +12,10 @@ from importlib.metadata import version
 
 import chinese_calendar
 
-# Holidays whose date never moves; the lunar ones (Spring Festival, Dragon Boat, Mid-Autumn)
-# and Qingming cannot be known without the published schedule.
-FIXED_HOLIDAYS = ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3))
+# Statutory holidays whose date never moves (the 2025 rules: New Year 1 day, Labour Day 2,
+# National Day 3); the lunar ones (Spring Festival, Dragon Boat, Mid-Autumn) and Qingming
+# cannot be known without the published schedule.
+FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
 
 
 @dataclass(frozen=True)

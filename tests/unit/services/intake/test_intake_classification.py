@@ -49,11 +49,6 @@ def test_business_line_without_match_records_no_keywords():
     assert classify("今天天气很好", Channel.PHONE_BUSINESS_LINE).matched == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: classification.py:136 records the whole rule's keyword list (best.keywords) as "
-    "'matched' on the business line, not the keywords that occur in the text",
-)
 def test_business_line_records_only_the_keywords_found_in_the_text():
     decision = classify("营业执照一直办不下来", Channel.PHONE_BUSINESS_LINE)
     assert decision.category == "permits"

@@ -119,3 +119,15 @@ def test_out_of_area_is_refused_with_a_reason(district):
     assert refusal.refer_to is None
     assert "13" in refusal.reason
     assert resolve_district(district) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "急救车收费太贵，一次出车要八百元",  # a price complaint about an ambulance
+        "上周发生火灾后物业一直不处理烧毁的楼道",  # the aftermath of a fire
+        "交警处理交通事故的态度很差",  # a complaint about how an accident was handled
+    ],
+)
+def test_topics_near_emergencies_are_ordinary_appeals(text):
+    assert emergency_refusal(text) is None

@@ -102,12 +102,6 @@ def test_is_workday_for_an_unpublished_year_uses_the_provisional_rule(cal, day, 
     assert cal.is_workday(day) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: FIXED_HOLIDAYS lacks (5, 2); since 2025 Labour Day is statutorily May 1 AND May 2 "
-    "(chinese-calendar marks 2025-05-02 and 2026-05-02 'Labour Day'), so the provisional rule "
-    "counts a statutory holiday as a working day",
-)
 def test_provisional_rule_skips_labour_day_second_day():
     # 2028-05-02 is a Tuesday; 2028 is not in the library.
     assert WorkCalendar().is_workday(date(2028, 5, 2)) is False
