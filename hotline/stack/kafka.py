@@ -80,6 +80,7 @@ def up(config: StackConfig) -> str:
     if port_open(config.kafka_port):
         raise StackError(f"port {config.kafka_port} is taken by another process; set HOTLINE_STACK_KAFKA_PORT")
     java = _require_java()
+    started = time.monotonic()
     libs = jars(config)
     home.mkdir(parents=True, exist_ok=True)
     props = home / "server.properties"
@@ -105,7 +106,6 @@ def up(config: StackConfig) -> str:
          f"-Dkafka.logs.dir={home / 'logs'}", "-cp", classpath, "kafka.Kafka", str(props)],
         home / "kafka.out", pid_file,
     )
-    started = time.monotonic()
     asyncio.run(_wait_ready(config, pid_file))
     return f"kafka {kafka_version()} up on {config.kafka_bootstrap} in {time.monotonic() - started:.1f}s"
 

@@ -63,6 +63,7 @@ def up(config: StackConfig) -> str:
         return f"postgres already running on 127.0.0.1:{config.pg_port}"
     if port_open(config.pg_port):
         raise StackError(f"port {config.pg_port} is taken by another process; set HOTLINE_STACK_PG_PORT")
+    started = time.monotonic()
     if not (data / "PG_VERSION").exists():
         _run([str(pg / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8",
               "--locale=C.UTF-8"], "initdb")
@@ -70,7 +71,6 @@ def up(config: StackConfig) -> str:
                "-c shared_buffers=256MB")
     if not config.pg_durable:
         options += " -c fsync=off -c full_page_writes=off"
-    started = time.monotonic()
     _run([str(pg / "pg_ctl"), "-D", str(data), "-l", str(home / "postgres.log"), "-o", options, "-w", "start"],
          "pg_ctl start")
     _ensure_database(pg, config, home)
