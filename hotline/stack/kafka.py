@@ -77,9 +77,9 @@ def up(config: StackConfig) -> str:
     pid_file = home / "kafka.pid"
     if alive(pid_file) and port_open(config.kafka_port):
         return f"kafka already running on {config.kafka_bootstrap}"
+    java = _require_java()
     if port_open(config.kafka_port):
         raise StackError(f"port {config.kafka_port} is taken by another process; set HOTLINE_STACK_KAFKA_PORT")
-    java = _require_java()
     started = time.monotonic()
     libs = jars(config)
     home.mkdir(parents=True, exist_ok=True)

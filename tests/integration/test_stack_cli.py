@@ -1,0 +1,28 @@
+"""`hotline stack` on the running local stack: `up` again changes nothing, `status` says running."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hotline.stack.config import StackConfig
+
+
+def hotline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def local_stack(infra):
+    if infra.kafka_bootstrap != StackConfig().kafka_bootstrap or "HOTLINE_STACK_DIR" in os.environ:
+        pytest.skip("the suite runs against another Kafka than the default local stack")
+    return StackConfig()
+
+
+def test_up_twice_is_fine_and_status_reports_running(local_stack):
+    again = hotline("stack", "up")
+    assert again.returncode == 0, again.stderr
+    assert "postgres already running" in again.stdout and "kafka already running" in again.stdout
+    status = hotline("stack", "status")
+    assert "postgres: running" in status.stdout and "kafka: running" in status.stdout
