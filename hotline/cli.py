@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
 
+    token = sub.add_parser("token", help="issue a development access token (HS256)")
+    token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
+    token.add_argument("--unit", help="unit code, for --role unit")
+    token.add_argument("--sub", default="dev", help="who the token is for")
+    token.add_argument("--hours", type=float, default=8.0)
+    token.set_defaults(func=_token)
+
     demo = sub.add_parser("demo", help="start everything and follow appeals through the five services")
     demo.add_argument("--once", action="store_true", help="stop the services when the report is printed")
     demo.set_defaults(func=_demo)
@@ -116,6 +123,18 @@ def _up(_args) -> None:
         services.wait()
     finally:
         services.stop()
+
+
+def _token(args) -> None:
+    from datetime import timedelta
+
+    from shared.auth import issue_token
+    from shared.settings import Settings
+
+    try:
+        print(issue_token(Settings(), args.sub, args.role, args.unit, timedelta(hours=args.hours)))
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from exc
 
 
 def _demo(args) -> None:

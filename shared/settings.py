@@ -36,12 +36,27 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Salted-hash pepper for inquiry codes and similar secrets; required outside development.
     secret_key: SecretStr | None = None
+    # Access tokens are JWTs: HS256 with a shared secret, or RS256/ES256 with the issuer's
+    # public key. Development and tests fall back to a fixed, publicly known secret.
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    jwt_issuer: str = "hotline"
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
-        if self.env == "production" and self.secret_key is None:
-            raise ValueError("HOTLINE_SECRET_KEY must be set when HOTLINE_ENV=production")
+        if self.env == "production":
+            if self.secret_key is None:
+                raise ValueError("HOTLINE_SECRET_KEY must be set when HOTLINE_ENV=production")
+            if self.jwt_secret is None and self.jwt_public_key is None:
+                raise ValueError("HOTLINE_JWT_SECRET or HOTLINE_JWT_PUBLIC_KEY must be set in production")
         return self
+
+    def pepper(self) -> bytes:
+        """The secret mixed into stored hashes; a fixed one only outside production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return b"hotline-development-pepper"
 
     def topic(self, name: str) -> str:
         """The physical topic behind a registry name."""

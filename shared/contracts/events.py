@@ -2,9 +2,11 @@
 
 Rules of the contract: a payload's `event_type` ends in its version; changes within a
 version are additive (new optional fields); consumers ignore fields they do not know.
-Events are past tense; the one command here, SubmitAppeal, is what channel adapters send.
-Petitioner identity (name, phone, ID number) appears only in SubmitAppeal: intake keeps it
-in its own schema and never copies it into the events other services read.
+Events are past tense; commands (what channel adapters and units send in) are imperative.
+Petitioner identity (ID number, credit code) appears only in SubmitAppeal and stays in
+intake's schema. What the handling unit needs to reach the petitioner travels in
+AppealAccepted.contact, on the internal intake topic only: routing shows it to the unit
+that holds the appeal, publication uses the name to redact it, and no service republishes it.
 """
 
 from datetime import date, datetime
@@ -95,6 +97,16 @@ class Classification(BaseModel):
     confidence: float = Field(1.0, ge=0, le=1)
 
 
+class Contact(BaseModel):
+    """How the handling unit reaches the petitioner. Never published, never logged."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: str
+    phone: str
+    address: str | None = None
+    enterprise_name: str | None = None
+
+
 class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic=topics.INTAKE):
     tracking_number: TrackingNumber
     channel: Channel
@@ -105,8 +117,14 @@ class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic
     description: str = Field(description="The appeal text, for handling; publication redacts it")
     private: bool
     business_line: bool = Field(False, description="Came in on the business-environment line")
+    enterprise: bool = Field(False, description="Filed by an enterprise (has a credit code)")
     classification: Classification
     accepted_at: datetime
+    contact: Contact | None = Field(None, description="For the handling unit and for redaction only")
+    inquiry_code_hash: str | None = Field(
+        None, description="Slow hash (argon2) of a private appeal's inquiry code; never the code"
+    )
+    decided_by: str | None = Field(None, description="Operator who accepted it from the review queue")
 
 
 class AppealRejected(AppealEvent, event_type="hotline.appeal.rejected.v1", topic=topics.INTAKE):
@@ -134,6 +152,15 @@ class AppealReclassified(AppealEvent, event_type="hotline.appeal.reclassified.v1
     by: str
     reason: str
     reclassified_at: datetime
+
+
+class AppealHeldForReview(AppealEvent, event_type="hotline.appeal.held-for-review.v1", topic=topics.INTAKE):
+    """The rules could not classify the appeal; it waits in the operators' review queue."""
+
+    tracking_number: TrackingNumber
+    channel: Channel
+    reason: str
+    held_at: datetime
 
 
 # --- routing: hotline.routing.v1 ------------------------------------------------------
@@ -190,6 +217,31 @@ class AppealReplied(AppealEvent, event_type="hotline.appeal.replied.v1", topic=t
     replied_at: datetime
 
 
+class CoHandlerReplied(AppealEvent, event_type="hotline.appeal.co-handler-replied.v1", topic=topics.ROUTING):
+    """A co-handling unit's contribution, addressed to the lead unit."""
+
+    unit_code: UnitCode
+    lead_unit_code: UnitCode
+    reply: LongText
+    replied_at: datetime
+
+
+class AppealQueuedForDispatch(AppealEvent, event_type="hotline.appeal.queued-for-dispatch.v1", topic=topics.ROUTING):
+    """No rule covers the appeal (or it bounced too often): an operator must dispatch it."""
+
+    tracking_number: TrackingNumber
+    reason: str
+    queued_at: datetime
+
+
+class AppealEscalated(AppealEvent, event_type="hotline.appeal.escalated.v1", topic=topics.ROUTING):
+    """Returned or re-dispatched too often, or bouncing between two units."""
+
+    reason: str
+    units: tuple[UnitCode, ...] = ()
+    escalated_at: datetime
+
+
 class AppealClosed(AppealEvent, event_type="hotline.appeal.closed.v1", topic=topics.ROUTING):
     closed_at: datetime
 
@@ -197,6 +249,54 @@ class AppealClosed(AppealEvent, event_type="hotline.appeal.closed.v1", topic=top
 class AppealReopened(AppealEvent, event_type="hotline.appeal.reopened.v1", topic=topics.ROUTING):
     reason: str
     reopened_at: datetime
+
+
+class UnitDirectoryChanged(Event, event_type="hotline.directory.changed.v1", topic=topics.ROUTING):
+    """The unit directory or dispatch catalogue changed; applies to new dispatches only."""
+
+    version: str
+    changed_by: str
+    reason: str
+    units: tuple[dict, ...] = ()
+    rules: tuple[dict, ...] = ()
+    changed_at: datetime
+
+    def subject(self) -> str:
+        return f"directory:{self.version}"
+
+
+# --- responsible units' commands: hotline.units.actions.v1 ----------------------------
+
+
+class UnitAction(Event):
+    """A command from a responsible unit's own system; `action_id` makes it idempotent."""
+
+    action_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    appeal_id: UUID
+    unit_code: UnitCode
+
+    def subject(self) -> str:
+        return str(self.appeal_id)
+
+
+class SignAppeal(UnitAction, event_type="hotline.unit.sign.v1", topic=topics.UNIT_ACTIONS):
+    pass
+
+
+class ReturnAppeal(UnitAction, event_type="hotline.unit.return.v1", topic=topics.UNIT_ACTIONS):
+    reason: LongText
+
+
+class RequestExtension(UnitAction, event_type="hotline.unit.request-extension.v1", topic=topics.UNIT_ACTIONS):
+    working_days: int = Field(ge=1, le=60)
+    reason: LongText
+
+
+class ReplyToAppeal(UnitAction, event_type="hotline.unit.reply.v1", topic=topics.UNIT_ACTIONS):
+    reply: LongText
+    outcome: Literal["solved", "explained"] = Field(
+        description="solved, or explained (cannot be solved for objective reasons; policy explained)"
+    )
 
 
 # --- sla: hotline.sla.v1 ------------------------------------------------------------
@@ -209,7 +309,8 @@ class DeadlineSet(AppealEvent, event_type="hotline.appeal.deadline-set.v1", topi
     due_at: datetime = Field(description="24:00 Asia/Shanghai of the last working day")
     provisional: bool = Field(description="True when a year's official schedule was not yet loaded")
     calendar_version: str
-    reason: Literal["dispatched", "signed", "redispatched", "extended", "calendar_loaded"]
+    reason: Literal["dispatched", "signed", "redispatched", "extended", "calendar_loaded", "reopened"]
+    previous_due_at: datetime | None = None
 
 
 class ReminderDue(AppealEvent, event_type="hotline.appeal.reminder-due.v1", topic=topics.SLA):
@@ -240,11 +341,19 @@ class ExtensionDecided(AppealEvent, event_type="hotline.appeal.extension-decided
     decided_at: datetime
 
 
+class DeadlineStopped(AppealEvent, event_type="hotline.appeal.deadline-stopped.v1", topic=topics.SLA):
+    unit_code: UnitCode
+    due_at: datetime
+    stopped_at: datetime
+    met: bool = Field(description="Completed before the deadline ended")
+
+
 class ConcentrationDetected(Event, event_type="hotline.concentration.detected.v1", topic=topics.SLA):
     cluster_id: UUID
     appeal_ids: tuple[UUID, ...]
     category: str
     district: str
+    rule: str = Field("", description="Which threshold fired, e.g. 'category+district>=5 in 24h'")
     detected_at: datetime
 
     def subject(self) -> str:
@@ -269,6 +378,8 @@ class AppealEvaluated(AppealEvent, event_type="hotline.appeal.evaluated.v1", top
     satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
     solved: bool
     via: Literal["web", "app", "phone_callback", "operator"]
+    unit_code: UnitCode | None = Field(None, description="The unit whose reply was rated")
+    reopen_requested: bool = Field(False, description="Dissatisfied and unsolved: asks to reopen")
     evaluated_at: datetime
 
 
@@ -282,6 +393,9 @@ class PublicAppealUpdated(Event, event_type="hotline.public.appeal-updated.v1", 
     status: str
     unit_name: str | None = None
     expected_at: datetime | None = None
+    summary: str | None = Field(None, description="Redacted appeal text")
+    reply: str | None = Field(None, description="Redacted reply of the unit")
+    deadline_met: bool | None = None
     updated_at: datetime
 
     def subject(self) -> str:
@@ -298,6 +412,9 @@ class UnitScore(BaseModel):
     received: int = Field(ge=0)
     score: float
     rank: int = Field(ge=1)
+    rank_change: int | None = Field(None, description="Places gained since the previous period")
+    rates: dict[str, float | None] = Field(default_factory=dict, description="response, on_time, resolution, satisfaction")
+    deductions: dict[str, float] = Field(default_factory=dict)
 
 
 class UnitScoresPublished(Event, event_type="hotline.assessment.scores-published.v1", topic=topics.ASSESSMENT):

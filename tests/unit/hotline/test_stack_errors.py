@@ -32,7 +32,7 @@ def test_missing_postgres_binaries_are_named(monkeypatch, tmp_path):
         postgres.bin_dir()
 
 
-def test_errors_are_one_line():
+def test_status_never_fails():
     from hotline.cli import main
 
     assert main(["stack", "status"]) == 0  # status never fails, whatever runs
