@@ -8,7 +8,7 @@ Nothing connects at import time.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
 from shared.broker import DeadLetterPublisher, create_broker, publish, subscribe
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import Event
 from shared.contracts.topics import dead_letter_topic
@@ -37,6 +38,7 @@ class ServiceContext:
     pool: asyncpg.Pool
     broker: KafkaBroker
     units_of_work: UnitOfWorkFactory
+    clock: Clock = SYSTEM_CLOCK
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class ServiceSpec:
     routers: tuple[APIRouter, ...] = ()
     default_types: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    # Long-running loops of the service besides its consumers (e.g. the SLA due-time poller),
+    # started after the broker and cancelled on shutdown.
+    background: tuple[Callable[[ServiceContext], Awaitable[None]], ...] = ()
 
 
 class ServiceRuntime:
@@ -59,7 +64,7 @@ class ServiceRuntime:
         self.broker = broker or create_broker(settings, spec.name)
         self.context: ServiceContext | None = None
         self.relay: OutboxRelay | None = None
-        self._relay_task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
     async def open(self) -> ServiceContext:
         """Connect to the database and declare the subscribers; the broker is not started yet."""
@@ -73,7 +78,7 @@ class ServiceRuntime:
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
-        self.context = ServiceContext(self.settings, pool, self.broker, units_of_work)
+        self.context = ServiceContext(self.settings, pool, self.broker, units_of_work, self.settings.clock())
         if self.spec.consumes:
             topic = self.settings.topic
             consumer = EventConsumer(
@@ -87,14 +92,18 @@ class ServiceRuntime:
         return self.context
 
     def start_relay(self) -> None:
-        assert self.relay is not None
-        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
+        """Start the outbox relay and the service's background loops."""
+        assert self.relay is not None and self.context is not None
+        self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")]
+        for loop in self.spec.background:
+            self._tasks.append(asyncio.create_task(loop(self.context), name=f"{self.spec.name}-{loop.__name__}"))
 
     async def close(self) -> None:
-        if self._relay_task:
-            self._relay_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+                await task
         await self.broker.stop()
         if self.context:
             await self.context.pool.close()

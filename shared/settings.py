@@ -1,5 +1,6 @@
 """Typed settings from HOTLINE_* environment variables, one base for every service."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"
+    # A virtual clock for simulations (see shared/clock.py); unset in production.
+    clock_start: datetime | None = None
+    clock_speed: float = 1.0
+    clock_anchor: float | None = None  # wall time (epoch seconds) of clock_start; default: now
     # Salted-hash pepper for inquiry codes and similar secrets; required outside development.
     secret_key: SecretStr | None = None
     # Access tokens are JWTs: HS256 with a shared secret, or RS256/ES256 with the issuer's
@@ -57,6 +62,17 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
         return b"hotline-development-pepper"
+
+    def clock(self) -> "Clock":
+        import time
+
+        from shared.clock import SYSTEM_CLOCK, Clock
+
+        if self.clock_start is None:
+            return SYSTEM_CLOCK
+        if self.env == "production":
+            raise ValueError("a virtual clock is for simulations, not production")
+        return Clock(self.clock_start, self.clock_speed, self.clock_anchor or time.time())
 
     def topic(self, name: str) -> str:
         """The physical topic behind a registry name."""

@@ -33,7 +33,7 @@ def test_bad_claims_are_refused(claims, why):
 
 
 def test_a_token_signed_with_another_key_is_refused():
-    token = jwt.encode({"sub": "x", "role": "admin", "iss": "hotline", "exp": 4102444800}, "guess", algorithm="HS256")
+    token = jwt.encode({"sub": "x", "role": "admin", "iss": "hotline", "exp": 4102444800}, "a-guessed-key-of-decent-length-0123456789", algorithm="HS256")
     with pytest.raises(InvalidToken, match="Signature"):
         verify_token(DEV, token)
 
