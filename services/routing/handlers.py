@@ -40,7 +40,7 @@ class Dispatcher:
             return  # a second AppealAccepted for the same appeal (new event id): dispatch once
         uow.emit(AppealDispatched(
             appeal_id=appeal.appeal_id, tracking_number=appeal.tracking_number,
-            unit_code=decision.lead.code, unit_name=decision.lead.name_zh,
+            unit_code=decision.lead.code, unit_name=decision.lead.name_zh, unit_group=decision.lead.group,
             co_unit_codes=tuple(u.code for u in decision.co), rule_id=decision.rule_id,
             appeal_type=appeal.appeal_type, subtype=appeal.subtype, category=appeal.category,
             district=appeal.district, dispatched_at=now,

@@ -172,6 +172,7 @@ class AppealDispatched(AppealEvent, event_type="hotline.appeal.dispatched.v1", t
     tracking_number: TrackingNumber
     unit_code: UnitCode
     unit_name: str
+    unit_group: str | None = Field(None, description="municipal_department, district_government, enterprise...")
     co_unit_codes: tuple[UnitCode, ...] = ()
     rule_id: str = Field(description="The dispatch-catalogue rule that matched")
     appeal_type: AppealType
@@ -197,6 +198,7 @@ class AppealRedispatched(AppealEvent, event_type="hotline.appeal.redispatched.v1
     from_unit_code: UnitCode
     unit_code: UnitCode
     unit_name: str
+    unit_group: str | None = None
     co_unit_codes: tuple[UnitCode, ...] = ()
     reason: str
     attempt: int = Field(ge=2)
