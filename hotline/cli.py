@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
 
+    sub.add_parser("docs", help="write the AsyncAPI and OpenAPI documents into docs/").set_defaults(func=_docs)
+
     token = sub.add_parser("token", help="issue a development access token (HS256)")
     token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
     token.add_argument("--unit", help="unit code, for --role unit")
@@ -123,6 +125,13 @@ def _up(_args) -> None:
         services.wait()
     finally:
         services.stop()
+
+
+def _docs(_args) -> None:
+    from hotline.docs import DOCS, write
+
+    changed = write()
+    print(f"docs: {len(changed)} document(s) updated in {DOCS}" if changed else "docs: up to date")
 
 
 def _token(args) -> None:

@@ -7,9 +7,11 @@ would lose a batch when the process dies mid-way, so it is never used here.
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Union
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -82,17 +84,8 @@ def subscribe(
     """Feed batches from `topics` to `consumer`, committing offsets only after success."""
     backoff = _Backoff()
 
-    @broker.subscriber(
-        *topics,
-        group_id=group_id,
-        batch=True,
-        max_records=max_records,
-        batch_timeout_ms=50,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.MANUAL,
-        description=description,
-    )
-    async def on_batch(message: KafkaMessage) -> None:
+    async def on_batch(events: list, message: KafkaMessage) -> None:
+        # `events` is always empty (see _document_payloads); the pipeline reads the raw records.
         records = _flatten(message.raw_message)
         try:
             await consumer.process(records)
@@ -107,7 +100,35 @@ def subscribe(
         backoff.reset()
         await message.ack()
 
-    return on_batch
+    _document_payloads(on_batch, consumer.handled_models)
+    return broker.subscriber(
+        *topics,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=50,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        description=description,
+        decoder=_leave_to_the_pipeline,
+    )(on_batch)
+
+
+async def _leave_to_the_pipeline(message, original=None) -> list:
+    """Decode nothing: EventConsumer decodes each record itself, so that one bad record is
+    dead-lettered instead of failing the whole batch in faststream's validation."""
+    return []
+
+
+def _document_payloads(handler, models: Sequence[type]) -> None:
+    """Annotate the handler's (always empty) `events` parameter with the payloads the service
+    handles: faststream's AsyncAPI generator reads the schema from that annotation."""
+    payload = list[Union[tuple(models)]] if models else list  # noqa: UP007 - built at runtime
+    handler.__annotations__ = {**handler.__annotations__, "events": payload}
+    handler.__signature__ = inspect.signature(handler).replace(parameters=[
+        inspect.Parameter("events", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=payload),
+        inspect.Parameter("message", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=KafkaMessage),
+    ])
 
 
 def _flatten(raw) -> tuple:

@@ -59,6 +59,7 @@ class EventConsumer:
         self._uow = units_of_work
         self._handlers = dict(handlers)
         self._handled = {model.event_type for model in self._handlers}
+        self.handled_models = tuple(self._handlers)
         self._dead_letter = dead_letter
         self._default_types = dict(default_types or {})
 

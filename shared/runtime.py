@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
@@ -19,8 +20,8 @@ from faststream.kafka import KafkaBroker
 from shared.broker import DeadLetterPublisher, create_broker, publish, subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
-from shared.contracts.events import Event
-from shared.contracts.topics import dead_letter_topic
+from shared.contracts.events import EVENT_TYPES, Event
+from shared.contracts.topics import TOPICS, dead_letter_topic
 from shared.db import create_pool
 from shared.http import install_common_routes
 from shared.outbox import OutboxRelay
@@ -79,17 +80,31 @@ class ServiceRuntime:
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
         self.context = ServiceContext(self.settings, pool, self.broker, units_of_work, self.settings.clock())
+        self.declare(self.context)
+        return self.context
+
+    def declare(self, context: ServiceContext) -> None:
+        """Declare the subscription and the publishers on the broker (no I/O happens here)."""
+        topic = self.settings.topic
         if self.spec.consumes:
-            topic = self.settings.topic
             consumer = EventConsumer(
-                self.spec.name, units_of_work, self.spec.handlers(self.context),
+                self.spec.name, context.units_of_work, self.spec.handlers(context),
                 DeadLetterPublisher(self.broker, self.spec.name, topic(dead_letter_topic(self.spec.name))),
                 default_types={topic(t): kind for t, kind in self.spec.default_types.items()},
             )
             subscribe(self.broker, consumer, [topic(t) for t in self.spec.consumes],
                       group_id=topic(f"hotline-{self.spec.name}"),
                       max_records=self.settings.consumer_batch_size, description=self.spec.description)
-        return self.context
+        # The relay publishes through broker.publish; these declarations document each owned
+        # topic and its payloads in the AsyncAPI document.
+        for owned in (t for t in TOPICS if t.writer == self.spec.name):
+            models = [m for m in EVENT_TYPES.values() if m.topic == owned.name]
+            self.broker.publisher(
+                topic(owned.name), title=f"{owned.name}:publish",
+                schema=Union[tuple(models)] if models else bytes,  # noqa: UP007 - built at runtime
+                description="Records this service could never process: original bytes and headers, "
+                "plus hotline_dlq_reason / _service / _source / _time headers" if not models else None,
+            )
 
     def start_relay(self) -> None:
         """Start the outbox relay and the service's background loops."""
@@ -136,6 +151,19 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+def asyncapi_document(spec: ServiceSpec, settings: Settings) -> dict:
+    """The AsyncAPI 3 document faststream generates from the service's declarations."""
+    from faststream import FastStream
+    from faststream.specification import AsyncAPI
+
+    runtime = ServiceRuntime(spec, settings)
+    # Handler factories only build objects; nothing touches the database while declaring.
+    runtime.declare(ServiceContext(settings, None, runtime.broker, None, settings.clock()))  # type: ignore[arg-type]
+    app = FastStream(runtime.broker, specification=AsyncAPI(
+        title=f"hotline {spec.name}", version="1.0.0", description=spec.description))
+    return app.schema.to_specification().to_jsonable()
 
 
 def context_of(request: Request) -> ServiceContext:
