@@ -13,13 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Union
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.consumer import DeadLetter, EventConsumer
 from shared.contracts.topics import dead_letter_topic
-from shared.metrics import DEAD_LETTERS, HANDLER_ERRORS
+from shared.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLER_ERRORS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def subscribe(
             return
         backoff.reset()
         await message.ack()
+        _record_lag(consumer.service, message, records)
 
     _document_payloads(on_batch, consumer.handled_models)
     return broker.subscriber(
@@ -112,6 +114,23 @@ def subscribe(
         description=description,
         decoder=_leave_to_the_pipeline,
     )(on_batch)
+
+
+def _record_lag(service: str, message: KafkaMessage, records: Sequence) -> None:
+    """Publish how far behind each partition of the batch this consumer is (for autoscaling)."""
+    highwater = getattr(getattr(message, "consumer", None), "highwater", None)
+    if highwater is None:
+        return
+    last: dict[tuple[str, int], int] = {}
+    for record in records:
+        last[(record.topic, record.partition)] = max(record.offset, last.get((record.topic, record.partition), -1))
+    for (topic, partition), offset in last.items():
+        try:
+            end = highwater(TopicPartition(topic, partition))
+        except Exception:  # noqa: BLE001 - the test broker and a rebalance have no highwater
+            continue
+        if end is not None:
+            CONSUMER_LAG.labels(service, topic, str(partition)).set(max(end - offset - 1, 0))
 
 
 async def _leave_to_the_pipeline(message, original=None) -> list:

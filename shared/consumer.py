@@ -10,6 +10,7 @@ The pipeline for one batch of Kafka records:
 A transient failure (database or broker down) propagates, so the batch is read again.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from aiokafka import ConsumerRecord
 from shared.contracts.envelope import Envelope, MalformedEvent, decode_headers, open_envelope
 from shared.contracts.events import Event
 from shared.db import is_transient
+from shared.logging import APPEAL_ID, EVENT_ID
 from shared.metrics import BATCH_SECONDS, MESSAGES_IN
 from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -43,6 +45,17 @@ class DeadLetter:
 
 class Rejected(Exception):
     """A handler's verdict that this event can never be applied; the message says why."""
+
+
+@contextlib.contextmanager
+def _log_context(envelope: Envelope):
+    event_token = EVENT_ID.set(str(envelope.id))
+    appeal_token = APPEAL_ID.set(envelope.subject)
+    try:
+        yield
+    finally:
+        EVENT_ID.reset(event_token)
+        APPEAL_ID.reset(appeal_token)
 
 
 class EventConsumer:
@@ -117,7 +130,8 @@ class EventConsumer:
             for _, envelope in events:
                 if envelope.id in fresh:
                     fresh.discard(envelope.id)  # the same id twice in one batch applies once
-                    await self._handlers[type(envelope.data)](uow, envelope)
+                    with _log_context(envelope):
+                        await self._handlers[type(envelope.data)](uow, envelope)
 
     async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope]]) -> list[DeadLetter]:
         rejects: list[DeadLetter] = []
@@ -128,7 +142,8 @@ class EventConsumer:
                     async with uow.conn.transaction():  # a savepoint
                         seen = await uow.conn.fetch(_MARK_SEEN, [envelope.id], [envelope.type])
                         if seen:
-                            await self._handlers[type(envelope.data)](uow, envelope)
+                            with _log_context(envelope):
+                                await self._handlers[type(envelope.data)](uow, envelope)
                 except Exception as exc:
                     if is_transient(exc):
                         raise

@@ -14,6 +14,9 @@ BATCH_SECONDS = Histogram(
     ["service"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+CONSUMER_LAG = Gauge(
+    "hotline_consumer_lag", "Records behind the partition's end after the last batch", ["service", "topic", "partition"]
+)
 OUTBOX_BACKLOG = Gauge("hotline_outbox_backlog", "Outbox rows seen waiting by the relay", ["service"])
 HTTP_SECONDS = Histogram(
     "hotline_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"]

@@ -7,6 +7,7 @@ import pytest
 
 from services.intake.entrypoint import SPEC
 from shared.contracts import topics
+from shared.metrics import CONSUMER_LAG
 from shared.runtime import ServiceRuntime
 from tests.integration.helpers import eventually, produce, read_topic
 
@@ -81,3 +82,6 @@ async def test_outbox_is_empty_once_relayed(intake, settings, db):
         waiting = await db.fetchval("SELECT count(*) FROM intake.outbox")
         return accepted > 0 and waiting == 0
     await eventually(drained, what="the outbox to drain")
+    lag = [s for m in CONSUMER_LAG.collect() for s in m.samples
+           if s.labels["service"] == "intake" and s.labels["topic"] == settings.topic(topics.SUBMISSIONS)]
+    assert lag and all(s.value >= 0 for s in lag), "the consumer reports its lag for autoscaling"
