@@ -1,0 +1,1 @@
+"""A simulated city: citizens filing appeals, units handling them, petitioners rating them."""
