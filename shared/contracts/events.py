@@ -109,6 +109,7 @@ class Contact(BaseModel):
 
 class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic=topics.INTAKE):
     tracking_number: TrackingNumber
+    channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
     channel: Channel
     appeal_type: AppealType
     subtype: RequestSubtype | None = None
@@ -129,6 +130,7 @@ class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic
 
 class AppealRejected(AppealEvent, event_type="hotline.appeal.rejected.v1", topic=topics.INTAKE):
     tracking_number: TrackingNumber
+    channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
     channel: Channel
     reason_code: Literal["emergency", "out_of_area", "out_of_scope", "operator"]
     reason: str
@@ -138,6 +140,7 @@ class AppealRejected(AppealEvent, event_type="hotline.appeal.rejected.v1", topic
 
 class AppealMerged(AppealEvent, event_type="hotline.appeal.merged.v1", topic=topics.INTAKE):
     tracking_number: TrackingNumber
+    channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
     into_appeal_id: UUID
     into_tracking_number: TrackingNumber
     reason: str
@@ -158,6 +161,7 @@ class AppealHeldForReview(AppealEvent, event_type="hotline.appeal.held-for-revie
     """The rules could not classify the appeal; it waits in the operators' review queue."""
 
     tracking_number: TrackingNumber
+    channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
     channel: Channel
     reason: str
     held_at: datetime
