@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from shared.contracts.topics import SERVICES
 
@@ -42,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
 
     sub.add_parser("docs", help="write the AsyncAPI and OpenAPI documents into docs/").set_defaults(func=_docs)
+
+    bench = sub.add_parser("bench", help="measure the pipeline end to end against bare Kafka relays")
+    bench.add_argument("--rate", type=float, default=100.0, help="appeals per second in the fixed-rate phase")
+    bench.add_argument("--seconds", type=float, default=20.0, help="length of the fixed-rate phase")
+    bench.add_argument("--burst", type=int, default=10000, help="appeals sent at full speed")
+    bench.add_argument("--json", type=Path, help="also write the figures to this file")
+    bench.set_defaults(func=_bench)
 
     token = sub.add_parser("token", help="issue a development access token (HS256)")
     token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
@@ -125,6 +133,12 @@ def _up(_args) -> None:
         services.wait()
     finally:
         services.stop()
+
+
+def _bench(args) -> None:
+    from hotline.bench import run_bench
+
+    run_bench(args.rate, args.seconds, args.burst, args.json)
 
 
 def _docs(_args) -> None:

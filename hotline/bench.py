@@ -1,0 +1,322 @@
+"""`hotline bench`: how fast the whole pipeline runs, against what the bus itself allows.
+
+One run, one machine, one broker:
+1. the platform at a fixed rate: latency from submission to transfer letter (p50/p95/p99);
+2. the platform at full speed: appeals per second from submission until each one is
+   dispatched, has a deadline, has a public entry and is counted by assessment;
+3. the ceiling: the same payloads relayed through the same hops (submission -> intake ->
+   routing -> sla / publication / assessment) by bare aiokafka consumers and producers,
+   each hop in its own process like the services;
+and every service's peak memory. The services run in their own processes on a fresh
+database and topic prefix, so the figures do not mix with anything else on the stack.
+"""
+
+import asyncio
+import json
+import multiprocessing
+import statistics
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from hotline.provision import create_topics, migrate_all
+from hotline.supervisor import Services
+from shared.contracts import topics
+from shared.contracts.topics import SERVICES
+from shared.settings import Settings
+
+BENCH_PORTS = {name: 28001 + i for i, name in enumerate(SERVICES)}
+TEXTS = ("太原街一家超市乱收费，标价和结账价格不一致。", "阳光小区停水两天了，自来水公司没人来修。",
+         "幸福家园三天两头停电，供电部门不给说法。", "中街一家药店卖过期药品，要求查处。")
+DISTRICTS = ("和平区", "沈河区", "铁西区", "浑南区", "皇姑区", "大东区")
+
+
+@dataclass
+class Report:
+    fixed_rate: float = 0.0
+    fixed_sent: int = 0
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    max_sent: int = 0
+    platform_per_s: float = 0.0
+    ceiling_per_s: float = 0.0
+    ratio: float = 0.0
+    complete: int = 0
+    lost: int = 0
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+
+def submission(run: str, i: int) -> tuple[bytes, bytes]:
+    message_id = f"bench-{run}-{i}"
+    body = {"channel": "phone", "channel_message_id": message_id, "district": DISTRICTS[i % len(DISTRICTS)],
+            "description": TEXTS[i % len(TEXTS)], "appeal_type": "consumer_complaint",
+            "category": ("prices", "water_supply", "power_supply", "food_medicine")[i % 4],
+            "petitioner": {"name": "张伟", "phone": "13800000000"}}
+    return message_id.encode(), json.dumps(body, ensure_ascii=False).encode()
+
+
+def run_bench(rate: float, seconds: float, burst: int, out: Path | None) -> Report:
+    base = Settings()
+    run = uuid.uuid4().hex[:8]
+    report = Report(fixed_rate=rate)
+    settings = asyncio.run(_prepare(base, run))
+    env = {
+        "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "HOTLINE_DATABASE_URL": settings.database_url,
+        "HOTLINE_TOPIC_PREFIX": settings.topic_prefix, "HOTLINE_LOG_LEVEL": "WARNING",
+        **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in BENCH_PORTS.items()},
+    }
+    services = Services(list(SERVICES), base_dir() / f"bench-{run}", env)
+    services.start()
+    try:
+        services.wait_ready(timeout=90)
+        asyncio.run(_fixed_rate(settings, run, rate, seconds, report))
+        asyncio.run(_full_speed(settings, run, burst, report))
+        report.peak_rss_mb = {name: _peak_rss_mb(proc.pid) for name, proc in services.procs.items()}
+    finally:
+        services.stop()
+    report.ceiling_per_s = _ceiling(settings, run, burst)
+    report.ratio = round(report.platform_per_s / report.ceiling_per_s, 3) if report.ceiling_per_s else 0.0
+    asyncio.run(_cleanup(base, settings))
+    _print(report)
+    if out:
+        out.write_text(json.dumps(asdict(report), indent=2) + "\n")
+    return report
+
+
+def base_dir() -> Path:
+    from hotline.stack.config import StackConfig
+
+    return StackConfig().state_dir
+
+
+async def _prepare(base: Settings, run: str) -> Settings:
+    conn = await asyncpg.connect(base.database_url)
+    await conn.execute(f"CREATE DATABASE hotline_bench_{run}")
+    await conn.close()
+    head, _, _ = base.database_url.rpartition("/")
+    settings = base.model_copy(update={"database_url": f"{head}/hotline_bench_{run}",
+                                       "topic_prefix": f"bench-{run}."})
+    await migrate_all(settings)
+    await create_topics(settings)
+    return settings
+
+
+async def _cleanup(base: Settings, settings: Settings) -> None:
+    conn = await asyncpg.connect(base.database_url)
+    await conn.execute(f"DROP DATABASE IF EXISTS {settings.database_url.rpartition('/')[2]} WITH (FORCE)")
+    await conn.close()
+
+
+class Watcher:
+    """Follows the platform's output topics and notes when each appeal reached each stage."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.accepted: dict[str, str] = {}  # appeal id -> channel message id
+        self.dispatched: dict[str, float] = {}
+        self.deadline: set[str] = set()
+        self.public: set[str] = set()
+        self._tracking: dict[str, str] = {}  # tracking number -> appeal id
+
+    async def run(self, stop: asyncio.Event) -> None:
+        names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA, topics.PUBLIC)]
+        consumer = AIOKafkaConsumer(*names, bootstrap_servers=self.settings.kafka_bootstrap,
+                                    group_id=f"bench-watch-{uuid.uuid4()}", auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                for records in (await consumer.getmany(timeout_ms=100, max_records=5000)).values():
+                    now = time.monotonic()
+                    for r in records:
+                        self._note(r, now)
+        finally:
+            await consumer.stop()
+
+    def _note(self, record, now: float) -> None:
+        kind = dict(record.headers).get("ce_type", b"").decode()
+        if kind == "hotline.appeal.accepted.v1":
+            body = json.loads(record.value)
+            self.accepted[body["appeal_id"]] = body.get("channel_message_id") or ""
+            self._tracking[body["tracking_number"]] = body["appeal_id"]
+        elif kind == "hotline.appeal.dispatched.v1":
+            self.dispatched.setdefault(record.key.decode(), now)
+        elif kind == "hotline.appeal.deadline-set.v1":
+            self.deadline.add(record.key.decode())
+        elif kind == "hotline.public.appeal-updated.v1":
+            self.public.add(record.key.decode())
+
+    def complete(self) -> int:
+        public_ids = {self._tracking.get(t) for t in self.public}
+        return sum(1 for a in self.dispatched if a in self.deadline and a in public_ids)
+
+
+async def _counted(http: httpx.AsyncClient) -> int:
+    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    scores = (await http.get(f"http://127.0.0.1:{BENCH_PORTS['assessment']}/v1/scores",
+                             params={"period": period})).json()
+    return sum(unit["received"] for unit in scores["units"])
+
+
+async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float, report: Report) -> None:
+    watcher, stop = Watcher(settings), asyncio.Event()
+    watching = asyncio.create_task(watcher.run(stop))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, linger_ms=1)
+    await producer.start()
+    sent_at: dict[str, float] = {}
+    total = int(rate * seconds)
+    started = time.monotonic()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+        key, value = submission(f"{run}f", i)
+        sent_at[key.decode()] = time.monotonic()
+        await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
+    await producer.stop()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ours = [a for a, m in watcher.accepted.items() if m in sent_at and a in watcher.dispatched]
+        if len(ours) >= total:
+            break
+        await asyncio.sleep(0.2)
+    stop.set()
+    await watching
+    latencies = sorted((watcher.dispatched[a] - sent_at[m]) * 1000
+                       for a, m in watcher.accepted.items() if m in sent_at and a in watcher.dispatched)
+    report.fixed_sent = total
+    if latencies:
+        q = statistics.quantiles(latencies, n=100)
+        report.latency_ms = {"p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1),
+                             "measured": len(latencies)}
+
+
+async def _full_speed(settings: Settings, run: str, count: int, report: Report) -> None:
+    watcher, stop = Watcher(settings), asyncio.Event()
+    watching = asyncio.create_task(watcher.run(stop))
+    async with httpx.AsyncClient(timeout=5) as http:
+        counted_before = await _counted(http)
+        await asyncio.sleep(1.0)  # let the watcher catch up with the fixed-rate phase
+        complete_before = watcher.complete()
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True,
+                                    linger_ms=5)
+        await producer.start()
+        started = time.monotonic()
+        for i in range(count):
+            key, value = submission(f"{run}m", i)
+            await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
+        await producer.flush()
+        await producer.stop()
+        deadline = time.monotonic() + max(120, count / 50)
+        complete = counted = 0
+        while time.monotonic() < deadline:
+            complete = watcher.complete() - complete_before
+            counted = await _counted(http) - counted_before
+            if complete >= count and counted >= count:
+                break
+            await asyncio.sleep(0.25)
+        elapsed = time.monotonic() - started
+    stop.set()
+    await watching
+    report.max_sent = count
+    report.complete = min(complete, counted)
+    report.lost = count - report.complete
+    report.platform_per_s = round(report.complete / elapsed, 1)
+
+
+def _ceiling(settings: Settings, run: str, count: int) -> float:
+    """The same payloads through the same hops, by bare aiokafka relays in their own processes."""
+    prefix = f"{settings.topic_prefix}ceiling."
+    chain = {"in": f"{prefix}submissions", "intake": f"{prefix}intake", "routing": f"{prefix}routing",
+             "sla": f"{prefix}sla", "publication": f"{prefix}public"}
+    asyncio.run(_create_ceiling_topics(settings, list(chain.values())))
+    hops = [("intake", chain["in"], chain["intake"]), ("routing", chain["intake"], chain["routing"]),
+            ("sla", chain["routing"], chain["sla"]), ("publication", chain["routing"], chain["publication"]),
+            ("assessment", chain["routing"], None)]
+    ctx = multiprocessing.get_context("spawn")
+    done = ctx.Queue()
+    procs = [ctx.Process(target=_relay_process, args=(settings.kafka_bootstrap, name, src, dst, count, done))
+             for name, src, dst in hops]
+    for proc in procs:
+        proc.start()
+    time.sleep(3.0)  # consumers join their groups
+    started = time.monotonic()
+    asyncio.run(_produce_all(settings.kafka_bootstrap, chain["in"], run, count))
+    finished = [done.get(timeout=300) for _ in range(3)]  # the three end hops
+    for proc in procs:
+        proc.join(timeout=30)
+    return round(count / (max(finished) - started), 1) if finished else 0.0
+
+
+async def _create_ceiling_topics(settings: Settings, names: list[str]) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, num_partitions=6, replication_factor=1) for n in names])
+    finally:
+        await admin.close()
+
+
+async def _produce_all(bootstrap: str, topic: str, run: str, count: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    for i in range(count):
+        key, value = submission(f"{run}c", i)
+        await producer.send(topic, value, key=key)
+    await producer.flush()
+    await producer.stop()
+
+
+def _relay_process(bootstrap: str, name: str, source: str, target: str | None, count: int, done) -> None:
+    asyncio.run(_relay(bootstrap, name, source, target, count, done))
+
+
+async def _relay(bootstrap: str, name: str, source: str, target: str | None, count: int, done) -> None:
+    """Consume, parse the JSON (as a service would), forward, commit after each batch."""
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"ceiling-{name}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
+    await consumer.start()
+    await producer.start()
+    seen = 0
+    try:
+        while seen < count:
+            for records in (await consumer.getmany(timeout_ms=200, max_records=500)).values():
+                futures = []
+                for record in records:
+                    body = json.loads(record.value)
+                    if target:
+                        futures.append(await producer.send(target, json.dumps(body).encode(), key=record.key))
+                seen += len(records)
+                await asyncio.gather(*futures)
+                await consumer.commit()
+        if target is None or name in ("sla", "publication"):
+            done.put(time.monotonic())
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _print(report: Report) -> None:
+    print(f"fixed rate {report.fixed_rate:.0f}/s, {report.fixed_sent} appeals: submission -> dispatched "
+          f"p50 {report.latency_ms.get('p50')} ms, p95 {report.latency_ms.get('p95')} ms, "
+          f"p99 {report.latency_ms.get('p99')} ms")
+    print(f"full speed, {report.max_sent} appeals: {report.platform_per_s}/s end to end "
+          f"(dispatched + deadline + public + counted), complete {report.complete}, lost {report.lost}")
+    print(f"ceiling (bare aiokafka, same hops): {report.ceiling_per_s}/s; platform / ceiling = {report.ratio}")
+    print("peak memory (MB): " + ", ".join(f"{k} {v}" for k, v in report.peak_rss_mb.items()))
