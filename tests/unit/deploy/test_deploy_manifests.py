@@ -1,0 +1,361 @@
+"""The Kubernetes manifests (deploy/k8s): render each kustomization and check what a cluster gets.
+
+Every rendered document is validated offline: core kinds against the Kubernetes JSON schemas
+bundled in `kubernetes-validate` (strict: unknown fields are errors), KEDA ScaledObjects
+against deploy/k8s/schemas/keda-scaledobject-v1alpha1.json. Then the facts the platform
+relies on: hardened non-root pods, probes on each service's own port, one Service per
+service on 8001-8005, and autoscaling that never asks for more consumers than the topics
+have partitions (shared.contracts.topics.TOPICS).
+
+Rendering needs `kubectl` (its built-in kustomize); without it these tests fail under CI and
+are skipped elsewhere.
+"""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from shared.contracts import topics as topic_registry
+from shared.contracts.topics import SERVICES, TOPICS
+from shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+K8S = ROOT / "deploy" / "k8s"
+KEDA_SCHEMA = K8S / "schemas" / "keda-scaledobject-v1alpha1.json"
+OVERLAYS = ("dev", "prod")
+BUILDS = ("base", *(f"overlays/{name}" for name in OVERLAYS))
+# The oldest Kubernetes minor these manifests promise to work on, and the newest bundled schema.
+OLDEST_KUBERNETES = "1.29"
+PORTS = dict(zip(SERVICES, range(8001, 8006), strict=True))
+HTTP_FACING = {"intake", "publication"}  # the services with a public HTTP API besides health
+SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY", "HOTLINE_JWT_SECRET"}
+UID = 10001
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _kubectl() -> str:
+    path = shutil.which("kubectl")
+    if path is None:
+        _unavailable("kubectl not found on PATH: it renders deploy/k8s (kubectl kustomize); "
+                     "install kubectl >= 1.27 to run the manifest tests")
+    return path
+
+
+def _modules():
+    try:
+        import jsonschema
+        import kubernetes_validate
+        import yaml
+    except ImportError as exc:  # the lead adds them to the dev extras; say so instead of erroring
+        _unavailable(f"{exc.name} is not installed: `pip install -e .[dev]` (kubernetes-validate, pyyaml)")
+    return jsonschema, kubernetes_validate, yaml
+
+
+@cache
+def _render_text(build: str) -> str:
+    result = subprocess.run([_kubectl(), "kustomize", str(K8S / build)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, f"kubectl kustomize {build} failed:\n{result.stderr}"
+    return result.stdout
+
+
+def render(build: str) -> list[dict]:
+    _, _, yaml = _modules()
+    return [doc for doc in yaml.safe_load_all(_render_text(build)) if doc]
+
+
+def of_kind(docs: list[dict], kind: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def config_of(docs: list[dict]) -> dict:
+    (config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("hotline-config")]
+    return config
+
+
+def consumed_topics(service: str) -> tuple[str, ...]:
+    """The `consumes=` of the service's SPEC, read from its entrypoint without importing it
+    (a tuple of `topics.X`, or a module-level name bound to one)."""
+    source = ROOT / "services" / service / "entrypoint.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    bound = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ServiceSpec":
+            for keyword in node.keywords:
+                if keyword.arg == "consumes":
+                    value = keyword.value
+                    if isinstance(value, ast.Name) and value.id in bound:
+                        value = bound[value.id]
+                    if not isinstance(value, ast.Tuple | ast.List):
+                        raise AssertionError(f"{source}: cannot read consumes={ast.unparse(value)}")
+                    return tuple(_topic_name(element, source) for element in value.elts)
+            return ()
+    raise AssertionError(f"{source}: no ServiceSpec(...) call found")
+
+
+def _topic_name(node: ast.expr, source: Path) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "topics":
+        return getattr(topic_registry, node.attr)
+    raise AssertionError(f"{source}: cannot read consumed topic {ast.unparse(node)}")
+
+
+def pod_templates(docs: list[dict]) -> dict[str, dict]:
+    return {f"{d['kind']}/{d['metadata']['name']}": d["spec"]["template"]
+            for d in docs if d["kind"] in ("Deployment", "Job")}
+
+
+def container_port(container: dict, port: int | str) -> int:
+    if isinstance(port, int):
+        return port
+    (found,) = [p["containerPort"] for p in container.get("ports", []) if p.get("name") == port]
+    return found
+
+
+# -- schemas ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_every_rendered_document_is_valid_against_its_schema(build):
+    jsonschema, kubernetes_validate, _ = _modules()
+    keda = jsonschema.Draft202012Validator(json.loads(KEDA_SCHEMA.read_text(encoding="utf-8")))
+    versions = (OLDEST_KUBERNETES, kubernetes_validate.latest_version())
+    problems = []
+    for doc in render(build):
+        where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+        if doc.get("apiVersion", "").startswith("keda.sh/"):
+            problems += [f"{where}: {'.'.join(map(str, e.path))}: {e.message}" for e in keda.iter_errors(doc)]
+            continue
+        for version in versions:
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)
+            except kubernetes_validate.ValidationError as e:
+                problems.append(f"{where} (Kubernetes {version}): {'.'.join(map(str, e.path))}: {e.message}")
+            except kubernetes_validate.SchemaNotFoundError as e:
+                problems.append(f"{where}: no schema, unexpected kind: {e.message}")
+    assert not problems, "\n".join(problems)
+
+
+def test_keda_schema_is_valid_and_catches_the_usual_mistakes():
+    jsonschema, _, _ = _modules()
+    schema = json.loads(KEDA_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    good = {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "x"},
+        "spec": {"scaleTargetRef": {"name": "x"}, "maxReplicaCount": 6, "triggers": [
+            {"type": "kafka", "metadata": {"bootstrapServers": "kafka:9092", "consumerGroup": "g",
+                                           "topic": "t", "lagThreshold": "500"}},
+            {"type": "cpu", "metricType": "Utilization", "metadata": {"value": "70"}},
+        ]},
+    }
+    assert not list(validator.iter_errors(good))
+    def boolean_metadata(so):  # the CRD takes strings only
+        so["spec"]["triggers"][0]["metadata"]["allowIdleConsumers"] = False
+
+    def misspelt_parameter(so):
+        so["spec"]["triggers"][0]["metadata"]["lagTreshold"] = "5"
+
+    def unknown_spec_field(so):
+        so["spec"]["maxReplicas"] = 6
+
+    def cpu_without_metric_type(so):
+        del so["spec"]["triggers"][1]["metricType"]
+
+    def kafka_without_group(so):
+        del so["spec"]["triggers"][0]["metadata"]["consumerGroup"]
+
+    for mistake in (boolean_metadata, misspelt_parameter, unknown_spec_field, cpu_without_metric_type,
+                    kafka_without_group):
+        bad = json.loads(json.dumps(good))
+        mistake(bad)
+        assert list(validator.iter_errors(bad)), f"the schema accepts {mistake.__name__}"
+
+
+# -- what every overlay contains ---------------------------------------------------------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_has_a_deployment_a_service_and_a_disruption_budget(overlay):
+    docs = render(f"overlays/{overlay}")
+    names = {f"hotline-{s}" for s in SERVICES}
+    assert set(of_kind(docs, "Deployment")) == names
+    assert set(of_kind(docs, "Service")) == names
+    assert set(of_kind(docs, "PodDisruptionBudget")) == names
+    assert set(of_kind(docs, "Job")) == {"hotline-migrate", "hotline-topics"}
+    assert not of_kind(docs, "Secret"), "secret values are never rendered from the repository"
+    for name, pdb in of_kind(docs, "PodDisruptionBudget").items():
+        pod_labels = of_kind(docs, "Deployment")[name]["spec"]["template"]["metadata"]["labels"]
+        assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items(), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_listen_and_are_probed_on_their_own_port(overlay):
+    docs = render(f"overlays/{overlay}")
+    deployments, services = of_kind(docs, "Deployment"), of_kind(docs, "Service")
+    for service, port in PORTS.items():
+        name = f"hotline-{service}"
+        pod = deployments[name]["spec"]["template"]
+        (container,) = pod["spec"]["containers"]
+        assert container["args"] == ["run", service]
+        assert container["image"].split("@")[0].split(":")[0].endswith("hotline12345")
+        assert [p["containerPort"] for p in container["ports"]] == [port], name
+        env = {e["name"]: e for e in container.get("env", [])}
+        assert env["HOTLINE_HTTP_HOST"]["value"] == "0.0.0.0", name
+        assert env[f"HOTLINE_{service.upper()}_PORT"]["value"] == str(port), name
+        probes = {kind: container[kind] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
+        assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        for kind, probe in probes.items():
+            assert container_port(container, probe["httpGet"]["port"]) == port, f"{name} {kind}"
+        annotations = pod["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/port"] == str(port)
+        assert annotations["prometheus.io/path"] == "/metrics"
+        # The Service reaches this Deployment's pods on the same port.
+        svc = services[name]["spec"]
+        assert svc["selector"].items() <= pod["metadata"]["labels"].items(), name
+        (svc_port,) = svc["ports"]
+        assert svc_port["port"] == port
+        assert container_port(container, svc_port["targetPort"]) == port
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_runs_as_non_root_with_a_read_only_root_and_no_capabilities(overlay):
+    for where, template in pod_templates(render(f"overlays/{overlay}")).items():
+        pod = template["spec"]
+        pod_security = pod.get("securityContext", {})
+        assert pod.get("automountServiceAccountToken") is False, where
+        assert pod_security.get("seccompProfile", {}).get("type") == "RuntimeDefault", where
+        for container in pod["containers"] + pod.get("initContainers", []):
+            security = {**pod_security, **container.get("securityContext", {})}
+            assert security.get("runAsNonRoot") is True, where
+            assert security.get("runAsUser") == UID, where
+            assert container["securityContext"].get("allowPrivilegeEscalation") is False, where
+            assert container["securityContext"].get("readOnlyRootFilesystem") is True, where
+            assert container["securityContext"].get("privileged", False) is False, where
+            assert container["securityContext"].get("capabilities", {}).get("drop") == ["ALL"], where
+            resources = container.get("resources", {})
+            for bound in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(resources.get(bound, {})), f"{where}: {bound}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_configuration_comes_from_the_config_map_and_the_out_of_band_secret(overlay):
+    docs = render(f"overlays/{overlay}")
+    config = config_of(docs)
+    known = {f"HOTLINE_{field.upper()}" for field in Settings.model_fields}
+    assert set(config["data"]) <= known, f"unknown settings: {set(config['data']) - known}"
+    assert not SECRET_KEYS & set(config["data"]), "secrets never go into the ConfigMap"
+    for where, template in pod_templates(docs).items():
+        (container,) = template["spec"]["containers"]
+        assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"], where
+        from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]
+                       if "secretKeyRef" in e.get("valueFrom", {})}
+        assert set(from_secret) == SECRET_KEYS, where
+        assert all(ref["name"] == "hotline-secrets" and ref["key"] == key for key, ref in from_secret.items())
+
+
+def test_the_secret_example_documents_exactly_the_keys_the_pods_read():
+    _, _, yaml = _modules()
+    example = yaml.safe_load((K8S / "secret.example.yaml").read_text(encoding="utf-8"))
+    assert example["kind"] == "Secret" and example["metadata"]["name"] == "hotline-secrets"
+    assert set(example["stringData"]) == SECRET_KEYS
+    assert all("REPLACE_ME" in value for value in example["stringData"].values())
+    for kustomization in K8S.rglob("kustomization.yaml"):
+        spec = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+        listed = [*spec.get("resources", []), *(p.get("path", "") for p in spec.get("patches", []))]
+        assert not [entry for entry in listed if "secret" in entry], f"{kustomization} builds a secret"
+        assert not spec.get("secretGenerator"), f"{kustomization} generates a secret"
+
+
+def test_set_up_jobs_run_migrate_and_topics():
+    for overlay in OVERLAYS:
+        jobs = of_kind(render(f"overlays/{overlay}"), "Job")
+        for name, command in (("hotline-migrate", ["migrate"]), ("hotline-topics", ["topics"])):
+            pod = jobs[name]["spec"]["template"]["spec"]
+            (container,) = pod["containers"]
+            assert container["args"] == command
+            assert pod["restartPolicy"] in ("Never", "OnFailure")
+
+
+# -- scaling -------------------------------------------------------------------------------------
+
+def test_consumer_autoscaling_never_exceeds_the_partitions_of_the_topics_it_reads():
+    docs = render("overlays/prod")
+    config = config_of(docs)["data"]
+    prefix = config.get("HOTLINE_TOPIC_PREFIX", "")
+    partitions = {t.name: t.partitions for t in TOPICS}
+    scaled = of_kind(docs, "ScaledObject")
+    assert set(scaled) == {f"hotline-{s}" for s in SERVICES if consumed_topics(s)}
+    for service in SERVICES:
+        consumes = consumed_topics(service)
+        if not consumes:
+            continue
+        name = f"hotline-{service}"
+        spec = scaled[name]["spec"]
+        assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        kafka = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
+        # One trigger per consumed topic, on the group the service really uses.
+        assert sorted(m["topic"] for m in kafka) == sorted(prefix + t for t in consumes), (
+            f"{name}: services/{service}/entrypoint.py consumes {consumes}; keep one kafka trigger per "
+            f"consumed topic in deploy/k8s/base/{service}.yaml")
+        for metadata in kafka:
+            assert metadata["consumerGroup"] == f"{prefix}hotline-{service}", name
+            assert metadata["bootstrapServers"] == config["HOTLINE_KAFKA_BOOTSTRAP"], name
+            assert metadata.get("offsetResetPolicy") == "earliest", f"{name}: the consumers start at earliest"
+            assert metadata.get("allowIdleConsumers", "false") == "false", name
+        bound = min(partitions[t] for t in consumes)
+        assert 1 <= spec.get("minReplicaCount", 0) <= spec["maxReplicaCount"] <= bound, (
+            f"{name}: maxReplicaCount {spec['maxReplicaCount']} > {bound} partitions of {consumes}")
+        if service in HTTP_FACING:
+            assert any(t["type"] == "cpu" for t in spec["triggers"]), f"{name} serves HTTP: scale on CPU too"
+
+
+@pytest.mark.parametrize("build", ("base", "overlays/prod"))
+def test_no_deployment_has_two_autoscalers(build):
+    docs = render(build)
+    targets = [d["spec"]["scaleTargetRef"]["name"] for d in docs if d["kind"] in ("ScaledObject", "HorizontalPodAutoscaler")]
+    assert len(targets) == len(set(targets)), f"KEDA makes its own HPA: one autoscaler per Deployment, got {targets}"
+
+
+def test_dev_runs_one_replica_without_keda():
+    docs = render("overlays/dev")
+    assert config_of(docs)["data"]["HOTLINE_ENV"] == "development"
+    assert not of_kind(docs, "ScaledObject") and not of_kind(docs, "HorizontalPodAutoscaler")
+    assert {d["spec"].get("replicas") for d in of_kind(docs, "Deployment").values()} == {1}
+
+
+def test_prod_pins_the_image_scales_from_two_and_leaves_replicas_to_keda():
+    docs, dev = render("overlays/prod"), render("overlays/dev")
+    assert config_of(docs)["data"]["HOTLINE_ENV"] == "production"
+    for where, template in pod_templates(docs).items():
+        image = template["spec"]["containers"][0]["image"]
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        assert "@sha256:" in image or tag not in ("", "latest", "dev"), f"{where}: pin the image, got {image}"
+    for name, deployment in of_kind(docs, "Deployment").items():
+        # A replicas field would make every `kubectl apply` fight KEDA's HPA.
+        assert "replicas" not in deployment["spec"], name
+        assert of_kind(docs, "ScaledObject")[name]["spec"]["minReplicaCount"] >= 2, name
+        prod_limits = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+        dev_limits = of_kind(dev, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+        assert _mebibytes(prod_limits["memory"]) > _mebibytes(dev_limits["memory"]), name
+
+
+def _mebibytes(quantity: str) -> float:
+    units = {"Mi": 1, "Gi": 1024, "M": 1e6 / 2**20, "G": 1e9 / 2**20}
+    for unit, factor in units.items():
+        if quantity.endswith(unit):
+            return float(quantity[: -len(unit)]) * factor
+    return float(quantity) / 2**20
