@@ -8,6 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from hotline.registry import service_specs
 from shared.contracts.topics import TOPICS
+from shared.kafka_security import client_options
 from shared.migrations import migrate
 from shared.settings import Settings
 
@@ -37,9 +38,13 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     raise AssertionError("unreachable")
 
 
-async def create_topics(settings: Settings, replication_factor: int = 1) -> list[str]:
-    """Create the registry's topics that do not exist yet; return their names."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+async def create_topics(settings: Settings, replication_factor: int | None = None) -> list[str]:
+    """Create the registry's topics that do not exist yet; return their names.
+
+    Replication: HOTLINE_TOPIC_REPLICATION (default 1, right for the local stack; use 3 with
+    min.insync.replicas 2 on a production cluster)."""
+    replication_factor = replication_factor or settings.topic_replication
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -48,7 +53,8 @@ async def create_topics(settings: Settings, replication_factor: int = 1) -> list
             await admin.create_topics([
                 NewTopic(settings.topic(t.name), num_partitions=t.partitions,
                          replication_factor=replication_factor,
-                         topic_configs={"retention.ms": str(t.retention_ms)})
+                         topic_configs={"retention.ms": str(t.retention_ms),
+                                        "min.insync.replicas": str(min(2, replication_factor))})
                 for t in missing
             ])
         return [settings.topic(t.name) for t in missing]

@@ -20,6 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from shared.consumer import DeadLetter, EventConsumer
 from shared.contracts.topics import dead_letter_topic
+from shared.kafka_security import broker_security
 from shared.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLER_ERRORS
 from shared.settings import Settings
 
@@ -35,7 +36,7 @@ def create_broker(settings: Settings, service: str) -> KafkaBroker:
         compression_type=None,
         allow_auto_create_topics=False,  # topics and partitions come from `hotline topics`
         ack_policy=AckPolicy.MANUAL,
-        security=None,
+        security=broker_security(settings),
         graceful_timeout=10.0,
         logger=logging.getLogger(f"hotline.{service}.kafka"),
         log_level=logging.DEBUG,

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None  # else the system's trusted CAs
     database_url: str = "postgresql://postgres@127.0.0.1:55432/hotline"
     db_pool_min: int = 1
     db_pool_max: int = 8
@@ -31,6 +35,7 @@ class Settings(BaseSettings):
     # Prepended to every topic and consumer group: several environments (or test runs) can
     # share one Kafka cluster without reading each other's events.
     topic_prefix: str = ""
+    topic_replication: int = 1  # `hotline topics`: 3 on a production cluster
     consumer_batch_size: int = 500
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
