@@ -17,6 +17,7 @@ import multiprocessing
 import statistics
 import time
 import uuid
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +58,8 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
     body = {"channel": "phone", "channel_message_id": message_id, "district": DISTRICTS[i % len(DISTRICTS)],
             "description": TEXTS[i % len(TEXTS)], "appeal_type": "consumer_complaint",
             "category": ("prices", "water_supply", "power_supply", "food_medicine")[i % 4],
-            "petitioner": {"name": "张伟", "phone": "13800000000"}}
+            # a phone per submission: one petitioner repeating an open problem would be merged
+            "petitioner": {"name": "张伟", "phone": f"13{zlib.crc32(message_id.encode()) % 10**9:09d}"}}
     return message_id.encode(), json.dumps(body, ensure_ascii=False).encode()
 
 

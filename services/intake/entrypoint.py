@@ -1,11 +1,11 @@
-"""Intake as a process: consumes channel submissions, serves POST /v1/appeals."""
+"""Intake as a process: consumes channel submissions and routing's handling state, serves its API."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake.api import router
-from services.intake.handlers import on_submission
+from services.intake.api import ROUTERS
+from services.intake.handlers import handlers_for
 from shared.contracts import topics
 from shared.contracts.events import SubmitAppeal
 from shared.runtime import ServiceSpec, create_app
@@ -14,13 +14,22 @@ from shared.settings import Settings
 SPEC = ServiceSpec(
     name="intake",
     migrations=Path(__file__).parent / "migrations",
-    consumes=(topics.SUBMISSIONS,),
-    handlers=lambda ctx: {SubmitAppeal: on_submission},
-    routers=(router,),
+    # Routing's topic tells intake when an appeal stops (or starts again) being open: the
+    # condition for merging a repeated appeal into it.
+    consumes=(topics.SUBMISSIONS, topics.ROUTING),
+    handlers=handlers_for,
+    routers=ROUTERS,
     # Channel adapters may send the bare JSON body; the topic has only one payload type.
     default_types={topics.SUBMISSIONS: SubmitAppeal.event_type},
     description="Single-point acceptance: every channel's submissions become accepted, "
-    "rejected or held appeals with a tracking number.",
+    "rejected, merged or held appeals with a tracking number. Channel adapters publish SubmitAppeal "
+    "(bare JSON is fine), keyed by channel_message_id, the idempotency key; the outcome event on "
+    "hotline.intake.v1 carries the same channel_message_id. A record that can never be an appeal "
+    "(malformed, or a petitioner field failing its check) goes to hotline.deadletter.intake.v1 with "
+    "hotline_dlq_reason '<field>: <reason>'. A private appeal submitted here gets no inquiry code "
+    "(a Kafka record has no reply): adapters that must hand one to the petitioner use POST /v1/appeals. "
+    "Routing's AppealReplied / AppealClosed / AppealReopened tell intake whether an appeal is still "
+    "open, the condition for merging a repeat into it.",
 )
 
 

@@ -1,28 +1,59 @@
-"""Routing as a process: turns accepted appeals into transfer letters."""
+"""Routing as a process: transfer letters, units' actions, operators' decisions, the directory."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.routing.adapters.directory_file import load_directory
-from services.routing.handlers import Dispatcher
+from services.routing.adapters.directory_store import DirectoryCache
+from services.routing.api import ROUTERS
+from services.routing.handlers.dispatching import Dispatcher
+from services.routing.handlers.feedback import (
+    Evaluations,
+    on_deadline_set,
+    on_deadline_stopped,
+    on_extension_decided,
+)
+from services.routing.handlers.kafka import UnitActionConsumer
 from shared.contracts import topics
-from shared.contracts.events import AppealAccepted
+from shared.contracts.events import (
+    AppealAccepted,
+    AppealEvaluated,
+    DeadlineSet,
+    DeadlineStopped,
+    ExtensionDecided,
+    ReplyToAppeal,
+    RequestExtension,
+    ReturnAppeal,
+    SignAppeal,
+)
 from shared.runtime import ServiceContext, ServiceSpec, create_app
 from shared.settings import Settings
 
 
 def _handlers(ctx: ServiceContext):
-    dispatcher = Dispatcher(load_directory())
-    return {AppealAccepted: dispatcher.on_accepted}
+    dispatcher = Dispatcher(DirectoryCache(), ctx.clock)
+    actions = UnitActionConsumer(ctx.clock)
+    return {
+        AppealAccepted: dispatcher.on_accepted,
+        SignAppeal: actions.on_action,
+        ReturnAppeal: actions.on_action,
+        RequestExtension: actions.on_action,
+        ReplyToAppeal: actions.on_action,
+        DeadlineSet: on_deadline_set,
+        DeadlineStopped: on_deadline_stopped,
+        ExtensionDecided: on_extension_decided,
+        AppealEvaluated: Evaluations(ctx.clock).on_evaluated,
+    }
 
 
 SPEC = ServiceSpec(
     name="routing",
     migrations=Path(__file__).parent / "migrations",
-    consumes=(topics.INTAKE,),
+    consumes=(topics.INTAKE, topics.UNIT_ACTIONS, topics.SLA, topics.PUBLICATION),
     handlers=_handlers,
-    description="Transfer by responsibility: dispatches each accepted appeal to its lead unit.",
+    routers=ROUTERS,
+    description="Transfer by responsibility: transfer letters to lead and co-handling units, their sign-off, "
+                "returns, re-dispatch, extension requests and replies.",
 )
 
 

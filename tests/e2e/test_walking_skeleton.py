@@ -79,7 +79,7 @@ async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, se
     messages = [
         (f"{run}-{i}".encode(), json.dumps({
             "channel": "phone", "channel_message_id": f"{run}-{i}", "district": districts[i % 5],
-            "description": texts[i % 4], "petitioner": {"name": "周平", "phone": "13511112222"}},
+            "description": texts[i % 4], "petitioner": {"name": "周平", "phone": f"135{i:08d}"}},
             ensure_ascii=False).encode(), [])
         for i in range(total)
     ]

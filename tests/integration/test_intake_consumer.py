@@ -12,6 +12,9 @@ from shared.runtime import ServiceRuntime
 from tests.integration.helpers import eventually, produce, read_topic
 
 
+OTHER = {"name": "周红", "phone": "024-23456789"}
+
+
 def submission(message_id: str, **overrides) -> bytes:
     body = {"channel": "web", "channel_message_id": message_id, "district": "和平区",
             "description": "太原街超市乱收费，标价和结账价格不一致。",
@@ -39,8 +42,9 @@ async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(inta
         (f"{run}-k2".encode(), submission(f"{run}-bad", district=17), []),                     # poison: wrong type
         (f"{run}-k3".encode(), submission(good), []),                                          # bare adapter record
         (f"{run}-k3".encode(), submission(good), []),                                          # the adapter retried
-        (f"{run}-k4".encode(), submission(twin), [("ce_id", ce_id)]),                          # delivered twice,
-        (f"{run}-k4".encode(), submission(twin), [("ce_id", ce_id)]),                          # same event id
+        # another petitioner (the same one with the same text would be merged: 并单)
+        (f"{run}-k4".encode(), submission(twin, petitioner=OTHER), [("ce_id", ce_id)]),        # delivered twice,
+        (f"{run}-k4".encode(), submission(twin, petitioner=OTHER), [("ce_id", ce_id)]),        # same event id
         (f"{run}-k5".encode(), submission(f"{run}-fire", description="楼道里着火了，火灾很严重"), []),
     ])
 
@@ -70,7 +74,14 @@ async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(inta
     for record in events:
         headers = dict(record.headers)
         assert record.key == headers["ce_subject"], "keyed by appeal id"
-        assert b"13912345678" not in record.value and "李明".encode() not in record.value
+        body = json.loads(record.value)
+        # Personal data travels only in AppealAccepted.contact, for the handling unit.
+        contact = body.pop("contact", None)
+        assert "13912345678" not in json.dumps(body) and "李明" not in json.dumps(body, ensure_ascii=False)
+        if headers["ce_type"] == b"hotline.appeal.accepted.v1":
+            assert contact["phone"] in ("13912345678", "02423456789") and contact["name"] in ("李明", "周红")
+        else:
+            assert contact is None
 
 
 async def test_outbox_is_empty_once_relayed(intake, settings, db):

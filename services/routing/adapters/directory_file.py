@@ -3,22 +3,35 @@
 import json
 from pathlib import Path
 
-from services.routing.domain.dispatch import Directory, Rule, Unit
+from services.routing.domain.dispatch import Directory, Rule, Unit, build_directory
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def load_directory(folder: Path = DATA) -> Directory:
+def read_documents(folder: Path = DATA) -> tuple[dict, dict]:
+    """The raw directory and catalogue documents."""
     units_doc = json.loads((folder / "directory.json").read_text(encoding="utf-8"))
     rules_doc = json.loads((folder / "catalogue.json").read_text(encoding="utf-8"))
-    units = {u["code"]: Unit(**u) for u in units_doc["units"]}
-    rules = tuple(
-        Rule(
-            id=r["id"], lead=r["lead"], appeal_type=r.get("appeal_type"),
-            categories=frozenset(r.get("categories", ())), district=r.get("district"),
-            keywords=tuple(r.get("keywords", ())), co=tuple(r.get("co", ())),
-        )
-        for r in rules_doc["rules"]
+    return units_doc, rules_doc
+
+
+def unit_from(doc: dict) -> Unit:
+    return Unit(
+        code=doc["code"], name_zh=doc["name_zh"], name_en=doc["name_en"], level=doc["level"],
+        group=doc["group"], district=doc.get("district"),
+        categories=tuple(doc.get("categories", ())), districts=tuple(doc.get("districts", ())),
     )
-    governments = {u.district: u for u in units.values() if u.group == "district_government" and u.district}
-    return Directory(units, rules, governments)
+
+
+def rule_from(doc: dict) -> Rule:
+    return Rule(
+        id=doc["id"], lead=doc["lead"], appeal_type=doc.get("appeal_type"),
+        categories=frozenset(doc.get("categories", ())), district=doc.get("district"),
+        keywords=tuple(doc.get("keywords", ())), co=tuple(doc.get("co", ())),
+    )
+
+
+def load_directory(folder: Path = DATA) -> Directory:
+    units_doc, rules_doc = read_documents(folder)
+    units = {u["code"]: unit_from(u) for u in units_doc["units"]}
+    return build_directory(units, tuple(rule_from(r) for r in rules_doc["rules"]))

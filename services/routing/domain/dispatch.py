@@ -18,6 +18,9 @@ class Unit:
     level: int
     group: str
     district: str | None = None
+    # What the unit answers for, as the directory states it (empty: every category / the whole city).
+    categories: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,12 @@ class Decision:
     lead: Unit
     co: tuple[Unit, ...]
     rule_id: str
+
+
+def build_directory(units: dict[str, Unit], rules: tuple[Rule, ...]) -> Directory:
+    """A directory whose district fallbacks are its district governments."""
+    governments = {u.district: u for u in units.values() if u.group == "district_government" and u.district}
+    return Directory(units, rules, governments)
 
 
 class NoResponsibleUnit(LookupError):

@@ -200,3 +200,31 @@ def test_rule_naming_an_unknown_unit_is_refused_at_construction(rule):
 def test_no_rules_and_no_government_means_no_responsible_unit():
     with pytest.raises(NoResponsibleUnit):
         decide(make(), "consumer_complaint", "prices", "faku")
+
+
+# --- the shipped catalogue's keyword rules and co-handling ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "lead", "co"),
+    [
+        ("livelihood", "小区暖气不热，供暖温度不达标", "REAL-ESTATE", []),
+        ("livelihood", "物业不管电梯维修", "REAL-ESTATE", []),
+        ("livelihood", "楼下饭店油烟太大", "ECOLOGY", ["URBAN-MGMT"]),
+        ("urban_management", "路边占道经营", "URBAN-MGMT", []),
+        ("policies", "孩子入学政策咨询", "EDUCATION", []),
+        ("policies", "社保缴费年限怎么算", "HR-SOCIAL", []),
+        ("approvals", "", "BIZ-ENV", []),
+    ],
+)
+def test_keyword_rules_of_the_shipped_catalogue(directory, category, text, lead, co):
+    decision = decide(directory, "public_service_request", category, "huanggu", text)
+    assert (decision.lead.code, [u.code for u in decision.co]) == (lead, co)
+
+
+def test_every_unit_states_what_it_answers_for(directory):
+    for unit in directory.units.values():
+        if unit.group == "district_government":
+            assert unit.districts == (unit.district,)
+        elif unit.level == 2:
+            assert unit.categories, unit.code

@@ -1,0 +1,6 @@
+"""Intake's HTTP API: the appeal entrance and the operators' review queue."""
+
+from services.intake.api.appeals import router as appeals
+from services.intake.api.review import router as review
+
+ROUTERS = (appeals, review)

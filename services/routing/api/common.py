@@ -1,0 +1,38 @@
+"""What the routing routes share: refusals as 4xx, paging."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from fastapi import HTTPException, Query
+from pydantic import BaseModel
+
+from services.routing.handlers.errors import Refused
+from shared.runtime import ServiceContext
+from shared.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+Page = Annotated[int, Query(ge=1, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+
+
+class Paged(BaseModel):
+    items: list[dict]
+    page: int
+    page_size: int
+    total: int
+
+
+def as_http(refused: Refused) -> HTTPException:
+    if refused.status == 422:
+        return HTTPException(422, detail={"errors": [{"field": refused.field or "body", "reason": refused.reason}]})
+    return HTTPException(refused.status, detail=refused.reason)
+
+
+async def in_unit_of_work(ctx: ServiceContext, use_case: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run a use case in one transaction; a refusal rolls it back and becomes a clear 4xx."""
+    try:
+        async with ctx.units_of_work() as uow:
+            return await use_case(uow)
+    except Refused as refused:
+        raise as_http(refused) from None

@@ -1,0 +1,93 @@
+"""The operators' API: the dispatch queue, manual dispatch, review of returned letters."""
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from services.routing.adapters import repository, views
+from services.routing.adapters.directory_store import DirectoryCache
+from services.routing.api.common import Page, Paged, PageSize, in_unit_of_work
+from services.routing.domain.letters import OPERATOR_QUEUE
+from services.routing.handlers.reviews import Decision, dispatch_by_hand, review_return
+from shared.auth import Principal, require
+from shared.contracts.events import ShortText, UnitCode
+from shared.runtime import ServiceContext, context_of
+
+router = APIRouter(prefix="/v1", tags=["operators"])
+Context = Annotated[ServiceContext, Depends(context_of)]
+Operator = Annotated[Principal, Depends(require("operator", "supervisor"))]
+
+
+@router.get("/dispatch-queue", response_model=Paged)
+async def dispatch_queue(
+    ctx: Context, _: Operator, page: Page = 1, page_size: PageSize = 20,
+    state: Annotated[list[Literal["awaiting_operator", "escalated", "returned"]] | None, Query()] = None,
+) -> Paged:
+    """Appeals waiting for a person: no rule covered them, they were returned, or they looped."""
+    states = list(state or sorted(s.value for s in OPERATOR_QUEUE))
+    async with ctx.pool.acquire() as conn:
+        rows, total = await views.queue(conn, states, page_size, (page - 1) * page_size)
+    return Paged(items=[dict(r) for r in rows], page=page, page_size=page_size, total=total)
+
+
+@router.get("/appeals/{appeal_id}")
+async def appeal(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
+    """An appeal's transfer history: every letter, the rule that chose it, returns, replies."""
+    async with ctx.pool.acquire() as conn:
+        t = await repository.get_transfer(conn, appeal_id)
+        if t is None:
+            raise HTTPException(404, detail=f"no appeal {appeal_id}")
+        letters = await repository.letters_of(conn, appeal_id)
+        co_replies = await repository.co_replies_of(conn, appeal_id)
+        extensions = await views.extensions_of(conn, appeal_id)
+        deadline = await views.deadline_of(conn, appeal_id)
+    return {
+        **{k: t[k] for k in ("appeal_id", "tracking_number", "appeal_type", "subtype", "category", "district",
+                             "state", "attempt", "unit_code", "unit_name", "co_unit_codes", "rule_id",
+                             "unit_trail", "returned_by", "redispatches", "reopened", "waiting_reason",
+                             "dispatched_at", "signed_at", "replied_at", "outcome", "closed_at",
+                             "directory_version")},
+        "letters": [dict(r) for r in letters],
+        "co_handler_replies": [dict(r) for r in co_replies],
+        "extension_requests": [dict(r) for r in extensions],
+        "deadline": dict(deadline) if deadline else None,
+    }
+
+
+class DispatchBody(BaseModel):
+    unit_code: UnitCode
+    co_unit_codes: tuple[UnitCode, ...] = ()
+    reason: ShortText = Field(description="Why this unit: kept with the letter")
+
+
+class ReviewBody(BaseModel):
+    decision: Literal["redispatch", "uphold"]
+    unit_code: UnitCode | None = Field(None, description="The unit to re-dispatch to (redispatch only)")
+    co_unit_codes: tuple[UnitCode, ...] | None = None
+    reason: ShortText
+
+
+def _decided(d: Decision) -> dict:
+    return {"state": d.state, "attempt": d.attempt, "unit_code": d.unit_code, "escalation": d.escalation}
+
+
+@router.post("/appeals/{appeal_id}/dispatch")
+async def dispatch(appeal_id: UUID, body: DispatchBody, ctx: Context, who: Operator) -> dict:
+    """Dispatch a queued or escalated appeal by hand, with a reason."""
+    directories = DirectoryCache()  # operators' decisions are rare: read the directory afresh
+    decision = await in_unit_of_work(ctx, lambda uow: dispatch_by_hand(
+        uow, directories, appeal_id=appeal_id, unit_code=body.unit_code, co_unit_codes=body.co_unit_codes,
+        reason=body.reason, by=who.subject, now=ctx.clock.now()))
+    return _decided(decision)
+
+
+@router.post("/appeals/{appeal_id}/review")
+async def review(appeal_id: UUID, body: ReviewBody, ctx: Context, who: Operator) -> dict:
+    """Review a returned letter: re-dispatch to another unit or uphold the original; loops escalate."""
+    directories = DirectoryCache()  # operators' decisions are rare: read the directory afresh
+    decision = await in_unit_of_work(ctx, lambda uow: review_return(
+        uow, directories, appeal_id=appeal_id, decision=body.decision, unit_code=body.unit_code,
+        co_unit_codes=body.co_unit_codes, reason=body.reason, by=who.subject, now=ctx.clock.now()))
+    return _decided(decision)

@@ -1,0 +1,1 @@
+"""Routing's use cases: dispatch, units' actions, operators' decisions, feedback from other services."""

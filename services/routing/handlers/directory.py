@@ -1,0 +1,70 @@
+"""Operators' directory and catalogue edits: each one a new version and a UnitDirectoryChanged."""
+
+from datetime import datetime
+
+from services.routing.adapters import directory_store as store
+from services.routing.domain import directory_edits as edits
+from services.routing.domain.dispatch import Rule, Unit
+from services.routing.handlers.errors import InvalidRequest
+from shared.contracts.events import UnitDirectoryChanged
+from shared.unit_of_work import UnitOfWork
+
+
+async def _begin(uow: UnitOfWork):
+    base = await store.lock_for_edit(uow.conn)
+    _, directory, positions = await store.read(uow.conn)
+    return base + 1, directory, positions
+
+
+async def _finish(uow: UnitOfWork, version: int, *, by: str, reason: str, now: datetime,
+                  units: tuple[dict, ...] = (), rules: tuple[dict, ...] = ()) -> int:
+    change = {"units": list(units), "rules": list(rules)}
+    await store.record_version(uow.conn, version, label=f"v{version}", changed_by=by, reason=reason, change=change)
+    uow.emit(UnitDirectoryChanged(version=str(version), changed_by=by, reason=reason, units=units, rules=rules,
+                                  changed_at=now))
+    return version
+
+
+def _invalid(wrong: edits.InvalidEdit) -> InvalidRequest:
+    return InvalidRequest(wrong.reason, field=wrong.field)
+
+
+async def put_unit(uow: UnitOfWork, unit: Unit, *, by: str, reason: str, now: datetime) -> int:
+    version, directory, _ = await _begin(uow)
+    try:
+        edits.put_unit(directory, unit)
+    except edits.InvalidEdit as wrong:
+        raise _invalid(wrong) from None
+    await store.upsert_unit(uow.conn, unit, version)
+    return await _finish(uow, version, by=by, reason=reason, now=now, units=(store.unit_document(unit),))
+
+
+async def remove_unit(uow: UnitOfWork, code: str, *, by: str, reason: str, now: datetime) -> int:
+    version, directory, _ = await _begin(uow)
+    try:
+        edits.remove_unit(directory, code)
+    except edits.InvalidEdit as wrong:
+        raise _invalid(wrong) from None
+    await store.delete_unit(uow.conn, code)
+    return await _finish(uow, version, by=by, reason=reason, now=now, units=({"code": code, "removed": True},))
+
+
+async def put_rule(uow: UnitOfWork, rule: Rule, position: int | None, *, by: str, reason: str, now: datetime) -> int:
+    version, directory, positions = await _begin(uow)
+    try:
+        _, new_positions = edits.put_rule(directory, rule, positions, position)
+    except edits.InvalidEdit as wrong:
+        raise _invalid(wrong) from None
+    await store.upsert_rule(uow.conn, rule, new_positions[rule.id], version)
+    return await _finish(uow, version, by=by, reason=reason, now=now,
+                         rules=(store.rule_document(rule, new_positions[rule.id]),))
+
+
+async def remove_rule(uow: UnitOfWork, rule_id: str, *, by: str, reason: str, now: datetime) -> int:
+    version, directory, _ = await _begin(uow)
+    try:
+        edits.remove_rule(directory, rule_id)
+    except edits.InvalidEdit as wrong:
+        raise _invalid(wrong) from None
+    await store.delete_rule(uow.conn, rule_id)
+    return await _finish(uow, version, by=by, reason=reason, now=now, rules=({"id": rule_id, "removed": True},))
