@@ -207,6 +207,8 @@ class AppealRedispatched(AppealEvent, event_type="hotline.appeal.redispatched.v1
     reason: str
     attempt: int = Field(ge=2)
     redispatched_at: datetime
+    tracking_number: TrackingNumber | None = None
+    rule_id: str | None = Field(None, description="Catalogue rule, or manual:<operator> for a hand dispatch")
 
 
 class ExtensionRequested(AppealEvent, event_type="hotline.appeal.extension-requested.v1", topic=topics.ROUTING):
@@ -246,6 +248,7 @@ class AppealEscalated(AppealEvent, event_type="hotline.appeal.escalated.v1", top
     reason: str
     units: tuple[UnitCode, ...] = ()
     escalated_at: datetime
+    tracking_number: TrackingNumber | None = None
 
 
 class AppealClosed(AppealEvent, event_type="hotline.appeal.closed.v1", topic=topics.ROUTING):

@@ -64,6 +64,6 @@ async def send_again(uow: UnitOfWork, transfer: asyncpg.Record, lead: Unit, co: 
     uow.emit(AppealRedispatched(
         appeal_id=appeal_id, from_unit_code=transfer["unit_code"], unit_code=lead.code, unit_name=lead.name_zh,
         unit_group=lead.group, co_unit_codes=tuple(u.code for u in co), reason=reason, attempt=attempt,
-        redispatched_at=now,
+        redispatched_at=now, tracking_number=transfer["tracking_number"], rule_id=rule_id,
     ))
     return attempt

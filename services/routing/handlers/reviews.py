@@ -85,4 +85,5 @@ async def escalate(uow: UnitOfWork, transfer, reason: str, *, units: tuple[str, 
     await repository.update_transfer(uow.conn, transfer["appeal_id"], now, state=State.ESCALATED.value,
                                      waiting_reason=f"escalated: {reason}")
     uow.emit(AppealEscalated(appeal_id=transfer["appeal_id"], reason=reason,
-                             units=tuple(dict.fromkeys(units)), escalated_at=now))
+                             units=tuple(dict.fromkeys(units)), escalated_at=now,
+                             tracking_number=transfer["tracking_number"]))
