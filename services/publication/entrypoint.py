@@ -1,27 +1,25 @@
-"""Publication as a process: the public read model, its API and the public feed."""
+"""Publication as a process: the public read model, its API, Open311, the web page and the public feed."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.publication import handlers
-from services.publication.api import router
+from services.publication.api import ROUTERS
+from services.publication.handlers import event_handlers
+from services.publication.handlers.inquiry import prune_attempts
 from shared.contracts import topics
-from shared.contracts.events import AppealAccepted, AppealDispatched, DeadlineSet
 from shared.runtime import ServiceSpec, create_app
 from shared.settings import Settings
 
 SPEC = ServiceSpec(
     name="publication",
     migrations=Path(__file__).parent / "migrations",
-    consumes=(topics.INTAKE, topics.ROUTING, topics.SLA),
-    handlers=lambda ctx: {
-        AppealAccepted: handlers.on_accepted,
-        AppealDispatched: handlers.on_dispatched,
-        DeadlineSet: handlers.on_deadline_set,
-    },
-    routers=(router,),
-    description="Network feedback: the public read model, inquiry API and public feed.",
+    # Its own topic too: AppealEvaluated read back is what lets a replay rebuild evaluations.
+    consumes=(topics.INTAKE, topics.ROUTING, topics.SLA, topics.PUBLICATION),
+    handlers=lambda ctx: event_handlers(ctx.settings.pepper()),
+    routers=ROUTERS,
+    background=(prune_attempts,),
+    description="Network feedback: the public read model, inquiry, evaluation, Open311 and the public feed.",
 )
 
 

@@ -1,0 +1,47 @@
+"""Satisfaction evaluation: who may rate, when, and what a rating asks for."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+SATISFACTIONS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
+
+# How long after a reply the petitioner may still rate it (data, not a rule of nature).
+EVALUATION_WINDOW = timedelta(days=30)
+COMMENT_MAX_LENGTH = 500
+
+
+class EvaluationRefused(Exception):
+    """The rating cannot be recorded; `reason` is a stable code, the message says why."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rating:
+    satisfaction: Satisfaction
+    solved: bool
+
+
+def check_may_evaluate(row: Mapping, now: datetime, window: timedelta = EVALUATION_WINDOW) -> datetime:
+    """The reply being rated, or why no rating is possible now."""
+    replied_at = row.get("replied_at")
+    reopened_at = row.get("reopened_at")
+    if replied_at is None or (reopened_at is not None and reopened_at > replied_at):
+        raise EvaluationRefused("not_replied", "the appeal has no reply to rate yet")
+    evaluated_at = row.get("evaluated_at")
+    if evaluated_at is not None and evaluated_at >= replied_at:
+        raise EvaluationRefused("already_evaluated", "this reply has already been rated")
+    if now > replied_at + window:
+        raise EvaluationRefused("window_closed",
+                                f"ratings are taken within {window.days} days of the reply")
+    return replied_at
+
+
+def asks_to_reopen(rating: Rating) -> bool:
+    """A dissatisfied petitioner whose problem is not solved asks for the appeal to be reopened."""
+    return rating.satisfaction == "dissatisfied" and not rating.solved

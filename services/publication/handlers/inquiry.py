@@ -1,0 +1,94 @@
+"""Inquiry: a public appeal is shown to anyone; a private one only with its inquiry code.
+
+The answer for an unknown number and for a wrong code is the same (NotFound), and takes
+about as long: an unknown number is checked against a dummy hash too, so timing does not
+tell which numbers exist. Attempts that carry a code count against a limit per tracking
+number and per client, kept in PostgreSQL so all replicas share them.
+"""
+
+import asyncio
+import functools
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.publication.adapters import limits, repository
+from services.publication.domain.inquiry import (
+    LIMITS,
+    canonical_code,
+    retry_after_seconds,
+    window_start,
+)
+from services.publication.domain.lifecycle import is_disclosed
+from shared.runtime import ServiceContext
+
+_HASHER = PasswordHasher()
+
+
+class NotFound(Exception):
+    """No appeal the caller may see has this number (unknown, private without the right code)."""
+
+
+@dataclass
+class TooManyAttempts(Exception):
+    retry_after: int
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _HASHER.hash(b"no appeal has this number")
+
+
+def code_matches(stored_hash: str | None, code: str, pepper: bytes) -> bool:
+    """argon2 verify of pepper + canonical code (intake's scheme); CPU-bound, call in a thread."""
+    try:
+        return _HASHER.verify(stored_hash or _dummy_hash(), pepper + canonical_code(code).encode()) \
+            and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def client_bucket(client: str, pepper: bytes) -> str:
+    """A keyed hash of the caller's address: the counter table holds no IP address."""
+    return "client:" + hmac.new(pepper, client.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def check_limits(ctx: ServiceContext, tracking_number: str, client: str) -> None:
+    """Count this attempt; raise TooManyAttempts when a bucket is over its limit."""
+    now = ctx.clock.now()
+    buckets = {"number": f"number:{tracking_number}", "client": client_bucket(client, ctx.settings.pepper())}
+    waits = []
+    for limit in LIMITS:
+        start = window_start(now, limit.window)
+        if await limits.count_attempt(ctx.pool, buckets[limit.scope], start) > limit.attempts:
+            waits.append(retry_after_seconds(now, limit.window))
+    if waits:
+        raise TooManyAttempts(max(waits))
+
+
+async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, client: str,
+                  *, for_update_conn=None) -> dict:
+    """The row the caller may see, or NotFound / TooManyAttempts."""
+    if code is not None:
+        await check_limits(ctx, tracking_number, client)
+    row = await repository.get(for_update_conn or ctx.pool, tracking_number, for_update=for_update_conn is not None)
+    if row is not None and is_disclosed(row):
+        return row
+    if code is None:
+        raise NotFound()
+    stored = row["inquiry_code_hash"] if row is not None and row["private"] else None
+    if not await asyncio.to_thread(code_matches, stored, code, ctx.settings.pepper()):
+        raise NotFound()
+    return row
+
+
+async def prune_attempts(ctx: ServiceContext) -> None:
+    """Background loop: forget counters of windows long past."""
+    while True:
+        window = max(limit.window for limit in LIMITS)
+        await limits.prune(ctx.pool, ctx.clock.now() - 2 * window)
+        await asyncio.sleep(max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))

@@ -1,0 +1,87 @@
+"""Public status, evaluation rules and inquiry windows (domain/lifecycle.py, evaluation.py, inquiry.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.publication.domain.evaluation import EvaluationRefused, Rating, asks_to_reopen, check_may_evaluate
+from services.publication.domain.inquiry import (
+    INQUIRY_CODE,
+    TRACKING_NUMBER,
+    canonical_code,
+    retry_after_seconds,
+    window_start,
+)
+from services.publication.domain.lifecycle import is_disclosed, public_status
+
+T = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def at(hours: float) -> datetime:
+    return T + timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(("steps", "status"), [
+    ({}, "accepted"),
+    ({"dispatched_at": at(1)}, "dispatched"),
+    ({"dispatched_at": at(1), "signed_at": at(2)}, "signed"),
+    ({"dispatched_at": at(3), "signed_at": at(2)}, "dispatched"),  # re-dispatched after signing
+    ({"signed_at": at(2), "replied_at": at(5)}, "replied"),
+    ({"replied_at": at(5), "evaluated_at": at(6)}, "evaluated"),
+    ({"replied_at": at(5), "evaluated_at": at(6), "reopened_at": at(7)}, "reopened"),
+    ({"replied_at": at(8), "evaluated_at": at(6), "reopened_at": at(7)}, "replied"),  # replied again
+    ({"replied_at": at(5), "closed_at": at(6)}, "closed"),
+    ({"replied_at": at(5), "closed_at": at(6), "reopened_at": at(7)}, "reopened"),
+    ({"closed_at": at(6)}, "closed"),  # close seen before anything else (another topic is behind)
+])
+def test_status_comes_from_the_latest_step_times(steps, status):
+    assert public_status(steps) == status
+
+
+def test_disclosed_only_when_acceptance_said_public():
+    assert is_disclosed({"private": False, "tracking_number": "SY20261102ABCDEFGH"})
+    assert not is_disclosed({"private": True, "tracking_number": "SY20261102ABCDEFGH"})
+    assert not is_disclosed({"private": None, "tracking_number": None})
+
+
+def test_evaluation_needs_a_reply_within_the_window_once():
+    replied = {"replied_at": at(5)}
+    assert check_may_evaluate(replied, at(6)) == at(5)
+    assert check_may_evaluate(replied, at(5) + timedelta(days=30)) == at(5)
+    refusals = [
+        ({}, at(6), "not_replied"),
+        ({"replied_at": at(5), "reopened_at": at(6)}, at(7), "not_replied"),
+        ({"replied_at": at(5), "evaluated_at": at(6)}, at(7), "already_evaluated"),
+        (replied, at(5) + timedelta(days=30, seconds=1), "window_closed"),
+    ]
+    for row, now, reason in refusals:
+        with pytest.raises(EvaluationRefused) as refused:
+            check_may_evaluate(row, now)
+        assert refused.value.reason == reason
+
+
+def test_a_new_reply_after_a_reopening_may_be_rated_again():
+    row = {"replied_at": at(9), "evaluated_at": at(6), "reopened_at": at(7)}
+    assert check_may_evaluate(row, at(10)) == at(9)
+
+
+@pytest.mark.parametrize(("satisfaction", "solved", "reopen"), [
+    ("dissatisfied", False, True), ("dissatisfied", True, False),
+    ("basically_satisfied", False, False), ("satisfied", True, False),
+])
+def test_only_dissatisfied_and_unsolved_asks_to_reopen(satisfaction, solved, reopen):
+    assert asks_to_reopen(Rating(satisfaction, solved)) is reopen
+
+
+def test_fixed_windows_and_retry_after():
+    window = timedelta(minutes=15)
+    now = datetime(2026, 11, 2, 10, 7, 30, tzinfo=UTC)
+    assert window_start(now, window) == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    assert retry_after_seconds(now, window) == 450
+    assert retry_after_seconds(datetime(2026, 11, 2, 10, 14, 59, 900000, tzinfo=UTC), window) == 1
+
+
+def test_codes_are_canonicalised_like_intake_does():
+    assert canonical_code(" abcd-efgh ") == "ABCDEFGH" and canonical_code("ＡＢＣＤ１２３４") == "ABCD1234"
+    assert INQUIRY_CODE.match("ABCDEFGH") and not INQUIRY_CODE.match("<b>")
+    assert TRACKING_NUMBER.match("SY20261129E04GDZC3") and not TRACKING_NUMBER.match("SY20261129E04GDZCI")
