@@ -6,7 +6,9 @@ make-up working days. `chinese-calendar` carries the published years; for a year
 Monday-Friday minus the fixed-date statutory holidays and says the result is provisional.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, timedelta
 from importlib.metadata import version
 
@@ -26,6 +28,8 @@ class YearSchedule:
     holidays: frozenset[date]
     workdays: frozenset[date]
     version: str
+    # Holiday names as published (e.g. 春节); only for explanations, never for counting.
+    names: Mapping[date, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -43,7 +47,7 @@ class WorkCalendar:
                 return True
             return day.weekday() < 5 and day not in schedule.holidays
         if _library_covers(day.year):
-            return chinese_calendar.is_workday(day)
+            return _library_workday(day)
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
     def version_for(self, years: set[int]) -> str:
@@ -59,6 +63,14 @@ class WorkCalendar:
         return ",".join(parts)
 
 
+# chinese-calendar validates every date against the min/max of its whole table (about 0.2 ms
+# a call); the published data never changes inside a process, so each answer is kept.
+@cache
+def _library_workday(day: date) -> bool:
+    return chinese_calendar.is_workday(day)
+
+
+@cache
 def _library_covers(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 1, 1))
@@ -96,3 +108,38 @@ def add_working_days(calendar: WorkCalendar, start: date, days: int) -> Count:
         provisional=not all(calendar.is_official(y) for y in years),
         calendar_version=calendar.version_for(years),
     )
+
+
+def working_day_after(calendar: WorkCalendar, day: date, n: int) -> date:
+    """The n-th working day after `day` (n >= 1), without building an explanation."""
+    if n < 1:
+        raise ValueError("count at least one working day")
+    while n:
+        day += timedelta(days=1)
+        n -= calendar.is_workday(day)
+    return day
+
+
+def working_day_before(calendar: WorkCalendar, day: date, n: int) -> date:
+    """The n-th working day before `day` (n >= 1)."""
+    if n < 1:
+        raise ValueError("count at least one working day")
+    while n:
+        day -= timedelta(days=1)
+        n -= calendar.is_workday(day)
+    return day
+
+
+def why_skipped(calendar: WorkCalendar, day: date) -> str:
+    """Why `day` is not a working day, in words a unit can check against the notice."""
+    schedule = calendar.loaded.get(day.year)
+    if schedule is not None:
+        if day in schedule.holidays:
+            return f"holiday: {schedule.names.get(day) or 'statutory holiday'} ({schedule.version})"
+        return "weekend"
+    if _library_covers(day.year):
+        _, name = chinese_calendar.get_holiday_detail(day)
+        return f"holiday: {name}" if name else "weekend"
+    if (day.month, day.day) in FIXED_HOLIDAYS:
+        return "fixed-date statutory holiday (provisional: the year's schedule is not loaded)"
+    return "weekend (provisional: the year's schedule is not loaded)"

@@ -1,0 +1,86 @@
+"""The due-time poller: fires each ladder step of each open deadline once, from PostgreSQL.
+
+No in-memory timers: every replica runs this loop; each transaction claims due rows with
+FOR UPDATE SKIP LOCKED, emits the steps (outbox, same transaction), records them in
+ladder_fired and in the row, and commits. A replica that dies mid-batch rolls back, so the
+rows come due again for the next poller; a service that was down fires what came due
+meanwhile on its first poll, late but once.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+
+from services.sla.adapters import repository
+from services.sla.adapters.calendar_store import CalendarCache
+from services.sla.domain import deadline_state as state
+from services.sla.domain import ladder
+from services.sla.domain.rules import Rules
+from shared.clock import Clock
+from shared.contracts.events import AppealOverdue, Event, ReminderDue, SupervisionRaised
+from shared.db import is_transient
+from shared.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class LadderPoller:
+    def __init__(self, units_of_work: UnitOfWorkFactory, rules: Rules, calendars: CalendarCache, clock: Clock,
+                 batch: int = 500):
+        self.units_of_work, self.rules, self.calendars, self.clock = units_of_work, rules, calendars, clock
+        self.batch = batch
+
+    async def fire_due(self) -> int:
+        """One poll: fire every step due now on up to `batch` deadlines; returns rows claimed."""
+        now = self.clock.now()
+        async with self.units_of_work() as uow:
+            rows = await repository.claim_due(uow.conn, now, self.batch)
+            if not rows:
+                return 0
+            calendar = await self.calendars.current(uow.conn)
+            plans, fires = [], []
+            for row in rows:
+                planned = state.plan(row, calendar, self.rules)
+                plans.append(planned)
+                fires.extend((row, due) for due in ladder.due_now(planned, set(row["fired_steps"]), now))
+            recorded = await repository.mark_fired_many(
+                uow.conn, [(row["appeal_id"], row["epoch"], due.step.name, due.fire_at) for row, due in fires],
+                now, self.rules.version)
+            for row, due in fires:
+                if (row["appeal_id"], due.step.name) in recorded:
+                    uow.emit(self._event(row, due, now), time=now)
+                    self._apply(row, due)
+                row["fired_steps"] = [*row["fired_steps"], due.step.name]
+            for row, planned in zip(rows, plans, strict=True):
+                state.plan_next(row, calendar, self.rules, planned)
+            await repository.save_many(uow.conn, rows)
+            return len(rows)
+
+    @staticmethod
+    def _apply(row: dict, due: ladder.Scheduled) -> None:
+        if due.step.kind == "overdue":
+            row["overdue_since"] = row["overdue_since"] or row["due_at"]
+        elif due.step.kind == "supervision":
+            row["supervision_level"] = max(row["supervision_level"], due.step.level)
+
+    @staticmethod
+    def _event(row: dict, due: ladder.Scheduled, now: datetime) -> Event:
+        common = {"appeal_id": row["appeal_id"], "unit_code": row["unit_code"]}
+        if due.step.kind == "reminder":
+            return ReminderDue(**common, due_at=row["due_at"], reminded_at=now)
+        if due.step.kind == "overdue":
+            return AppealOverdue(**common, due_at=row["due_at"], overdue_at=row["due_at"])
+        return SupervisionRaised(**common, level=due.step.level, reason=due.step.reason, raised_at=now)
+
+    async def run(self, poll_seconds: float) -> None:
+        delay = poll_seconds
+        while True:
+            try:
+                claimed = await self.fire_due()
+                delay = poll_seconds
+            except Exception as exc:  # noqa: BLE001 - the poller must outlive one bad poll
+                level = logging.WARNING if is_transient(exc) else logging.ERROR
+                log.log(level, "due-time poll failed: %r", exc)
+                claimed, delay = 0, min(delay * 2, 30.0)
+            if claimed < self.batch:  # a full batch means more is due: poll again at once
+                await asyncio.sleep(delay)

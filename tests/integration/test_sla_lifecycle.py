@@ -1,0 +1,248 @@
+"""SLA against the real broker and database: a deadline through its lifecycle, parking,
+dead letters, the calendar upload and the supervisor API."""
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.sla.entrypoint import SPEC
+from shared.contracts import topics
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import (
+    AppealDispatched, AppealReplied, AppealSigned, ExtensionRequested, AppealRedispatched,
+)
+from shared.contracts.vocabulary import AppealType
+from tests.integration.helpers import eventually, produce, read_topic
+from tests.support import bearer, running_service
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def record(payload) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    envelope = Envelope.wrap(payload, source="/hotline/routing")
+    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in envelope.headers().items()]
+
+
+def dispatched(appeal_id, at: datetime, unit="SAMR", **kw) -> AppealDispatched:
+    return AppealDispatched(appeal_id=appeal_id, tracking_number="SY20261128ABCDEFGH", unit_code=unit,
+                            unit_name="沈阳市市场监督管理局", rule_id="r1", appeal_type=AppealType.CONSUMER_COMPLAINT,
+                            category="prices", district="heping", dispatched_at=at, **kw)
+
+
+async def sla_events(settings, appeal_id, expect: int):
+    found = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=expect,
+                             keys={str(appeal_id).encode()})
+    return [(dict(r.headers)["ce_type"].decode(), json.loads(r.value)) for r in found]
+
+
+@pytest.fixture
+async def sla(settings):
+    async with running_service(SPEC, settings) as client:
+        yield client
+
+
+async def row_of(db, appeal_id):
+    return await db.fetchrow("SELECT * FROM sla.deadlines WHERE appeal_id = $1", appeal_id)
+
+
+async def test_dispatch_sign_extend_and_reply(sla, settings, db):
+    appeal = uuid.uuid4()
+    now = datetime.now(UTC)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, now - timedelta(days=1))),
+        record(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=now)),
+        record(ExtensionRequested(appeal_id=appeal, unit_code="SAMR", working_days=3, reason="需要现场核查",
+                                  requested_at=now)),
+    ])
+
+    async def pending() -> bool:
+        return await db.fetchval("SELECT count(*) FROM sla.extensions WHERE appeal_id = $1 AND status = 'pending'",
+                                 appeal) == 1
+    await eventually(pending, what="the extension request to wait for a supervisor")
+    row = await row_of(db, appeal)
+    assert row["state"] == "open" and row["starts_on"] == now.astimezone(SH).date()
+    signed_due = row["due_at"]
+
+    extension_id = await db.fetchval("SELECT extension_id FROM sla.extensions WHERE appeal_id = $1", appeal)
+    as_unit = await sla.post(f"/v1/extensions/{extension_id}/decision", json={"approved": True, "reason": "ok"},
+                             headers=bearer(settings, "unit", "SAMR"))
+    assert as_unit.status_code == 403
+    approved = await sla.post(f"/v1/extensions/{extension_id}/decision",
+                              json={"approved": True, "reason": "现场核查需要时间"},
+                              headers=bearer(settings, "supervisor", subject="sup-1"))
+    assert approved.status_code == 200, approved.text
+    again = await sla.post(f"/v1/extensions/{extension_id}/decision", json={"approved": False, "reason": "x"},
+                           headers=bearer(settings, "supervisor"))
+    assert again.status_code == 409 and "already approved" in again.text
+    row = await row_of(db, appeal)
+    assert row["working_days"] == 23 and row["due_at"] > signed_due and row["epoch"] == 2
+
+    explained = (await sla.get(f"/v1/deadlines/{appeal}/explanation", headers=bearer(settings, "supervisor"))).json()
+    assert explained["working_days"] == 23 and len(explained["counted"]) == 23
+    assert all(s["why"] for s in explained["skipped"])
+    assert explained["extended_working_days"] == 3
+    other_unit = await sla.get(f"/v1/deadlines/{appeal}/explanation", headers=bearer(settings, "unit", "WATER"))
+    assert other_unit.status_code == 404
+
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(AppealReplied(appeal_id=appeal, unit_code="SAMR", reply="已处理", outcome="solved",
+                             replied_at=now + timedelta(hours=2))),
+    ])
+    events = await sla_events(settings, appeal, expect=6)
+    kinds = [(k.split(".")[-2], e.get("reason")) for k, e in events]
+    assert kinds[:3] == [("deadline-set", "dispatched"), ("deadline-set", "signed"),
+                         ("extension-decided", "现场核查需要时间")]
+    assert kinds[3] == ("deadline-set", "extended")
+    assert kinds[4][0] == "deadline-stopped" and events[4][1]["met"] is True
+    assert len(events) == 5, "each fact is announced once"
+    assert (await row_of(db, appeal))["state"] == "stopped"
+
+
+async def test_events_before_the_letter_are_parked_then_applied(sla, settings, db):
+    appeal = uuid.uuid4()
+    now = datetime.now(UTC)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=now)),
+    ])
+
+    async def parked() -> bool:
+        return await db.fetchval("SELECT count(*) FROM sla.parked_events WHERE appeal_id = $1", appeal) == 1
+    await eventually(parked, what="the early signature to be parked")
+    assert await row_of(db, appeal) is None
+
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, now - timedelta(hours=3))),
+    ])
+
+    async def signed() -> bool:
+        row = await row_of(db, appeal)
+        return row is not None and row["state"] == "open"
+    await eventually(signed, what="the parked signature to be applied")
+    assert await db.fetchval("SELECT count(*) FROM sla.parked_events WHERE appeal_id = $1", appeal) == 0
+    reasons = [e["reason"] for _, e in await sla_events(settings, appeal, expect=2)]
+    assert reasons == ["dispatched", "signed"]
+
+
+async def test_late_extension_is_refused_and_foreign_units_are_dead_lettered(sla, settings, db):
+    appeal = uuid.uuid4()
+    long_ago = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, long_ago)),
+        record(ExtensionRequested(appeal_id=appeal, unit_code="SAMR", working_days=5, reason="来不及",
+                                  requested_at=datetime(2026, 4, 20, tzinfo=UTC))),
+        record(AppealReplied(appeal_id=appeal, unit_code="WATER", reply="不是我们的", outcome="explained",
+                             replied_at=datetime(2026, 4, 21, tzinfo=UTC))),
+    ])
+    letters = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("sla")),
+                               expect=1, keys={str(appeal).encode()})
+    assert "WATER replied to an appeal held by SAMR" in dict(letters[0].headers)["hotline_dlq_reason"].decode()
+    refusal = await db.fetchrow("SELECT * FROM sla.extensions WHERE appeal_id = $1", appeal)
+    assert refusal["status"] == "refused" and "after the deadline" in refusal["decision_reason"]
+    assert (await row_of(db, appeal))["state"] != "stopped"
+
+    # The deadline passed long ago: the poller fires the whole ladder, once, and the
+    # supervisor lists the appeal as overdue at level 3.
+    async def fully_escalated() -> bool:
+        return (await row_of(db, appeal))["supervision_level"] == 3
+    await eventually(fully_escalated, what="supervision level 3")
+    listed = (await sla.get("/v1/supervision/appeals", params={"kind": "overdue", "unit": "SAMR", "level": 3,
+                                                                "page_size": 500},
+                            headers=bearer(settings, "supervisor"))).json()
+    assert str(appeal) in {item["appeal_id"] for item in listed["items"]}
+    events = await sla_events(settings, appeal, expect=7)
+    types = [k for k, _ in events]
+    assert types.count("hotline.appeal.supervision-raised.v1") == 3
+    assert types.count("hotline.appeal.overdue.v1") == 1 and types.count("hotline.appeal.reminder-due.v1") == 1
+
+
+async def test_redispatch_restarts_the_clock_for_the_new_unit(sla, settings, db):
+    appeal = uuid.uuid4()
+    now = datetime.now(UTC)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, now - timedelta(days=3))),
+        record(AppealRedispatched(appeal_id=appeal, from_unit_code="SAMR", unit_code="WATER", unit_name="水务局",
+                                  reason="职责不符", attempt=2, redispatched_at=now)),
+        record(AppealSigned(appeal_id=appeal, unit_code="WATER", signed_at=now)),
+    ])
+
+    async def held_by_water() -> bool:
+        row = await row_of(db, appeal)
+        return row is not None and row["unit_code"] == "WATER" and row["state"] == "open"
+    await eventually(held_by_water, what="the new unit's clock")
+    row = await row_of(db, appeal)
+    assert row["epoch"] == 2 and row["starts_on"] == now.astimezone(SH).date() and row["attempt"] == 2
+
+
+async def test_calendar_upload_validates_then_recounts_provisional_deadlines(sla, settings, db):
+    bad = await sla.put("/v1/calendar/2027", json={"holidays": ["2026-12-31"], "workdays": ["2027-02-08"]},
+                        headers=bearer(settings, "supervisor"))
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"holidays[0].date", "workdays[0]"}
+    assert await db.fetchval("SELECT count(*) FROM sla.calendar_years") == 0
+    forbidden = await sla.put("/v1/calendar/2027", json={"holidays": []}, headers=bearer(settings, "operator"))
+    assert forbidden.status_code == 403
+
+    appeal = uuid.uuid4()
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, datetime(2026, 12, 15, 3, tzinfo=UTC))),
+    ])
+
+    async def provisional() -> bool:
+        row = await row_of(db, appeal)
+        return row is not None and row["provisional"]
+    await eventually(provisional, what="a provisional deadline crossing into 2027")
+    assert (await row_of(db, appeal))["due_at"] == datetime(2027, 1, 14, tzinfo=SH)
+
+    body = {"holidays": [{"date": "2027-01-01", "name": "元旦"}, {"date": "2027-01-04", "name": "元旦"},
+                         "2027-01-05"], "workdays": ["2027-01-09"], "label": "gov-2027"}
+    loaded = await sla.put("/v1/calendar/2027", json=body, headers=bearer(settings, "supervisor"))
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json()["changed"] and loaded.json()["recomputed_deadlines"] >= 1
+    same = await sla.put("/v1/calendar/2027", json=body, headers=bearer(settings, "admin"))
+    assert same.json()["changed"] is False
+
+    row = await row_of(db, appeal)
+    assert not row["provisional"] and row["due_at"] == datetime(2027, 1, 15, tzinfo=SH)
+    events = await sla_events(settings, appeal, expect=2)
+    assert events[-1][1]["reason"] == "calendar_loaded"
+    assert events[-1][1]["previous_due_at"].startswith("2027-01-13T16:00:00")
+    calendars = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
+                                 keys={b"calendar:2027"})
+    assert len(calendars) == 1 and json.loads(calendars[0].value)["version"].startswith("gov-2027-")
+    explained = (await sla.get(f"/v1/deadlines/{appeal}/explanation", headers=bearer(settings, "supervisor"))).json()
+    assert {"date": "2027-01-04", "why": f"holiday: 元旦 ({loaded.json()['version']})"} in explained["skipped"]
+    assert (await sla.get("/v1/calendar/2027", headers=bearer(settings, "unit", "SAMR"))).json()["source"] == "loaded"
+
+
+async def test_concentrated_appeals_are_detected_once_and_put_under_key_supervision(sla, settings, db):
+    from shared.contracts.events import AppealAccepted, Classification
+
+    district = "kangping"
+    at = datetime(2026, 6, 1, 2, tzinfo=UTC)
+    ids = [uuid.uuid4() for _ in range(5)]
+    accepted = [AppealAccepted(
+        appeal_id=appeal_id, tracking_number="SY20260601ABCDEFGH", channel="phone", appeal_type="consumer_complaint",
+        category="utilities", district=district, description=f"第{i}件：不同的描述内容{i * 7}", private=False,
+        enterprise=(i == 0), classification=Classification(method="stated"), accepted_at=at + timedelta(hours=i),
+    ) for i, appeal_id in enumerate(ids)]
+    await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE),
+                  [record(a) for a in accepted] + [record(accepted[4])])  # the last one delivered twice
+
+    async def supervised() -> bool:
+        return await db.fetchval("SELECT count(*) FROM sla.accepted_appeals WHERE appeal_id = ANY($1::uuid[]) "
+                                 "AND key_supervision", ids) == 5
+    await eventually(supervised, what="five appeals under key supervision")
+    clusters = await db.fetch("SELECT DISTINCT cluster_id FROM sla.cluster_members WHERE appeal_id = ANY($1::uuid[])",
+                              ids)
+    assert len(clusters) == 1
+    detected = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
+                                keys={str(clusters[0]["cluster_id"]).encode()})
+    assert len(detected) == 1
+    body = json.loads(detected[0].value)
+    assert sorted(body["appeal_ids"]) == sorted(map(str, ids)) and body["district"] == district
+    assert "description" not in body
+    flags = await db.fetchval("SELECT early_reminder FROM sla.accepted_appeals WHERE appeal_id = $1", ids[0])
+    assert flags is True  # an enterprise's appeal gets the early reminder
