@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
 
+    replay = sub.add_parser("replay", help="rebuild a read model from the Kafka log (stop that service first)")
+    replay.add_argument("service", choices=["publication", "assessment"])
+    replay.set_defaults(func=_replay)
+
+    calendar = sub.add_parser("calendar", help="load a year's official holiday schedule into sla")
+    calendar.add_argument("action", choices=["load"])
+    calendar.add_argument("file", type=Path, help='JSON: {"year": 2027, "holidays": [...], "workdays": [...]}')
+    calendar.set_defaults(func=_calendar)
+
     sub.add_parser("docs", help="write the AsyncAPI and OpenAPI documents into docs/").set_defaults(func=_docs)
 
     bench = sub.add_parser("bench", help="measure the pipeline end to end against bare Kafka relays")
@@ -60,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start everything and follow appeals through the five services")
     demo.add_argument("--once", action="store_true", help="stop the services when the report is printed")
+    demo.add_argument("--appeals", type=int, default=3000, help="appeals in the simulated day")
+    demo.add_argument("--days", type=float, default=1.0, help="virtual days over which they arrive")
+    demo.add_argument("--settle-days", type=float, default=8.0, help="virtual days of handling afterwards")
+    demo.add_argument("--speed", type=float, default=4320.0, help="virtual seconds per real second")
+    demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(func=_demo)
     return parser
 
@@ -141,6 +155,25 @@ def _bench(args) -> None:
     run_bench(args.rate, args.seconds, args.burst, args.json)
 
 
+def _replay(args) -> None:
+    from hotline.registry import replayers
+    from shared.settings import Settings
+
+    result = asyncio.run(replayers()[args.service](Settings()))
+    print(f"{args.service}: replayed from the log: {result}")
+
+
+def _calendar(args) -> None:
+    from hotline.registry import load_calendar
+    from shared.settings import Settings
+
+    try:
+        outcome = asyncio.run(load_calendar(Settings(), args.file))
+    except (ValueError, OSError) as exc:  # InvalidSchedule is a ValueError
+        raise SystemExit(f"error: calendar refused: {exc}") from exc
+    print(f"calendar loaded: {outcome}")
+
+
 def _docs(_args) -> None:
     from hotline.docs import DOCS, write
 
@@ -163,7 +196,8 @@ def _token(args) -> None:
 def _demo(args) -> None:
     from hotline.demo import run_demo
 
-    return run_demo(once=args.once)
+    return run_demo(once=args.once, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
+                    speed=args.speed, seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -11,3 +11,27 @@ def service_specs() -> dict[str, ServiceSpec]:
     from services.sla.entrypoint import SPEC as sla
 
     return {s.name: s for s in (intake, routing, sla, publication, assessment)}
+
+
+def replayers():
+    """The services whose read model can be rebuilt from the Kafka log, by name."""
+    from services.assessment.replay import replay as assessment
+    from services.publication.replay import replay as publication
+
+    return {"publication": publication, "assessment": assessment}
+
+
+async def load_calendar(settings, path):
+    """Load a holiday schedule file into sla's schema (published by sla's outbox relay)."""
+    from services.sla.handlers import build
+    from services.sla.handlers.calendar_upload import load_calendar_file
+    from shared.db import create_pool
+    from shared.unit_of_work import UnitOfWorkFactory
+
+    pool = await create_pool(settings.database_url, "sla", max_size=2)
+    try:
+        clock = settings.clock()
+        return await load_calendar_file(UnitOfWorkFactory(pool, "sla"), build(clock).rules, clock, path,
+                                        loaded_by="hotline calendar load")
+    finally:
+        await pool.close()
