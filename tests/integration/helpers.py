@@ -9,12 +9,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 
 async def read_topic(bootstrap: str, topic: str, *, expect: int, keys: Container[bytes] | None = None,
+                     match: Callable[[ConsumerRecord], bool] | None = None,
                      timeout: float = 20.0) -> list[ConsumerRecord]:
     """Read a topic from the beginning until `expect` records arrived (or time runs out).
 
-    With `keys`, only records with those keys count and are returned: the topics of a test
-    run are shared by all its tests.
+    With `keys` (or a `match` predicate), only records with those keys count and are
+    returned: the topics of a test run are shared by all its tests.
     """
+    if match is None:
+        match = (lambda r: True) if keys is None else (lambda r: r.key in keys)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
@@ -24,10 +27,10 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, keys: Container
         while len(records) < expect and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=300)
             for partition_records in batch.values():
-                records.extend(r for r in partition_records if keys is None or r.key in keys)
+                records.extend(r for r in partition_records if match(r))
         # a short grace period shows records that should not be there (duplicates)
         for partition_records in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(r for r in partition_records if keys is None or r.key in keys)
+            records.extend(r for r in partition_records if match(r))
     finally:
         await consumer.stop()
     return records
