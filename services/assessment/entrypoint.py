@@ -1,23 +1,26 @@
-"""Assessment as a process: counts what each unit received, per month."""
+"""Assessment as a process: facts from every lifecycle topic, scores, rankings, closings."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.assessment import handlers
-from services.assessment.api import router
+from services.assessment import closing, handlers
+from services.assessment.api import admin, dashboard, scores
 from shared.contracts import topics
-from shared.contracts.events import AppealDispatched
 from shared.runtime import ServiceSpec, create_app
 from shared.settings import Settings
+
+CONSUMED_TOPICS = (topics.INTAKE, topics.ROUTING, topics.SLA, topics.PUBLICATION)
 
 SPEC = ServiceSpec(
     name="assessment",
     migrations=Path(__file__).parent / "migrations",
-    consumes=(topics.ROUTING,),
-    handlers=lambda ctx: {AppealDispatched: handlers.on_dispatched},
-    routers=(router,),
-    description="Unified assessment: per-unit figures of each month.",
+    consumes=CONSUMED_TOPICS,
+    handlers=handlers.handlers,
+    routers=(scores.router, admin.router, dashboard.router),
+    background=(closing.recheck_loop,),
+    description="Unified assessment: per-unit metrics, scores and rankings of each month; "
+                "closed months published to hotline.assessment.v1, late facts as corrections.",
 )
 
 

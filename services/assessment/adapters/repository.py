@@ -1,20 +1,52 @@
-"""SQL for assessment's per-unit records."""
+"""SQL for assessment's facts (received letters, lifecycle facts) and the period queries."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
+
+from services.assessment.domain.facts import Fact
+from services.assessment.domain.periods import SHANGHAI
+
+Conn = asyncpg.Connection | asyncpg.Pool
+CHUNK = 20_000
 
 _RECEIVED = """
 INSERT INTO received_appeals (appeal_id, unit_code, period, dispatched_at)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (appeal_id, unit_code) DO NOTHING
 """
-_COUNTS = """
-SELECT unit_code, count(*) AS received
-FROM received_appeals WHERE period = $1
-GROUP BY unit_code ORDER BY received DESC, unit_code
+_COLUMNS = ("appeal_id, kind, unit_code, occurred_at, event_id, event_type, attempt, level, flag, label, "
+            "other_unit, co_units, tracking_number")
+_INSERT_FACTS = f"""
+INSERT INTO appeal_facts ({_COLUMNS}, period)
+SELECT a, k, un, o, e, et, at, l, f, la, ou, string_to_array(co, ','), tn, p
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::text[],
+                     $7::int[], $8::int[], $9::bool[], $10::text[], $11::text[], $12::text[], $13::text[],
+                     $14::text[])
+     AS u(a, k, un, o, e, et, at, l, f, la, ou, co, tn, p)
+ON CONFLICT (appeal_id, kind, unit_code, occurred_at) DO NOTHING
+RETURNING appeal_id
 """
+# A fact about an appeal received in a closed month may change that month's scores.
+_MARK_CLOSED_PERIODS = """
+INSERT INTO period_rechecks (period)
+SELECT DISTINCT f.period FROM appeal_facts f JOIN period_closings c ON c.period = f.period
+WHERE f.appeal_id = ANY($1::uuid[])
+ON CONFLICT (period) DO NOTHING
+"""
+_FACTS_OF_PERIOD = f"""
+SELECT {_COLUMNS} FROM appeal_facts
+WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts WHERE period = $1)
+"""
+_FACTS_OF_RANGE = f"""
+SELECT {_COLUMNS} FROM appeal_facts
+WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts
+                    WHERE period IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2)
+"""
+_FACTS_BY_ID = "SELECT event_id, kind, unit_code, occurred_at, event_type FROM appeal_facts WHERE event_id = ANY($1::uuid[])"
+_KNOWN_UNIT = "SELECT EXISTS (SELECT 1 FROM appeal_facts WHERE unit_code = $1 OR $1 = ANY(co_units))"
 
 
 async def record_received(conn: asyncpg.Connection, appeal_id: UUID, unit_code: str, period: str,
@@ -22,5 +54,63 @@ async def record_received(conn: asyncpg.Connection, appeal_id: UUID, unit_code: 
     await conn.execute(_RECEIVED, appeal_id, unit_code, period, at)
 
 
-async def counts(conn: asyncpg.Connection | asyncpg.Pool, period: str) -> list[dict]:
-    return [dict(r) for r in await conn.fetch(_COUNTS, period)]
+async def store_facts(conn: asyncpg.Connection, facts: Iterable[Fact]) -> set[UUID]:
+    """Insert facts not yet known (by identity); return the appeals that got a new fact."""
+    facts = list(facts)
+    if not facts:
+        return set()
+    rows = await conn.fetch(
+        _INSERT_FACTS,
+        [f.appeal_id for f in facts], [f.kind for f in facts], [f.unit_code for f in facts],
+        [f.occurred_at for f in facts], [f.event_id for f in facts], [f.event_type for f in facts],
+        [f.attempt for f in facts], [f.level for f in facts], [f.flag for f in facts],
+        [f.label for f in facts], [f.other_unit for f in facts],
+        # unnest flattens a 2-D array, so the co-units travel as one comma-joined text each.
+        [",".join(f.co_units) for f in facts], [f.tracking_number for f in facts], [f.period for f in facts],
+    )
+    return {r["appeal_id"] for r in rows}
+
+
+async def mark_closed_periods(conn: asyncpg.Connection, appeal_ids: Iterable[UUID]) -> None:
+    ids = list(appeal_ids)
+    if ids:
+        await conn.execute(_MARK_CLOSED_PERIODS, ids)
+
+
+def _fact(row: asyncpg.Record) -> Fact:
+    # _COLUMNS is in Fact's field order: positional construction is the fast path for months
+    # of millions of rows.
+    return Fact(*row)
+
+
+async def _read(conn: Conn, query: str, *args) -> list[Fact]:
+    # A cursor reads a big month in chunks: each chunk is its own command, so the pool's
+    # command timeout (30 s) bounds a chunk, not the whole month of millions of rows.
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as own:
+            return await _read(own, query, *args)
+    if conn.is_in_transaction():
+        return [_fact(r) async for r in conn.cursor(query, *args, prefetch=CHUNK)]
+    async with conn.transaction(readonly=True):
+        return [_fact(r) async for r in conn.cursor(query, *args, prefetch=CHUNK)]
+
+
+async def facts_of_period(conn: Conn, period: str) -> list[Fact]:
+    """Every fact of every appeal some unit received in the month."""
+    return await _read(conn, _FACTS_OF_PERIOD, period)
+
+
+async def facts_of_range(conn: Conn, start: date, end: date) -> list[Fact]:
+    """Every fact of every appeal received on Shanghai dates start..end (both included)."""
+    since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
+    until = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    return await _read(conn, _FACTS_OF_RANGE, since, until)
+
+
+async def events_by_id(conn: Conn, event_ids: Iterable[UUID]) -> dict[UUID, dict]:
+    rows = await conn.fetch(_FACTS_BY_ID, list(event_ids))
+    return {r["event_id"]: dict(r) for r in rows}
+
+
+async def is_known_unit(conn: Conn, unit_code: str) -> bool:
+    return await conn.fetchval(_KNOWN_UNIT, unit_code)

@@ -1,0 +1,1 @@
+"""Assessment HTTP API: scores, drill-down, admin, dashboard."""

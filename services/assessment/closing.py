@@ -1,0 +1,94 @@
+"""Use cases that publish: close a month, and correct a closed month after late facts."""
+
+import asyncio
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from services.assessment import reports
+from services.assessment.adapters import closings, weights as weights_sql
+from services.assessment.domain.periods import has_ended, next_period
+from shared.contracts.events import UnitScore, UnitScoresPublished
+from shared.db import is_transient
+from shared.runtime import ServiceContext
+
+log = logging.getLogger(__name__)
+RECHECK_SECONDS = 2.0
+
+
+class CannotClose(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def _publication(period: str, version: str, scores: list[dict], at: datetime,
+                 correction_of: UUID | None = None) -> UnitScoresPublished:
+    return UnitScoresPublished(period=period, weights_version=version, correction_of=correction_of,
+                               scores=tuple(UnitScore(**s) for s in scores), published_at=at)
+
+
+async def close_period(ctx: ServiceContext, period: str, closed_by: str) -> dict:
+    """Publish the month's scores with the current weights; a month closes once."""
+    now = ctx.clock.now()
+    if not has_ended(period, now):
+        raise CannotClose(409, f"period {period} has not ended yet in Asia/Shanghai; it can be closed from the 1st of the next month")
+    async with ctx.units_of_work() as uow:
+        await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"assessment-close:{period}")
+        closed = await closings.closing(uow.conn, period)
+        if closed:
+            raise CannotClose(409, f"period {period} was closed at {closed['closed_at'].isoformat()} "
+                                   f"(publication {closed['publication_id']}); late facts publish corrections")
+        weights = await weights_sql.current(uow.conn)
+        report = await reports.month_report(uow.conn, period, weights)
+        scores = report.published()
+        envelope = uow.emit(_publication(period, weights.version, scores, now), time=now)
+        await closings.close(uow.conn, period, weights.version, closed_by, now, envelope.id, scores)
+    log.info("closed period %s with weights %s: %d units published", period, weights.version, len(scores))
+    return {"period": period, "publication_id": str(envelope.id), "weights_version": weights.version,
+            "closed_at": now.isoformat(), "scores": scores}
+
+
+async def recheck(ctx: ServiceContext, period: str) -> UUID | None:
+    """Recompute a closed month; publish a correction if its scores changed. Returns its id."""
+    async with ctx.units_of_work() as uow:
+        if not await closings.claim_recheck(uow.conn, period):
+            return None  # another replica took it
+        closed = await closings.closing(uow.conn, period, for_update=True)
+        if closed is None:
+            return None
+        report = await reports.month_report(uow.conn, period)
+        scores = report.published()
+        if scores == closed["scores"]:
+            return None
+        now = ctx.clock.now()
+        envelope = uow.emit(_publication(period, closed["weights_version"], scores, now,
+                                         correction_of=closed["publication_id"]), time=now)
+        await closings.correct(uow.conn, period, closed["weights_version"], envelope.id,
+                               closed["publication_id"], scores, now)
+        # The next month's rank changes are measured against this one.
+        if await closings.closing(uow.conn, next_period(period)):
+            await closings.mark_recheck(uow.conn, next_period(period))
+    log.info("published a correction of %s for period %s", closed["publication_id"], period)
+    return envelope.id
+
+
+async def recheck_pending(ctx: ServiceContext) -> list[UUID]:
+    corrections = []
+    for period in await closings.pending_rechecks(ctx.pool):
+        published = await recheck(ctx, period)
+        if published:
+            corrections.append(published)
+    return corrections
+
+
+async def recheck_loop(ctx: ServiceContext) -> None:
+    """Background loop: late facts for closed months become corrections, never silent changes."""
+    while True:
+        try:
+            await recheck_pending(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive one failed recheck
+            log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "recheck failed: %r", exc)
+        await asyncio.sleep(RECHECK_SECONDS)

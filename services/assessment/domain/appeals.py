@@ -1,0 +1,162 @@
+"""What one appeal means for each unit that received it: the per-appeal half of every metric.
+
+An appeal's facts are sorted before they are read, so the verdict does not depend on the
+order (or number of times) its events arrived. Rules, in the words of the README:
+- a merged duplicate counts for nobody;
+- the unit that finally holds the appeal (the letter with the highest attempt, unless that
+  unit returned it) is assessed on it; every earlier letter counts as a return for its unit;
+- co-handling units named on the holding letter are assessed on their part only;
+- every number of a letter counts in the month (Shanghai) the unit received it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from services.assessment.domain.facts import RECEIPTS, Fact
+from services.assessment.domain.periods import period_of
+from services.assessment.domain.workdays import weekdays_after
+
+SIGN_WITHIN = timedelta(hours=24)
+SATISFIED = ("satisfied", "basically_satisfied")
+
+
+@dataclass(frozen=True)
+class HeldAppeal:
+    """The holder's verdict on one appeal; None means the number is not decided (excluded)."""
+
+    appeal_id: UUID
+    unit_code: str
+    group: str
+    period: str
+    received_at: datetime
+    tracking_number: str | None
+    signed_on_time: bool
+    completed_on_time: bool | None     # None: no deadline stop and not overdue yet
+    resolved: bool | None              # None: not rated
+    satisfied: bool | None             # None: not rated
+    reopened: int
+    overdue: bool
+    supervision_level: int             # highest level raised, 0 for none
+    working_days: int | None           # None: not replied yet
+    evidence: dict[str, tuple[UUID, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LostLetter:
+    """A letter the unit returned or that was re-dispatched away from it."""
+
+    appeal_id: UUID
+    unit_code: str
+    group: str
+    period: str
+    received_at: datetime
+    event_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class CoHandling:
+    appeal_id: UUID
+    unit_code: str
+    lead_unit_code: str
+    period: str
+    received_at: datetime
+    contributed: bool
+    event_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class AppealVerdict:
+    appeal_id: UUID
+    excluded: str | None = None        # why the appeal counts for nobody
+    letters: tuple[tuple[str, str], ...] = ()  # (unit, month) of every letter, for the drill-down
+    held: HeldAppeal | None = None
+    lost: tuple[LostLetter, ...] = ()
+    co_handling: tuple[CoHandling, ...] = ()
+
+
+def _order(fact: Fact) -> tuple:
+    return (fact.occurred_at, fact.kind, fact.unit_code, fact.attempt or 0, fact.event_id)
+
+
+def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
+    """Decide what the appeal counts for, from its facts in any order."""
+    facts = sorted(facts, key=_order)
+    letters = sorted((f for f in facts if f.kind in RECEIPTS),
+                     key=lambda f: (f.attempt or 1, f.occurred_at, f.unit_code))
+    if any(f.kind == "merged" for f in facts):
+        return AppealVerdict(appeal_id, excluded="merged duplicate",
+                             letters=tuple((f.unit_code, period_of(f.occurred_at)) for f in letters))
+    if not letters:
+        return AppealVerdict(appeal_id, excluded="not dispatched yet")
+    tracking = next((f.tracking_number for f in facts if f.tracking_number), None)
+    final = letters[-1]
+    lost = [_lost(f) for f in letters[:-1]]
+    returns = [f for f in facts if f.kind == "returned" and f.unit_code == final.unit_code
+               and f.occurred_at >= final.occurred_at]
+    if returns:  # returned and not (yet) re-dispatched: nobody holds it
+        lost.append(_lost(final, returns[0]))
+        return AppealVerdict(appeal_id, lost=tuple(lost))
+    held = _held(appeal_id, final, facts, tracking)
+    co = tuple(_co(appeal_id, final, unit, facts) for unit in sorted(set(final.co_units)))
+    return AppealVerdict(appeal_id, held=held, lost=tuple(lost), co_handling=co)
+
+
+def _lost(letter: Fact, returned: Fact | None = None) -> LostLetter:
+    ids = (letter.event_id,) + ((returned.event_id,) if returned else ())
+    return LostLetter(letter.appeal_id, letter.unit_code, letter.label or "ungrouped",
+                      period_of(letter.occurred_at), letter.occurred_at, ids)
+
+
+def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None) -> HeldAppeal:
+    unit, since = letter.unit_code, letter.occurred_at
+    # One pass over the (sorted) facts after the letter; each list keeps time order.
+    mine: dict[str, list[Fact]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [], "supervised": []}
+    reopens: list[Fact] = []
+    ratings: list[Fact] = []
+    for f in facts:
+        if f.occurred_at < since:
+            continue
+        if f.kind == "reopened":
+            reopens.append(f)
+        elif f.kind == "evaluated":
+            # An evaluation names the rated unit when it knows it; one naming another unit is not ours.
+            if f.unit_code in ("", unit):
+                ratings.append(f)
+        elif f.unit_code == unit and f.kind in mine:
+            mine[f.kind].append(f)
+    signed, replies, stops = mine["signed"], mine["replied"], mine["deadline_stopped"]
+    overdue, supervision = mine["overdue"], mine["supervised"]
+    rating = ratings[-1] if ratings else None
+    on_time: bool | None = None
+    if stops or overdue:
+        on_time = not overdue and all(f.flag for f in stops)
+    evidence = {
+        "received": (letter.event_id,),
+        "signed": tuple(f.event_id for f in signed[:1]),
+        "completed": tuple(f.event_id for f in stops + overdue),
+        "rated": (rating.event_id,) if rating else (),
+        "reopened": tuple(f.event_id for f in reopens),
+        "overdue": tuple(f.event_id for f in overdue),
+        "supervised": tuple(f.event_id for f in supervision),
+        "replied": tuple(f.event_id for f in replies[:1]),
+    }
+    return HeldAppeal(
+        appeal_id=appeal_id, unit_code=unit, group=letter.label or "ungrouped",
+        period=period_of(since), received_at=since, tracking_number=tracking,
+        signed_on_time=bool(signed) and signed[0].occurred_at - since <= SIGN_WITHIN,
+        completed_on_time=on_time,
+        resolved=None if rating is None else bool(rating.flag),
+        satisfied=None if rating is None else rating.label in SATISFIED,
+        reopened=len(reopens), overdue=bool(overdue),
+        supervision_level=max((f.level or 0 for f in supervision), default=0),
+        working_days=weekdays_after(since, replies[0].occurred_at) if replies else None,
+        evidence={k: v for k, v in evidence.items() if v},
+    )
+
+
+def _co(appeal_id: UUID, letter: Fact, unit: str, facts: list[Fact]) -> CoHandling:
+    parts = [f for f in facts if f.kind == "co_replied" and f.unit_code == unit
+             and f.occurred_at >= letter.occurred_at]
+    return CoHandling(appeal_id, unit, letter.unit_code, period_of(letter.occurred_at), letter.occurred_at,
+                      contributed=bool(parts), event_ids=(letter.event_id,) + tuple(f.event_id for f in parts[:1]))

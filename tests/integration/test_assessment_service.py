@@ -1,0 +1,258 @@
+"""Assessment against the real broker and database: facts from four topics, scores, drill-down,
+CSV, dashboard HTML, weights versions, closing a month, a correction, and the replay."""
+
+import csv
+import io
+import json
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.assessment import closing, replay
+from services.assessment.entrypoint import SPEC
+from shared.contracts import events as ev
+from shared.contracts import topics
+from shared.contracts.envelope import Envelope
+from tests.integration.helpers import eventually, produce, read_topic
+from tests.support import bearer, running_service
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=SH)
+
+
+def record(payload: ev.Event, envelope_id: uuid.UUID | None = None):
+    envelope = Envelope.wrap(payload, source="/hotline/test")
+    headers = envelope.headers()
+    if envelope_id:
+        headers["ce_id"] = str(envelope_id)
+    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in headers.items()]
+
+
+async def send(settings, *payloads: ev.Event) -> None:
+    by_topic: dict[str, list] = {}
+    for payload in payloads:
+        by_topic.setdefault(payload.topic, []).append(record(payload))
+    for topic, records in by_topic.items():
+        await produce(settings.kafka_bootstrap, settings.topic(topic), records)
+
+
+def month_of_events(year: int, month: int, samr: str, water: str, heping: str) -> tuple[list[ev.Event], dict]:
+    """Three appeals to SAMR (one re-dispatched to WATER), one to HEPING, one merged duplicate."""
+    ids = {k: uuid.uuid4() for k in ("a", "b", "c", "d")}
+
+    def letter(key, unit, group, day, co=()):
+        return ev.AppealDispatched(appeal_id=ids[key], tracking_number=f"SY{year}{month:02d}01ABCDEF{ord(key) % 10}0",
+                                   unit_code=unit, unit_name=unit, unit_group=group, co_unit_codes=co, rule_id="r",
+                                   appeal_type="consumer_complaint", category="prices", district="heping",
+                                   dispatched_at=at(year, month, day))
+    events = [
+        letter("a", samr, "municipal_department", 2, co=(water,)),
+        ev.AppealSigned(appeal_id=ids["a"], unit_code=samr, signed_at=at(year, month, 2, 15)),
+        ev.CoHandlerReplied(appeal_id=ids["a"], unit_code=water, lead_unit_code=samr, reply="配合",
+                            replied_at=at(year, month, 4)),
+        ev.AppealReplied(appeal_id=ids["a"], unit_code=samr, reply="已解决", outcome="solved", replied_at=at(year, month, 6)),
+        ev.DeadlineStopped(appeal_id=ids["a"], unit_code=samr, due_at=at(year, month, 28), stopped_at=at(year, month, 6), met=True),
+        ev.AppealEvaluated(appeal_id=ids["a"], satisfaction="satisfied", solved=True, via="web", evaluated_at=at(year, month, 8)),
+        letter("b", samr, "municipal_department", 3),
+        ev.AppealReturned(appeal_id=ids["b"], unit_code=samr, reason="不属于本单位职责", returned_at=at(year, month, 3, 12)),
+        ev.AppealRedispatched(appeal_id=ids["b"], from_unit_code=samr, unit_code=water, unit_name=water,
+                              unit_group="enterprise", reason="供水问题", attempt=2, redispatched_at=at(year, month, 4)),
+        ev.AppealOverdue(appeal_id=ids["b"], unit_code=water, due_at=at(year, month, 20), overdue_at=at(year, month, 21)),
+        ev.SupervisionRaised(appeal_id=ids["b"], unit_code=water, level=2, reason="overdue", raised_at=at(year, month, 22)),
+        letter("c", heping, "district_government", 5),
+        ev.AppealSigned(appeal_id=ids["c"], unit_code=heping, signed_at=at(year, month, 7)),   # late
+        letter("d", samr, "municipal_department", 6),
+        ev.AppealMerged(appeal_id=ids["d"], tracking_number=f"SY{year}{month:02d}01ABCDEF90",
+                        into_appeal_id=ids["a"], into_tracking_number=f"SY{year}{month:02d}01ABCDEF70",
+                        reason="duplicate", merged_at=at(year, month, 6, 11)),
+    ]
+    return events, ids
+
+
+def units(run: str) -> tuple[str, str, str]:
+    tag = run.upper()
+    return f"SAMR-{tag}", f"WATER-{tag}", f"HEPING-{tag}"
+
+
+@pytest.fixture
+async def assessment(settings, monkeypatch):
+    monkeypatch.setattr(closing, "RECHECK_SECONDS", 0.3)
+    async with running_service(SPEC, settings) as client:
+        yield client
+
+
+async def wait_for_facts(db, appeal_ids, count: int) -> None:
+    async def stored() -> bool:
+        return await db.fetchval("SELECT count(*) FROM assessment.appeal_facts WHERE appeal_id = ANY($1::uuid[])",
+                                 list(appeal_ids)) >= count
+    await eventually(stored, what=f"{count} facts stored")
+
+
+def ours(body: dict, codes) -> dict:
+    return {u["unit_code"]: u for u in body["units"] if u["unit_code"] in codes}
+
+
+async def test_a_month_is_scored_ranked_and_drilled_down(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 3, samr, water, heping)
+    await send(settings, *events, *events[:3])  # some delivered twice with new ids: counted once
+    await wait_for_facts(db, ids.values(), len(events))
+
+    body = (await assessment.get("/v1/scores", params={"period": "2025-03"})).json()
+    got = ours(body, (samr, water, heping))
+    assert body["weights_version"] == "v1" and body["closed"] is False
+    assert (got[samr]["received"], got[samr]["returned"], got[samr]["signed_on_time"]) == (1, 1, 1)
+    assert got[samr]["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0}
+    assert got[samr]["score"] == 100.0 and got[samr]["average_working_days"] == 4.0  # Sun 2nd -> Thu 6th
+    assert (got[water]["received"], got[water]["overdue"], got[water]["supervised"]) == (1, 1, 1)
+    assert got[water]["co_contributed"] == 1 and got[water]["group"] == "enterprise"
+    # WATER: response 0/1 -> base 0; deductions overdue 1 + supervision level 2 -> floor 0
+    assert got[water]["score"] == 0.0 and got[water]["deductions"] == {"overdue": 1.0, "supervision_level_2": 2.0}
+    assert got[heping]["rates"]["response"] == 0.0 and got[heping]["group"] == "district_government"
+
+    table = list(csv.DictReader(io.StringIO((await assessment.get("/v1/scores.csv", params={"period": "2025-03"})).text)))
+    assert {r["unit_code"]: r["received"] for r in table if r["unit_code"] in got} == {samr: "1", water: "1", heping: "1"}
+    same = await assessment.get("/v1/scores", params={"period": "2025-03", "format": "csv"})
+    assert same.headers["content-type"].startswith("text/csv")
+
+    drill = await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03"},
+                                 headers=bearer(settings, "unit", samr))
+    assert drill.status_code == 200, drill.text
+    numbers = drill.json()["numbers"]
+    assert numbers["received"] == [str(ids["a"])] and numbers["returned"] == [str(ids["b"])]
+    assert drill.json()["excluded"] == [{"appeal_id": str(ids["d"]), "reason": "merged duplicate"}]
+    held = next(a for a in drill.json()["appeals"] if a["role"] == "holder")
+    assert {e["kind"] for e in held["events"]} >= {"dispatched", "signed", "deadline_stopped", "evaluated"}
+    assert (await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03"},
+                                 headers=bearer(settings, "unit", water))).status_code == 403
+    assert (await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03"})).status_code == 401
+    missing = await assessment.get("/v1/units/NOBODY-X/scores", params={"period": "2025-03"},
+                                   headers=bearer(settings, "operator"))
+    assert missing.status_code == 404 and "NOBODY-X" in missing.json()["detail"]
+
+    # the dashboard is server-rendered HTML (checked with httpx; a browser test comes with Chromium)
+    page = await assessment.get("/dashboard", params={"period": "2025-03"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f'data-unit="{samr}"' in page.text and "<svg" in page.text and "http://" not in page.text.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert page.text.index('data-group="municipal_department"') < page.text.index('data-group="district_government"')
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"period": "2025-13"}, "query.period"),
+    ({"period": "2999-01"}, "query.period"),
+    ({}, "query.period"),
+    ({"from": "2025-03-10"}, "query.to"),
+    ({"from": "2025-03-10", "to": "2025-03-01"}, "query.to"),
+    ({"period": "2025-03", "from": "2025-03-01", "to": "2025-03-02"}, "query.period"),
+])
+async def test_unknown_periods_are_refused_with_the_field_and_reason(assessment, params, field):
+    response = await assessment.get("/v1/scores", params=params)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field and response.json()["errors"][0]["reason"]
+
+
+async def test_a_date_range_is_scored_too(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 4, samr, water, heping)
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+    body = (await assessment.get("/v1/scores", params={"from": "2025-04-01", "to": "2025-04-03"})).json()
+    got = ours(body, (samr, water, heping))
+    assert body["period"] == "2025-04-01..2025-04-03"
+    # HEPING's letter came on the 5th and WATER's own letter on the 4th: only its co-handling is in range
+    assert set(got) == {samr, water} and got[samr]["returned"] == 1
+    assert (got[water]["received"], got[water]["co_handled"], got[water]["score"]) == (0, 1, None)
+
+
+async def test_malformed_weights_are_refused_and_the_current_version_stays(assessment, settings):
+    admin = bearer(settings, "admin")
+    before = (await assessment.get("/v1/weights")).json()["current"]
+    bad = await assessment.post("/v1/weights", headers=admin,
+                                json={"weights": {"response": -10, "resolution": 55, "satisfaction": 55}})
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [{"field": "weights.response", "reason": "must not be negative"}]
+    assert before in bad.json()["detail"]
+    short = await assessment.post("/v1/weights", headers=admin, json={"weights": {"response": 50}})
+    assert short.json()["errors"][0]["field"] == "weights" and "sum to 100" in short.json()["errors"][0]["reason"]
+    forbidden = await assessment.post("/v1/weights", headers=bearer(settings, "operator"),
+                                      json={"weights": {"response": 100}})
+    assert forbidden.status_code == 403
+    assert (await assessment.get("/v1/weights")).json()["current"] == before
+
+
+async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 5, samr, water, heping)
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+    admin = bearer(settings, "admin")
+
+    assert (await assessment.post("/v1/periods/2025-05/close", headers=bearer(settings, "operator"))).status_code == 403
+    future = await assessment.post("/v1/periods/2999-01/close", headers=admin)
+    assert future.status_code == 409 and "has not ended" in future.json()["detail"]
+    closed = await assessment.post("/v1/periods/2025-05/close", headers=admin)
+    assert closed.status_code == 201, closed.text
+    first_id = closed.json()["publication_id"]
+    again = await assessment.post("/v1/periods/2025-05/close", headers=admin)
+    assert again.status_code == 409 and first_id in again.json()["detail"]
+
+    feed = settings.topic(topics.ASSESSMENT)
+    [first] = await read_topic(settings.kafka_bootstrap, feed, expect=1, keys={b"period:2025-05"})
+    published = json.loads(first.value)
+    assert dict(first.headers)["ce_id"].decode() == first_id
+    assert published["weights_version"] == "v1" and published["correction_of"] is None
+    mine = {s["unit_code"]: s for s in published["scores"] if s["unit_code"] in (samr, water, heping)}
+    assert mine[heping]["rates"]["satisfaction"] is None
+
+    # HEPING's petitioner rates late, after the month closed: a correction, never a silent change.
+    late = ev.AppealEvaluated(appeal_id=ids["c"], satisfaction="dissatisfied", solved=False, via="phone_callback",
+                              evaluated_at=at(2025, 6, 3))
+    await send(settings, late)
+    records = await read_topic(settings.kafka_bootstrap, feed, expect=2, keys={b"period:2025-05"}, timeout=30)
+    assert len(records) == 2, "one correction, and only one, for the late evaluation"
+    correction = json.loads(records[1].value)
+    assert correction["correction_of"] == first_id and correction["weights_version"] == "v1"
+    fixed = {s["unit_code"]: s for s in correction["scores"]}
+    assert fixed[heping]["rates"]["satisfaction"] == 0.0 and fixed[heping]["rates"]["resolution"] == 0.0
+
+    # the same late event again (new event id): the fact is known, nothing is republished
+    await produce(settings.kafka_bootstrap, settings.topic(topics.PUBLICATION), [record(late)])
+    assert not await closing.recheck_pending(assessment.app.state.context)
+    listed = (await assessment.get("/v1/periods")).json()["periods"]
+    may = next(p for p in listed if p["period"] == "2025-05")
+    assert [p["correction_of"] for p in may["publications"]] == [None, first_id]
+
+
+async def test_naive_event_times_are_dead_lettered_with_the_reason(assessment, settings):
+    appeal_id = uuid.uuid4()
+    key, body, headers = record(ev.AppealSigned(appeal_id=appeal_id, unit_code="SAMR", signed_at=datetime(2025, 3, 2, 10)))
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [(key, body, headers)])
+    [letter] = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("assessment")),
+                                expect=1, keys={key})
+    assert "no time zone" in dict(letter.headers)["hotline_dlq_reason"].decode()
+
+
+async def test_replay_rebuilds_identical_scores_from_the_log(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 7, samr, water, heping)
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+    before = (await assessment.get("/v1/scores", params={"period": "2025-07"})).json()
+    facts_before = await db.fetchval("SELECT count(*) FROM assessment.appeal_facts")
+    await db.execute("DELETE FROM assessment.appeal_facts WHERE appeal_id = $1", ids["a"])  # damage
+
+    stats = await replay.replay(settings)
+    assert stats["events"] >= len(events) and stats["events_per_second"] > 0
+    after = (await assessment.get("/v1/scores", params={"period": "2025-07"})).json()
+    assert after == before
+    assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts") >= facts_before

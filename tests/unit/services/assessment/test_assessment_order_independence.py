@@ -1,0 +1,55 @@
+"""Property: scores do not depend on the order events arrive in or how often they arrive."""
+
+import random
+
+from assessment_builders import Appeal, at, facts_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.assessment.domain.report import as_rows, in_month, scorecards, verdicts
+from services.assessment.domain.scoring import Weights
+
+WEIGHTS = Weights("v1", {"response": 30, "resolution": 35, "satisfaction": 35},
+                  {"overdue": 1.0, "supervision_level_2": 2.0, "reopened": 0.5, "co_handling_missed": 0.5})
+
+
+def a_month_of_events() -> list:
+    appeals = [
+        Appeal(1).dispatched("SAMR", at(2), co=("WATER",)).signed("SAMR", at(2, 12)).co_replied("WATER", "SAMR", at(4))
+        .replied("SAMR", at(6)).stopped("SAMR", at(6)).evaluated(at(8), "basically_satisfied", solved=False),
+        Appeal(2).dispatched("SAMR", at(3)).returned("SAMR", at(3, 11)).redispatched("SAMR", "WATER", at(4))
+        .signed("WATER", at(6)).overdue("WATER", at(25)).supervised("WATER", at(26), 2),
+        Appeal(3).dispatched("WATER", at(5), group="enterprise").merged(at(5, 11)),
+        Appeal(4).dispatched("HEPING", at(9), group="district_government").signed("HEPING", at(9, 11))
+        .replied("HEPING", at(12)).evaluated(at(14), "dissatisfied", solved=False).reopened(at(14, 12))
+        .replied("HEPING", at(18)).evaluated(at(20), "satisfied"),
+        Appeal(5).dispatched("SAMR", at(30, 23)).signed("SAMR", at(30, 23)),
+        Appeal(6).dispatched("SAMR", at(31, 10, month=10)).evaluated(at(3), "satisfied"),  # October's
+    ]
+    return [e for a in appeals for e in a.events]
+
+
+EVENTS = a_month_of_events()
+
+
+def scores(events) -> list[dict]:
+    return as_rows(scorecards(verdicts(facts_of(events)), in_month("2026-11"), WEIGHTS, {"SAMR": 2}))
+
+
+EXPECTED = scores(EVENTS)
+
+
+def test_the_reference_month_is_not_trivial():
+    by_unit = {r["unit_code"]: r for r in EXPECTED}
+    assert by_unit["SAMR"]["received"] == 2 and by_unit["SAMR"]["returned"] == 1
+    assert by_unit["WATER"]["overdue"] == 1 and by_unit["WATER"]["co_contributed"] == 1
+    assert by_unit["HEPING"]["reopened"] == 1 and by_unit["HEPING"]["rates"]["satisfaction"] == 1.0
+    assert by_unit["SAMR"]["rank_change"] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(), duplicates=st.lists(st.integers(0, len(EVENTS) - 1), max_size=20))
+def test_shuffled_and_duplicated_events_give_identical_scores(seed, duplicates):
+    events = EVENTS + [EVENTS[i] for i in duplicates]
+    random.Random(seed).shuffle(events)
+    assert scores(events) == EXPECTED
