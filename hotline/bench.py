@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from hotline.provision import create_topics, migrate_all
+from hotline.provision import drop_environments, fresh_environment
 from hotline.supervisor import Services
 from shared.contracts import topics
 from shared.contracts.topics import SERVICES
@@ -67,7 +66,8 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None) -> Repo
     base = Settings()
     run = uuid.uuid4().hex[:8]
     report = Report(fixed_rate=rate)
-    settings = asyncio.run(_prepare(base, run))
+    asyncio.run(drop_environments(base, "bench"))
+    settings = asyncio.run(fresh_environment(base, "bench", run))
     env = {
         "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "HOTLINE_DATABASE_URL": settings.database_url,
         "HOTLINE_TOPIC_PREFIX": settings.topic_prefix, "HOTLINE_LOG_LEVEL": "WARNING",
@@ -84,7 +84,7 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None) -> Repo
         services.stop()
     report.ceiling_per_s = _ceiling(settings, run, burst)
     report.ratio = round(report.platform_per_s / report.ceiling_per_s, 3) if report.ceiling_per_s else 0.0
-    asyncio.run(_cleanup(base, settings))
+    asyncio.run(drop_environments(base, "bench"))
     _print(report)
     if out:
         out.write_text(json.dumps(asdict(report), indent=2) + "\n")
@@ -95,24 +95,6 @@ def base_dir() -> Path:
     from hotline.stack.config import StackConfig
 
     return StackConfig().state_dir
-
-
-async def _prepare(base: Settings, run: str) -> Settings:
-    conn = await asyncpg.connect(base.database_url)
-    await conn.execute(f"CREATE DATABASE hotline_bench_{run}")
-    await conn.close()
-    head, _, _ = base.database_url.rpartition("/")
-    settings = base.model_copy(update={"database_url": f"{head}/hotline_bench_{run}",
-                                       "topic_prefix": f"bench-{run}."})
-    await migrate_all(settings)
-    await create_topics(settings)
-    return settings
-
-
-async def _cleanup(base: Settings, settings: Settings) -> None:
-    conn = await asyncpg.connect(base.database_url)
-    await conn.execute(f"DROP DATABASE IF EXISTS {settings.database_url.rpartition('/')[2]} WITH (FORCE)")
-    await conn.close()
 
 
 class Watcher:

@@ -71,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="stop the services when the report is printed")
     demo.add_argument("--appeals", type=int, default=3000, help="appeals in the simulated day")
     demo.add_argument("--days", type=float, default=1.0, help="virtual days over which they arrive")
-    demo.add_argument("--settle-days", type=float, default=8.0, help="virtual days of handling afterwards")
-    demo.add_argument("--speed", type=float, default=4320.0, help="virtual seconds per real second")
+    demo.add_argument("--settle-days", type=float, default=30.0, help="virtual days of handling afterwards")
+    demo.add_argument("--speed", type=float, default=17280.0, help="virtual seconds per real second")
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(func=_demo)
     return parser

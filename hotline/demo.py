@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from hotline.provision import create_topics, migrate_all
+from hotline.provision import drop_environments, fresh_environment
 from hotline.simulation.driver import CitySimulation, Ledger
 from hotline.stack import kafka, postgres
 from hotline.stack.config import StackConfig
@@ -24,17 +24,20 @@ from shared.contracts.topics import SERVICES
 from shared.settings import Settings
 
 
-def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_days: float = 8.0,
-             speed: float = 4320.0, seed: int = 7) -> int:
+def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_days: float = 30.0,
+             speed: float = 17280.0, seed: int = 7) -> int:
     config = StackConfig()
     print("== stack ==")
     print(" ", postgres.up(config))
     print(" ", kafka.up(config))
-    settings = Settings()
-    asyncio.run(migrate_all(settings))
-    asyncio.run(create_topics(settings))
+    base = Settings()
+    # Each demo runs in a fresh database and topic prefix: an earlier demo's open appeals
+    # would otherwise go overdue on this run's clock and muddle its report.
+    asyncio.run(drop_environments(base, "demo"))
+    settings = asyncio.run(fresh_environment(base, "demo", datetime.now(UTC).strftime("%Y%m%d%H%M%S")))
     clock = Clock(start=datetime.now(UTC).replace(microsecond=0), speed=speed, anchor=time.time())
-    env = {"HOTLINE_CLOCK_START": clock.start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
+    env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
+           "HOTLINE_CLOCK_START": clock.start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
            "HOTLINE_CLOCK_ANCHOR": repr(clock.anchor), "HOTLINE_LOG_LEVEL": "WARNING"}
     services = Services(list(SERVICES), config.state_dir / "services", env)
     services.start()
@@ -92,8 +95,8 @@ def _report(ledger: Ledger, clock: Clock) -> None:
           f"rated {ledger.ratings}")
     print(f"  overdue {ledger.overdue}; supervision by level: "
           + (", ".join(f"L{k} {v}" for k, v in sorted(ledger.supervision.items())) or "none")
-          + f"; concentrated-appeal alerts {ledger.concentrations}")
-    _ranking(clock)
+          + f"; concentrated-appeal clusters {len(ledger.clusters)}")
+    _ranking(ledger.started_at or clock.now())
     print("\n== where to look ==")
     print(f"  public page     http://127.0.0.1:{port_of('publication')}/public")
     print(f"  dashboard       http://127.0.0.1:{port_of('assessment')}/dashboard")
@@ -101,8 +104,9 @@ def _report(ledger: Ledger, clock: Clock) -> None:
         print(f"  {name:<12}    http://127.0.0.1:{port_of(name)}/docs (OpenAPI)   docs/asyncapi/{name}.json (AsyncAPI)")
 
 
-def _ranking(clock: Clock) -> None:
-    period = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+def _ranking(received: datetime) -> None:
+    """The ranking of the month in which the simulated appeals were received."""
+    period = received.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     try:
         scores = httpx.get(f"http://127.0.0.1:{port_of('assessment')}/v1/scores",
                            params={"period": period}, timeout=10).json()

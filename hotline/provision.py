@@ -60,3 +60,45 @@ async def create_topics(settings: Settings, replication_factor: int | None = Non
         return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()
+
+
+async def fresh_environment(base: Settings, kind: str, run: str) -> Settings:
+    """A new database and topic prefix on the same servers, migrated and with its topics.
+
+    The demo and the benchmark run in one each, so their figures never mix with what an
+    earlier run left behind."""
+    name = f"hotline_{kind}_{run}"
+    conn = await asyncpg.connect(base.database_url)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    head, _, _ = base.database_url.rpartition("/")
+    settings = base.model_copy(update={"database_url": f"{head}/{name}", "topic_prefix": f"{kind}-{run}."})
+    await migrate_all(settings)
+    await create_topics(settings)
+    return settings
+
+
+async def drop_environments(base: Settings, kind: str, keep: Settings | None = None) -> int:
+    """Drop the databases and topics of earlier `kind` runs (all but `keep`); return how many."""
+    conn = await asyncpg.connect(base.database_url)
+    try:
+        names = [r["datname"] for r in await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"hotline\\_{kind}\\_%")]
+        keep_db = keep.database_url.rpartition("/")[2] if keep else None
+        for name in names:
+            if name != keep_db:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+    admin = AIOKafkaAdminClient(**client_options(base))
+    await admin.start()
+    try:
+        stale = [t for t in await admin.list_topics()
+                 if t.startswith(f"{kind}-") and not (keep and t.startswith(keep.topic_prefix))]
+        if stale:
+            await admin.delete_topics(stale)
+    finally:
+        await admin.close()
+    return len(names) - (1 if keep_db in names else 0)

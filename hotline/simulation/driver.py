@@ -12,13 +12,14 @@ import itertools
 import json
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from hotline.simulation.behaviour import Temperament, plan_for, rating_for
 from hotline.simulation.generator import Mix, Submission, submissions
@@ -47,7 +48,8 @@ class Ledger:
     ratings: int = 0
     overdue: int = 0
     supervision: Counter = field(default_factory=Counter)
-    concentrations: int = 0
+    clusters: set = field(default_factory=set)  # concentrated-appeal clusters (ids); alerts repeat as one grows
+    started_at: datetime | None = None
 
     @property
     def decided(self) -> int:
@@ -83,6 +85,7 @@ class CitySimulation:
     async def run(self, settle: timedelta = timedelta(days=3),
                   progress: Callable[[Ledger, int], None] | None = None) -> Ledger:
         start = self.clock.now()
+        self.ledger.started_at = start
         self._producer = AIOKafkaProducer(**client_options(self.settings), enable_idempotence=True, linger_ms=5)
         self._http = httpx.AsyncClient(base_url=self.publication_url, timeout=10, headers={
             "Authorization": f"Bearer {issue_token(self.settings, 'simulated-callback-centre', 'operator')}"})
@@ -128,12 +131,14 @@ class CitySimulation:
     async def _watch(self, stop: asyncio.Event, watching: asyncio.Event) -> None:
         names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA)]
         names.append(self.settings.topic(topics.dead_letter_topic("intake")))
-        consumer = AIOKafkaConsumer(**client_options(self.settings), enable_auto_commit=False)
+        # A fresh group reading from the end: the ledger counts this run only, not a previous one.
+        consumer = AIOKafkaConsumer(*names, **client_options(self.settings), enable_auto_commit=False,
+                                    group_id=f"simulation-{uuid.uuid4()}", auto_offset_reset="latest")
         await consumer.start()
-        await consumer.topics()  # loads the cluster metadata
-        partitions = [TopicPartition(name, p) for name in names for p in consumer.partitions_for_topic(name) or ()]
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        for partition in consumer.assignment():
+            await consumer.position(partition)  # fixes the starting point before the first submission
         watching.set()
         try:
             while not stop.is_set():
@@ -218,7 +223,7 @@ class CitySimulation:
         self.ledger.supervision[body["level"]] += 1
 
     def _on_concentration_detected_v1(self, body: dict) -> None:
-        self.ledger.concentrations += 1
+        self.ledger.clusters.add(body["cluster_id"])
 
     async def _act(self, command, appeal_id: str, unit_code: str, **fields) -> None:
         action = command(action_id=f"sim-{self.seed}-{next(self._action_ids)}", appeal_id=appeal_id,
