@@ -246,3 +246,46 @@ async def test_concentrated_appeals_are_detected_once_and_put_under_key_supervis
     assert "description" not in body
     flags = await db.fetchval("SELECT early_reminder FROM sla.accepted_appeals WHERE appeal_id = $1", ids[0])
     assert flags is True  # an enterprise's appeal gets the early reminder
+
+
+async def test_a_growing_cluster_adds_only_the_new_member_and_is_announced_once(sla, settings, db):
+    from shared.contracts.events import AppealAccepted, Classification
+
+    def accepted(appeal_id, category, district, text, at):
+        return AppealAccepted(
+            appeal_id=appeal_id, tracking_number="SY20260701ABCDEFGH", channel="web",
+            appeal_type="consumer_complaint", category=category, district=district, description=text,
+            private=False, enterprise=False, classification=Classification(method="stated"), accepted_at=at)
+
+    at = datetime(2026, 7, 1, 2, tzinfo=UTC)
+    place = [uuid.uuid4() for _ in range(7)]  # threshold 5: opens with 5, then grows by 2
+    alike = [uuid.uuid4() for _ in range(4)]  # threshold 3: opens with 3, then grows by 1
+    marker = uuid.uuid4().hex  # this run's text, unlike any other test's
+    text = f"浑南区某小区物业强制收取停车费，业主多次反映无人处理{marker}"
+    events = [accepted(a, "utilities", "faku", f"第{i}件完全不同的事情{i * 13}号", at + timedelta(minutes=i))
+              for i, a in enumerate(place)]
+    events += [accepted(a, ("prices", "water_supply", "power_supply", "food_medicine")[i],
+                        ("heping", "tiexi", "dadong", "huanggu")[i], text, at + timedelta(hours=1, minutes=i))
+               for i, a in enumerate(alike)]
+    await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE), [record(e) for e in events])
+
+    async def supervised() -> bool:
+        return await db.fetchval("SELECT count(*) FROM sla.accepted_appeals WHERE appeal_id = ANY($1::uuid[]) "
+                                 "AND key_supervision", place + alike) == len(place) + len(alike)
+    await eventually(supervised, what="every member of both clusters under key supervision")
+
+    for ids, rule, opened_with in ((place, "category_district", 5), (alike, "similar_text", 3)):
+        rows = await db.fetch("SELECT m.cluster_id, m.appeal_id FROM sla.cluster_members m "
+                              "JOIN sla.clusters c USING (cluster_id) WHERE c.rule = $1 AND m.appeal_id = ANY($2::uuid[])",
+                              rule, ids)
+        assert len({r["cluster_id"] for r in rows}) == 1, rule
+        assert sorted(r["appeal_id"] for r in rows) == sorted(ids), rule
+        cluster_id = rows[0]["cluster_id"]
+        detected = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
+                                    keys={str(cluster_id).encode()})
+        assert len(detected) == 1, f"{rule}: announced once, when it opened"
+        assert len(json.loads(detected[0].value)["appeal_ids"]) == opened_with, rule
+    representative = await db.fetchval("SELECT representative FROM sla.clusters c JOIN sla.cluster_members m "
+                                       "USING (cluster_id) WHERE c.rule = 'similar_text' AND m.appeal_id = $1",
+                                       alike[0])
+    assert representative  # kept for comparing the next appeals

@@ -6,6 +6,7 @@ cannot be split reliably). Text is compared by hashed bigrams, so sla never stor
 appeal text itself (it may carry names or phone numbers).
 """
 
+import math
 import unicodedata
 import zlib
 from collections.abc import Sequence
@@ -61,22 +62,59 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
+@dataclass(frozen=True)
+class TextPrefilter:
+    """Necessary conditions for Jaccard(a, b) >= t, checkable by an index (exact test after).
+
+    |a & b| >= t|a u b| >= t|a|, so b holds at least k = ceil(t|a|) of a's shingles and misses
+    at most |a| - k of them: b shares one of any |a| - k + 1 shingles of a (the `prefix`, here
+    the smallest hashes). And t|a| <= |b| <= |a|/t. Bounds are rounded outwards, never inwards.
+    """
+
+    prefix: list[int]
+    min_size: int
+    max_size: int
+
+
+def text_prefilter(a: frozenset[int], min_similarity: float) -> TextPrefilter | None:
+    """None when nothing can be similar to `a` (no shingles)."""
+    if not a:
+        return None
+    size = len(a)
+    need = max(math.floor(min_similarity * size - 1e-9), 1)  # <= the true minimum overlap
+    ordered = sorted(a)
+    return TextPrefilter(prefix=ordered[:size - need + 1],
+                         min_size=max(math.floor(min_similarity * size - 1e-9), 1),
+                         max_size=math.ceil(size / min_similarity + 1e-9))
+
+
+def window_hours(rules: ConcentrationRules) -> int:
+    return int(rules.window.total_seconds() // 3600)
+
+
+def place_description(rules: ConcentrationRules) -> str:
+    return f"category+district>={rules.same_category_district} in {window_hours(rules)}h"
+
+
+def text_description(rules: ConcentrationRules) -> str:
+    return (f"text similarity>={rules.similar_text_min_similarity} "
+            f"x{rules.similar_text_min_count} in {window_hours(rules)}h")
+
+
 def detect(new: Profile, recent: Sequence[Profile], rules: ConcentrationRules) -> list[Finding]:
-    """The concentrations `new` completes or joins, given the other recent appeals."""
+    """The concentrations `new` completes or joins, given the other recent appeals.
+
+    The reference definition of the two thresholds; the service applies the same thresholds
+    incrementally (handlers/concentration.py) instead of rescanning the window.
+    """
     window = [p for p in recent if p.appeal_id != new.appeal_id
               and abs(new.accepted_at - p.accepted_at) <= rules.window]
-    hours = int(rules.window.total_seconds() // 3600)
     findings = []
     same_place = [p.appeal_id for p in window if p.category == new.category and p.district == new.district]
     if len(same_place) + 1 >= rules.same_category_district:
-        findings.append(Finding("category_district",
-                                f"category+district>={rules.same_category_district} in {hours}h",
-                                (*same_place, new.appeal_id)))
+        findings.append(Finding("category_district", place_description(rules), (*same_place, new.appeal_id)))
     alike = [p.appeal_id for p in window
              if similarity(p.shingles, new.shingles) >= rules.similar_text_min_similarity]
     if len(alike) + 1 >= rules.similar_text_min_count:
-        findings.append(Finding("similar_text",
-                                f"text similarity>={rules.similar_text_min_similarity} "
-                                f"x{rules.similar_text_min_count} in {hours}h",
-                                (*alike, new.appeal_id)))
+        findings.append(Finding("similar_text", text_description(rules), (*alike, new.appeal_id)))
     return findings

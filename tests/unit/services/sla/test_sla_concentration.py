@@ -59,3 +59,20 @@ def test_rules_file_thresholds_are_data():
     assert rules.version and rules.concentration.same_category_district >= 2
     with pytest.raises(ValueError):
         ConcentrationRules(timedelta(hours=1), 1, 0.8, 3)
+
+
+def test_the_text_prefilter_never_drops_an_alike_appeal():
+    import random
+
+    from services.sla.domain.concentration import text_prefilter
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        a = frozenset(rng.sample(range(400), rng.randint(1, 60)))
+        b = frozenset(rng.sample(sorted(a), rng.randint(0, len(a))) + rng.sample(range(400, 600), rng.randint(0, 8)))
+        for t in (0.5, 0.8, 0.9, 1.0):
+            f = text_prefilter(a, t)
+            if similarity(a, b) >= t:
+                assert f.min_size <= len(b) <= f.max_size and set(f.prefix) & b, (a, b, t)
+    assert text_prefilter(frozenset(), 0.8) is None
+    assert len(text_prefilter(shingles(TEXT), 0.8).prefix) < len(shingles(TEXT)) // 2
