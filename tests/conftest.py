@@ -3,8 +3,8 @@
 Order of preference: the addresses in HOTLINE_KAFKA_BOOTSTRAP / HOTLINE_DATABASE_URL (set by
 `make test`, which starts the local stack); else containers through testcontainers when a
 Docker engine answers; else integration tests fail under CI and are skipped elsewhere.
-Each run gets its own database and its own topic prefix, so it neither sees nor disturbs
-a running demo or an earlier run.
+Each test module gets its own database and its own topic prefix, so it neither sees nor
+disturbs a running demo, an earlier run or another module.
 """
 
 import os
@@ -75,9 +75,10 @@ def infra(request: pytest.FixtureRequest) -> Infra:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def settings(infra: Infra):
-    """Settings for this run: a fresh database with every schema migrated, and fresh topics."""
+    """Settings for one test module: a fresh database with every schema migrated, and fresh
+    topics, so no module sees what another one left behind (lists, feeds, topic contents)."""
     run = uuid.uuid4().hex[:10]
     admin_url = infra.database_url
     parts = urlsplit(admin_url)
