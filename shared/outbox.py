@@ -72,6 +72,9 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = 0.1
         while True:
+            # Clear before looking, not after: a commit that wakes us while we publish must
+            # trigger the next look at once instead of waiting for the next poll.
+            self._wakeup.clear()
             try:
                 sent = await self.relay_once()
                 backoff = 0.1
@@ -84,7 +87,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if sent < self._batch_size:
-                self._wakeup.clear()
                 try:
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
                 except TimeoutError:
