@@ -17,6 +17,9 @@ BATCH_SECONDS = Histogram(
 CONSUMER_LAG = Gauge(
     "hotline_consumer_lag", "Records behind the partition's end after the last batch", ["service", "topic", "partition"]
 )
+OPEN_DEADLINES = Gauge(
+    "hotline_open_deadlines", "Deadlines not yet stopped, by supervision level", ["service", "level"]
+)
 OUTBOX_BACKLOG = Gauge("hotline_outbox_backlog", "Outbox rows seen waiting by the relay", ["service"])
 HTTP_SECONDS = Histogram(
     "hotline_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"]

@@ -149,3 +149,16 @@ async def test_parked_events_are_dead_lettered_after_the_bounded_wait(pools, db)
     assert key == str(appeal).encode() and body == envelope.body()
     assert "still unknown to sla" in headers["hotline_dlq_reason"] and headers["ce_id"] == str(envelope.id)
     assert await db.fetchval("SELECT count(*) FROM sla.parked_events WHERE appeal_id = $1", appeal) == 0
+
+
+async def test_open_deadlines_are_exported_by_supervision_level(pools):
+    from shared.metrics import OPEN_DEADLINES
+
+    received = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
+    await open_deadlines(pools[0], 7, received)
+    poller = LadderPoller(UnitOfWorkFactory(pools[0], "sla"), RULES, CalendarCache(),
+                          FixedClock(datetime(2026, 4, 30, tzinfo=SHANGHAI)), batch=50)
+    await drain(poller)
+    await poller.count_open()
+    by_level = {s.labels["level"]: s.value for m in OPEN_DEADLINES.collect() for s in m.samples}
+    assert by_level.get("3", 0) >= 7, "the seven long-overdue clocks are at level 3"

@@ -106,3 +106,13 @@ async def mark_fired_many(conn: asyncpg.Connection, fires: list[tuple], fired_at
 
 async def fired_steps(conn: asyncpg.Connection, appeal_id: UUID, epoch: int) -> list[dict]:
     return [dict(r) for r in await conn.fetch(_FIRED, appeal_id, epoch)]
+
+
+_OPEN_BY_LEVEL = """
+SELECT supervision_level, count(*) FROM deadlines WHERE state <> 'stopped' GROUP BY supervision_level
+"""
+
+
+async def open_by_level(conn: asyncpg.Connection) -> list[tuple[int, int]]:
+    """Running clocks per supervision level (0 = not supervised)."""
+    return [(r[0], r[1]) for r in await conn.fetch(_OPEN_BY_LEVEL)]

@@ -19,6 +19,7 @@ from services.sla.domain.rules import Rules
 from shared.clock import Clock
 from shared.contracts.events import AppealOverdue, Event, ReminderDue, SupervisionRaised
 from shared.db import is_transient
+from shared.metrics import OPEN_DEADLINES
 from shared.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,22 @@ class LadderPoller:
             return AppealOverdue(**common, due_at=row["due_at"], overdue_at=row["due_at"])
         return SupervisionRaised(**common, level=due.step.level, reason=due.step.reason, raised_at=now)
 
+    async def count_open(self) -> None:
+        """Export how many clocks run, by supervision level (for dashboards and alerts)."""
+        async with self.units_of_work() as uow:
+            for level, count in await repository.open_by_level(uow.conn):
+                OPEN_DEADLINES.labels("sla", str(level)).set(count)
+
     async def run(self, poll_seconds: float) -> None:
         delay = poll_seconds
+        polls = 0
         while True:
             try:
                 claimed = await self.fire_due()
                 delay = poll_seconds
+                polls += 1
+                if polls % 30 == 1:  # a count over all open deadlines, not on every poll
+                    await self.count_open()
             except Exception as exc:  # noqa: BLE001 - the poller must outlive one bad poll
                 level = logging.WARNING if is_transient(exc) else logging.ERROR
                 log.log(level, "due-time poll failed: %r", exc)
