@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
 
-.PHONY: venv stack stack-down demo test unit
+.PHONY: venv stack stack-down browser demo test unit
 
 $(BIN)/hotline: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -27,8 +27,16 @@ stack-down: venv
 demo: stack
 	$(BIN)/hotline demo $(DEMO_ARGS)
 
+## browser: Debian's chromium for the browser tests (installed when missing, as root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	  else echo "chromium is missing: browser tests skip here (and fail under CI)"; fi; }
+
 ## test: the whole suite (unit, integration, end-to-end) against the real stack
-test: stack
+test: stack browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## unit: the fast tests only, no stack needed

@@ -7,6 +7,7 @@ would lose a batch when the process dies mid-way, so it is never used here.
 """
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 from collections.abc import Iterable, Sequence
@@ -114,7 +115,32 @@ def subscribe(
         ack_policy=AckPolicy.MANUAL,
         description=description,
         decoder=_leave_to_the_pipeline,
+        parser=_tolerate_undecodable_headers,
     )(on_batch)
+
+
+async def _tolerate_undecodable_headers(records, original_parser):
+    """faststream's batch parser decodes every header as UTF-8; one record with a header that is
+    not (a hostile or broken producer) made it raise before the pipeline ran, so the whole batch
+    was never processed nor dead-lettered. Parse a copy without the undecodable headers and keep
+    the untouched records as the raw message: the pipeline reads those and dead-letters the bad
+    one (decode_headers -> MalformedEvent), the rest of the batch is applied."""
+    try:
+        return await original_parser(records)
+    except UnicodeDecodeError:
+        cleaned = tuple(dataclasses.replace(r, headers=[(k, v) for k, v in r.headers if _is_utf8(v)])
+                        for r in records)
+        message = await original_parser(cleaned)
+        message.raw_message = records
+        return message
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _record_lag(service: str, message: KafkaMessage, records: Sequence) -> None:

@@ -20,8 +20,10 @@ from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
 
 EVENT_TYPES: dict[str, type["Event"]] = {}
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# PostgreSQL text cannot hold NUL: refuse it at the contract, not with a 500 from the database.
+NO_NUL = r"^[^\x00]*$"
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=NO_NUL)]
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")]
 TrackingNumber = Annotated[str, StringConstraints(pattern=r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")]
 

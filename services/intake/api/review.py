@@ -18,7 +18,9 @@ from shared.runtime import ServiceContext, context_of
 router = APIRouter(prefix="/v1", tags=["review"])
 Operator = Annotated[Principal, Depends(require("operator"))]
 Context = Annotated[ServiceContext, Depends(context_of)]
-Reason = Annotated[str, Field(min_length=1, max_length=500, description="Why: kept with the decision")]
+# PostgreSQL text cannot hold NUL: refused here (422), not by the database (500)
+NO_NUL = r"^[^\x00]*$"
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL, description="Why: kept with the decision")]
 
 
 class HeldAppeal(BaseModel):
@@ -44,8 +46,8 @@ class Correction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     appeal_type: AppealType | None = None
     subtype: RequestSubtype | None = None
-    category: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    district: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    category: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
+    district: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
     reason: Reason
 
 

@@ -26,7 +26,8 @@ async def record_callback_rating(tracking_number: TrackingNumberPath, body: Oper
 
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    client_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    client_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                                  pattern=r"^[^\x00]*$")]  # PostgreSQL text has no NUL
 
 
 class IssuedKey(BaseModel):

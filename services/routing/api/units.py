@@ -29,7 +29,9 @@ from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/v1/units/{unit_code}", tags=["units"])
 Context = Annotated[ServiceContext, Depends(context_of)]
-ActionId = Annotated[str, Field(min_length=1, max_length=128, description="Your id for this action: "
+# PostgreSQL text cannot hold NUL: refused here (422), not by the database (500)
+NO_NUL = r"^[^\x00]*$"
+ActionId = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_NUL, description="Your id for this action: "
                                 "sending it again applies it once")]
 
 
@@ -92,18 +94,18 @@ class SignBody(BaseModel):
 
 class ReturnBody(BaseModel):
     action_id: ActionId
-    reason: LongText = Field(description="Why this unit is not in charge")
+    reason: LongText = Field(description="Why this unit is not in charge", pattern=NO_NUL)
 
 
 class ExtensionBody(BaseModel):
     action_id: ActionId
     working_days: int = Field(ge=1, le=60)
-    reason: LongText
+    reason: LongText = Field(pattern=NO_NUL)
 
 
 class ReplyBody(BaseModel):
     action_id: ActionId
-    reply: LongText = Field(description="The answer to the petitioner (at most 4000 characters)")
+    reply: LongText = Field(description="The answer to the petitioner (at most 4000 characters)", pattern=NO_NUL)
     outcome: Literal["solved", "explained"] = Field(
         "solved", description="solved, or explained (cannot be solved for objective reasons); "
                               "ignored for a co-handling unit's reply")

@@ -1,0 +1,123 @@
+"""A person's view in headless Chromium: a petitioner rates a reply through the public page's
+form, and the dashboard shows the unit ranking. The five services run as processes."""
+
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from hotline.supervisor import Services
+from shared.auth import issue_token
+from shared.contracts.topics import SERVICES
+from tests.integration.helpers import eventually
+
+PORTS = {name: 18101 + i for i, name in enumerate(SERVICES)}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def chromium_path():
+    if CHROMIUM is None:
+        reason = "headless Chromium is not installed (`make browser` installs Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def platform(settings, tmp_path_factory):
+    env = {"HOTLINE_ENV": "test", "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+           "HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
+           "HOTLINE_RELAY_POLL_SECONDS": "0.2",
+           **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in PORTS.items()}}
+    services = Services(list(SERVICES), tmp_path_factory.mktemp("browser-services"), env)
+    services.start()
+    try:
+        services.wait_ready(timeout=90)
+        yield services
+    finally:
+        services.stop()
+
+
+def url(service: str, path: str) -> str:
+    return f"http://127.0.0.1:{PORTS[service]}{path}"
+
+
+async def replied_public_appeal(settings) -> str:
+    """File an appeal, let its unit sign and reply through the unit API; return its number."""
+    unit = {"Authorization": f"Bearer {issue_token(settings, 'clerk', 'unit', 'SAMR')}"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        receipt = await http.post(url("intake", "/v1/appeals"), json={
+            "channel": "web", "channel_message_id": f"browser-{uuid.uuid4()}", "district": "和平区",
+            "description": "太原街一家超市乱收费，标价和结账价格不一致，要求查处。",
+            "petitioner": {"name": "赵敏", "phone": "13612345678"}})
+        assert receipt.status_code == 201, receipt.text
+        appeal_id = receipt.json()["appeal_id"]
+
+        async def in_unit_inbox() -> bool:
+            return (await http.get(url("routing", f"/v1/units/SAMR/appeals/{appeal_id}"), headers=unit)).status_code == 200
+        await eventually(in_unit_inbox, what="the transfer letter to reach SAMR")
+        for action, body in (("sign", {}), ("reply", {"reply": "已责令商户整改，价格已统一。", "outcome": "solved"})):
+            done = await http.post(url("routing", f"/v1/units/SAMR/appeals/{appeal_id}/{action}"),
+                                   json={"action_id": str(uuid.uuid4()), **body}, headers=unit)
+            assert done.status_code < 300, done.text
+        tracking_number = receipt.json()["tracking_number"]
+
+        async def replied_in_public() -> bool:
+            got = await http.get(url("publication", f"/v1/public/appeals/{tracking_number}"))
+            return got.status_code == 200 and got.json().get("status") == "replied"
+        await eventually(replied_in_public, what="publication to show the reply")
+    return tracking_number
+
+
+async def test_a_petitioner_rates_the_reply_through_the_public_page(platform, settings, chromium_path):
+    from playwright.async_api import async_playwright
+
+    tracking_number = await replied_public_appeal(settings)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        page = await browser.new_page()
+        await page.goto(url("publication", f"/public/appeals/{tracking_number}"))
+        assert "13612345678" not in await page.content() and "赵敏" not in await page.content()
+        await page.check("input[name=satisfaction][value=satisfied]")
+        await page.check("input[name=solved][value=true]")
+        await page.fill("textarea[name=comment]", "<script>alert(1)</script>处理及时")
+        await page.click("button[type=submit]")
+        await page.wait_for_load_state()
+        await page.screenshot(path=str(platform.log_dir / "evaluation.png"))
+        notice = await page.inner_text("p[role=status]")
+        dialogs: list = []
+        page.on("dialog", lambda dialog: dialogs.append(dialog))  # a run <script>alert(1)</script> opens one
+        await page.reload()
+        await browser.close()
+    assert notice == "感谢您的评价，已记录。"
+    assert dialogs == []
+
+    async def evaluated() -> bool:
+        got = httpx.get(url("publication", f"/v1/public/appeals/{tracking_number}"), timeout=5).json()
+        return got.get("status") in ("evaluated", "closed")
+    await eventually(evaluated, what="the rating to be recorded")
+
+
+async def test_the_dashboard_shows_the_ranking(platform, settings, chromium_path):
+    from playwright.async_api import async_playwright
+
+    await replied_public_appeal(settings)
+    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        page = await browser.new_page()
+        await page.goto(url("assessment", f"/dashboard?period={period}"))
+        await page.screenshot(path=str(platform.log_dir / "dashboard.png"), full_page=True)
+        body = await page.inner_text("body")
+        svg_charts = await page.locator("svg").count()
+        await browser.close()
+    assert "SAMR" in body, "the unit that handled the appeal is in the ranking"
+    assert svg_charts >= 1
