@@ -1,10 +1,13 @@
 """Typed settings from HOTLINE_* environment variables, one base for every service."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from shared.clock import Clock
 
 class Settings(BaseSettings):
     """Where the bus and the database are, and how this process behaves.

@@ -12,14 +12,15 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 
 from services.assessment.adapters import repository
 from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_with
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
 from shared.db import create_pool
+from shared.kafka_log import topic_partitions
+from shared.kafka_security import client_options
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ _RECHECK_CLOSED = "INSERT INTO period_rechecks (period) SELECT period FROM perio
 
 async def read_log(settings: Settings, topics: tuple[str, ...], stats: dict) -> AsyncIterator[list[Fact]]:
     """Facts of every event in `topics` up to their current end, in batches."""
-    partitions = await _partitions(settings, [settings.topic(t) for t in topics])
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    partitions = await topic_partitions(settings, [settings.topic(t) for t in topics])
+    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH)
     await consumer.start()
     try:
@@ -62,16 +63,6 @@ async def read_log(settings: Settings, topics: tuple[str, ...], stats: dict) -> 
                 yield batch
     finally:
         await consumer.stop()
-
-
-async def _partitions(settings: Settings, names: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(names)
-    finally:
-        await admin.close()
-    return sorted(TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"])
 
 
 def _fact(record, stats: dict) -> Fact | None:

@@ -13,7 +13,6 @@ Publication's own records are kept: evaluations, Open311 keys and tokens, rate c
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from services.publication.entrypoint import SPEC
 from services.publication.handlers import event_handlers
@@ -21,6 +20,8 @@ from shared.consumer import DeadLetter, EventConsumer
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.db import create_pool
+from shared.kafka_log import topic_partitions
+from shared.kafka_security import client_options
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -46,19 +47,6 @@ async def _skip(letters: list[DeadLetter]) -> None:
         log.warning("replay skipped %d records that cannot be applied", len(letters))
 
 
-async def _partitions(settings: Settings, names: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(names)
-    finally:
-        await admin.close()
-    missing = [d["topic"] for d in described if d["error_code"] != 0]
-    if missing:
-        raise RuntimeError(f"topics missing (run `hotline topics`): {', '.join(missing)}")
-    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
-
-
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
     for partition, end in ends.items():
         if await consumer.position(partition) < end:
@@ -69,14 +57,14 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
 async def replay(settings: Settings) -> int:
     """Empty the read model and apply the whole log again; returns how many records were read."""
     pool = await create_pool(settings.database_url, SPEC.name, min_size=1, max_size=2)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
         await pool.execute(_EMPTY)
         applier = EventConsumer(SPEC.name, _QuietUnitsOfWork(pool, SPEC.name),
                                 event_handlers(settings.pepper()), _skip)
-        partitions = await _partitions(settings, [settings.topic(t) for t in SPEC.consumes])
+        partitions = await topic_partitions(settings, [settings.topic(t) for t in SPEC.consumes])
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

@@ -15,7 +15,7 @@ import asyncio
 import statistics
 import time
 import uuid
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import datetime, time as dtime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg

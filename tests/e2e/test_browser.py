@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from hotline.supervisor import Services
+from tests.e2e.conftest import five_services
 from shared.auth import issue_token
 from shared.contracts.topics import SERVICES
 from tests.integration.helpers import eventually
@@ -33,17 +33,8 @@ def chromium_path():
 
 @pytest.fixture(scope="module")
 def platform(settings, tmp_path_factory):
-    env = {"HOTLINE_ENV": "test", "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-           "HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
-           "HOTLINE_RELAY_POLL_SECONDS": "0.2",
-           **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in PORTS.items()}}
-    services = Services(list(SERVICES), tmp_path_factory.mktemp("browser-services"), env)
-    services.start()
-    try:
-        services.wait_ready(timeout=90)
+    with five_services(settings, PORTS, tmp_path_factory.mktemp("browser-services")) as services:
         yield services
-    finally:
-        services.stop()
 
 
 def url(service: str, path: str) -> str:

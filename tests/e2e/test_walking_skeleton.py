@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from hotline.supervisor import Services
+from tests.e2e.conftest import five_services
 from shared.contracts import topics
 from shared.contracts.topics import SERVICES
 from tests.integration.helpers import eventually, produce, read_topic
@@ -19,21 +19,8 @@ PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}  # off the demo's 8
 
 @pytest.fixture(scope="module")
 def platform(settings, tmp_path_factory):
-    env = {
-        "HOTLINE_ENV": "test",
-        "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "HOTLINE_DATABASE_URL": settings.database_url,
-        "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
-        "HOTLINE_RELAY_POLL_SECONDS": "0.2",
-        **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in PORTS.items()},
-    }
-    services = Services(list(SERVICES), tmp_path_factory.mktemp("services"), env)
-    services.start()
-    try:
-        services.wait_ready(timeout=90)
+    with five_services(settings, PORTS, tmp_path_factory.mktemp("services")) as services:
         yield services
-    finally:
-        services.stop()
 
 
 def url(service: str, path: str) -> str:

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
-import pytest
 
 from shared.broker import DeadLetterPublisher, create_broker, subscribe
 from shared.consumer import EventConsumer, Rejected

@@ -3,7 +3,7 @@ dead letters, the calendar upload and the supervisor API."""
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -35,7 +35,13 @@ SELECT {', '.join(COLUMNS)} FROM deadlines
  WHERE state <> 'stopped' AND calendar_version ~ ('(^|,)' || $1 || ':')
  FOR UPDATE
 """
-_MARK_MARK_FIRED_MANY = """
+_MARK_FIRED_MANY = """
+INSERT INTO ladder_fired (appeal_id, epoch, step, fire_at, fired_at, rules_version)
+SELECT a, e, s, f, $5, $6 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[]) AS u(a, e, s, f)
+ON CONFLICT DO NOTHING
+RETURNING appeal_id, step
+"""
+_MARK_FIRED_MANY = """
 INSERT INTO ladder_fired (appeal_id, epoch, step, fire_at, fired_at, rules_version)
 SELECT a, e, s, f, $5, $6 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[]) AS u(a, e, s, f)
 ON CONFLICT DO NOTHING
@@ -82,12 +88,6 @@ async def claim_due(conn: asyncpg.Connection, now, limit: int) -> list[dict]:
 async def lock_open_on_year(conn: asyncpg.Connection, year: int) -> list[dict]:
     """Open deadlines whose count touched `year` (their calendar_version names it)."""
     return [dict(r) for r in await conn.fetch(_OPEN_ON_YEAR, str(year))]
-
-
-async def mark_fired(conn: asyncpg.Connection, appeal_id: UUID, epoch: int, step: str, fire_at, fired_at,
-                     rules_version: str) -> bool:
-    """Record a fired step; False if this clock already fired it (the exactly-once guard)."""
-    return await conn.fetchval(_MARK_FIRED, appeal_id, epoch, step, fire_at, fired_at, rules_version) is not None
 
 
 async def save_many(conn: asyncpg.Connection, rows: list[dict]) -> None:
