@@ -59,6 +59,7 @@ async def _received(http: httpx.AsyncClient, period: str, unit: str) -> int:
 
 
 async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, settings, db):
+    """Each of the five services is killed with SIGKILL once while appeals flow."""
     run = uuid.uuid4().hex[:8]
     total = 400
     districts = ["和平区", "沈河区", "铁西区", "浑南区", "皇姑区"]
@@ -78,8 +79,9 @@ async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, se
     platform.kill("routing")
     platform.kill("intake")
     await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), messages[total // 2:])
-    platform.kill("assessment")
-    platform.start(["routing", "intake", "assessment"])
+    for name in ("assessment", "sla", "publication"):  # every service dies once, relay and all
+        platform.kill(name)
+    platform.start(["routing", "intake", "assessment", "sla", "publication"])
 
     tables = ("intake.appeals", "routing.transfers", "sla.deadlines", "assessment.received_appeals")
     for table in tables:

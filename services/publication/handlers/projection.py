@@ -54,9 +54,8 @@ class Projection:
             row["reply"] = redact(row["reply"], names, self._key)
             await repository.set_reply(uow.conn, appeal.appeal_id, row["reply"])
         await repository.add_step(uow.conn, appeal.appeal_id, "accepted", appeal.accepted_at)
-        # Open311 tokens resolve once acceptance names the submission; AppealAccepted does not carry
-        # channel_message_id yet (a contract change asked for in the README), so this waits for it.
-        submission = getattr(appeal, "channel_message_id", None)
+        # An Open311 token resolves to its service_request_id once acceptance names the submission.
+        submission = appeal.channel_message_id
         if submission:
             await open311_store.resolve(uow.conn, submission, appeal.tracking_number)
         await refresh(uow, row)
