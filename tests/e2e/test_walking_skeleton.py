@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.e2e.conftest import five_services
 from shared.contracts import topics
 from shared.contracts.topics import SERVICES
+from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually, produce, read_topic
 
 PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}  # off the demo's 8001-8005
@@ -117,3 +117,48 @@ async def _count(db, table: str, run: str) -> int:
     return await db.fetchval(
         f"SELECT count(*) FROM {table} t JOIN intake.appeals a USING (appeal_id) "
         "WHERE a.channel_message_id LIKE $1", f"{run}-%")
+
+
+async def test_returned_letter_is_redispatched_signed_and_replied_across_the_services(platform, settings):
+    """The transfer conversation across processes: SAMR returns a misrouted letter, the operator
+    re-dispatches it to HEALTH, which signs and replies; sla, publication and assessment follow."""
+    from shared.auth import issue_token
+
+    def auth(role: str, unit: str | None = None) -> dict:
+        return {"Authorization": f"Bearer {issue_token(settings, 'e2e', role, unit)}"}
+
+    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    async with httpx.AsyncClient(timeout=10) as http:
+        receipt = await http.post(url("intake", "/v1/appeals"), json={
+            "channel": "phone", "channel_message_id": f"e2e-return-{uuid.uuid4()}", "district": "和平区",
+            "appeal_type": "consumer_complaint", "category": "prices",
+            "description": "医院挂号收费比标价高，要求查处。", "petitioner": {"name": "吴刚", "phone": "13787654321"}})
+        appeal_id, tracking_number = receipt.json()["appeal_id"], receipt.json()["tracking_number"]
+
+        async def letter_at(unit: str) -> bool:
+            got = await http.get(url("routing", f"/v1/units/{unit}/appeals/{appeal_id}"), headers=auth("unit", unit))
+            return got.status_code == 200
+        await eventually(lambda: letter_at("SAMR"), what="the letter at SAMR")
+        returned = await http.post(url("routing", f"/v1/units/SAMR/appeals/{appeal_id}/return"), headers=auth("unit", "SAMR"),
+                                   json={"action_id": str(uuid.uuid4()), "reason": "医疗收费不属于本局职责"})
+        assert returned.status_code < 300, returned.text
+        review = await http.post(url("routing", f"/v1/appeals/{appeal_id}/review"), headers=auth("operator"),
+                                 json={"decision": "redispatch", "unit_code": "HEALTH", "reason": "医疗收费归卫健委"})
+        assert review.status_code < 300, review.text
+        await eventually(lambda: letter_at("HEALTH"), what="the letter at HEALTH")
+        assert (await http.get(url("routing", f"/v1/units/SAMR/appeals/{appeal_id}"),
+                               headers=auth("unit", "SAMR"))).status_code == 404, "SAMR no longer holds it"
+        for action, body in (("sign", {}), ("reply", {"reply": "已核查并退还多收费用。", "outcome": "solved"})):
+            done = await http.post(url("routing", f"/v1/units/HEALTH/appeals/{appeal_id}/{action}"),
+                                   headers=auth("unit", "HEALTH"), json={"action_id": str(uuid.uuid4()), **body})
+            assert done.status_code < 300, done.text
+
+        async def public_shows_reply() -> bool:
+            got = (await http.get(url("publication", f"/v1/public/appeals/{tracking_number}"))).json()
+            return got.get("status") == "replied" and got.get("unit_name") == "沈阳市卫生健康委员会"
+        await eventually(public_shows_reply, what="publication to show HEALTH's reply")
+
+        async def counted_for_health() -> bool:
+            scores = (await http.get(url("assessment", "/v1/scores"), params={"period": period})).json()
+            return any(u["unit_code"] == "HEALTH" and u["received"] >= 1 for u in scores["units"])
+        await eventually(counted_for_health, what="assessment to count it for HEALTH")
