@@ -50,7 +50,7 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
         print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
         ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
         print()
-        _report(ledger, clock)
+        _report(ledger, clock, timedelta(days=days))
         if once:
             return 0
         print("\nThe platform keeps running; Ctrl-C stops the services (the stack stays: `hotline stack down`).")
@@ -79,7 +79,7 @@ def _progress(clock: Clock):
     return show
 
 
-def _report(ledger: Ledger, clock: Clock) -> None:
+def _report(ledger: Ledger, clock: Clock, span: timedelta) -> None:
     submitted = sum(ledger.submitted.values())
     print("== acceptance ==")
     print("  by channel: " + ", ".join(f"{k} {v}" for k, v in ledger.by_channel.most_common()))
@@ -96,7 +96,8 @@ def _report(ledger: Ledger, clock: Clock) -> None:
     print(f"  overdue {ledger.overdue}; supervision by level: "
           + (", ".join(f"L{k} {v}" for k, v in sorted(ledger.supervision.items())) or "none")
           + f"; concentrated-appeal clusters {len(ledger.clusters)}")
-    _ranking(ledger.started_at or clock.now())
+    # The month that received most of the simulated appeals (the middle of their span).
+    _ranking((ledger.started_at or clock.now()) + span / 2)
     print("\n== where to look ==")
     print(f"  public page     http://127.0.0.1:{port_of('publication')}/public")
     print(f"  dashboard       http://127.0.0.1:{port_of('assessment')}/dashboard")
