@@ -198,9 +198,11 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
         complete = counted = 0
         while time.monotonic() < deadline:
             complete = watcher.complete() - complete_before
-            counted = await _counted(http) - counted_before
-            if complete >= count and counted >= count:
-                break
+            # Asking assessment recomputes its month: ask only once the topics say all are through.
+            if complete >= count:
+                counted = await _counted(http) - counted_before
+                if counted >= count:
+                    break
             await asyncio.sleep(0.25)
         elapsed = time.monotonic() - started
     stop.set()
