@@ -25,36 +25,31 @@ async def _finish(uow: UnitOfWork, version: int, *, by: str, reason: str, now: d
     return version
 
 
-def _invalid(wrong: edits.InvalidEdit) -> InvalidRequest:
-    return InvalidRequest(wrong.reason, field=wrong.field)
+def _checked(edit, *args):
+    """Run a pure directory edit; a refused one becomes a 4xx naming the field."""
+    try:
+        return edit(*args)
+    except edits.InvalidEdit as wrong:
+        raise InvalidRequest(wrong.reason, field=wrong.field) from None
 
 
 async def put_unit(uow: UnitOfWork, unit: Unit, *, by: str, reason: str, now: datetime) -> int:
     version, directory, _ = await _begin(uow)
-    try:
-        edits.put_unit(directory, unit)
-    except edits.InvalidEdit as wrong:
-        raise _invalid(wrong) from None
+    _checked(edits.put_unit, directory, unit)
     await store.upsert_unit(uow.conn, unit, version)
     return await _finish(uow, version, by=by, reason=reason, now=now, units=(store.unit_document(unit),))
 
 
 async def remove_unit(uow: UnitOfWork, code: str, *, by: str, reason: str, now: datetime) -> int:
     version, directory, _ = await _begin(uow)
-    try:
-        edits.remove_unit(directory, code)
-    except edits.InvalidEdit as wrong:
-        raise _invalid(wrong) from None
+    _checked(edits.remove_unit, directory, code)
     await store.delete_unit(uow.conn, code)
     return await _finish(uow, version, by=by, reason=reason, now=now, units=({"code": code, "removed": True},))
 
 
 async def put_rule(uow: UnitOfWork, rule: Rule, position: int | None, *, by: str, reason: str, now: datetime) -> int:
     version, directory, positions = await _begin(uow)
-    try:
-        _, new_positions = edits.put_rule(directory, rule, positions, position)
-    except edits.InvalidEdit as wrong:
-        raise _invalid(wrong) from None
+    _, new_positions = _checked(edits.put_rule, directory, rule, positions, position)
     await store.upsert_rule(uow.conn, rule, new_positions[rule.id], version)
     return await _finish(uow, version, by=by, reason=reason, now=now,
                          rules=(store.rule_document(rule, new_positions[rule.id]),))
@@ -62,9 +57,6 @@ async def put_rule(uow: UnitOfWork, rule: Rule, position: int | None, *, by: str
 
 async def remove_rule(uow: UnitOfWork, rule_id: str, *, by: str, reason: str, now: datetime) -> int:
     version, directory, _ = await _begin(uow)
-    try:
-        edits.remove_rule(directory, rule_id)
-    except edits.InvalidEdit as wrong:
-        raise _invalid(wrong) from None
+    _checked(edits.remove_rule, directory, rule_id)
     await store.delete_rule(uow.conn, rule_id)
     return await _finish(uow, version, by=by, reason=reason, now=now, rules=({"id": rule_id, "removed": True},))
