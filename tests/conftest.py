@@ -137,3 +137,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         elif f"{os.sep}e2e{os.sep}" in path:
             item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the reliability scenarios' counts (see tests/e2e/scenarios.py)."""
+    from tests.e2e.scenarios import OUTCOMES
+
+    if OUTCOMES:
+        terminalreporter.section("reliability scenarios")
+        for outcome in OUTCOMES:
+            terminalreporter.write_line(outcome.line())
