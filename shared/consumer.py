@@ -3,7 +3,9 @@
 The pipeline for one batch of Kafka records:
 1. decode each record; one that can never be an event goes to the dead-letter list;
 2. in one transaction, record the event ids in the inbox and run the handlers for the
-   ids not seen before (a redelivered event is skipped);
+   ids not seen before (a redelivered event is skipped); a run of consecutive events that
+   share a batch handler (`Batch`) is applied by one call, so its SQL is a few set-based
+   statements for the whole run instead of a few round trips per event;
 3. if that transaction fails for a reason that will not go away, run it again event by
    event inside savepoints, so only the events that fail are dead-lettered;
 4. publish the dead letters, then (in the caller) commit the Kafka offsets.
@@ -28,6 +30,21 @@ from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, Sequence[Envelope]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A handler that applies several events at once, in their order.
+
+    The consumer hands it each run of consecutive fresh events mapped to this same object, so
+    per-appeal order is kept: an event handled elsewhere ends the run. A run may hold two events
+    of one appeal (the handler must apply them in order). When a batch fails, the consumer
+    re-applies events one by one and calls the handler with a single event each time, so a
+    `Rejected` raised for one event dead-letters that event only.
+    """
+
+    apply: BatchHandler
 
 _MARK_SEEN = """
 INSERT INTO inbox (event_id, event_type)
@@ -63,7 +80,7 @@ class EventConsumer:
         self,
         service: str,
         units_of_work: UnitOfWorkFactory,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Event], Handler | Batch],
         dead_letter: Callable[[Sequence[DeadLetter]], Awaitable[None]],
         *,
         default_types: Mapping[str, str] | None = None,
@@ -127,11 +144,29 @@ class EventConsumer:
                     _MARK_SEEN, [e.id for _, e in events], [e.type for _, e in events]
                 )
             }
+            run: list[Envelope] = []
             for _, envelope in events:
-                if envelope.id in fresh:
-                    fresh.discard(envelope.id)  # the same id twice in one batch applies once
-                    with _log_context(envelope):
-                        await self._handlers[type(envelope.data)](uow, envelope)
+                if envelope.id not in fresh:
+                    continue
+                fresh.discard(envelope.id)  # the same id twice in one batch applies once
+                handler = self._handlers[type(envelope.data)]
+                if run and handler is not self._handlers[type(run[0].data)]:
+                    await self._handlers[type(run[0].data)].apply(uow, run)
+                    run = []
+                if isinstance(handler, Batch):
+                    run.append(envelope)
+                    continue
+                with _log_context(envelope):
+                    await handler(uow, envelope)
+            if run:
+                await self._handlers[type(run[0].data)].apply(uow, run)
+
+    async def _apply_one(self, uow: UnitOfWork, envelope: Envelope) -> None:
+        handler = self._handlers[type(envelope.data)]
+        if isinstance(handler, Batch):
+            await handler.apply(uow, [envelope])
+        else:
+            await handler(uow, envelope)
 
     async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope]]) -> list[DeadLetter]:
         rejects: list[DeadLetter] = []
@@ -143,7 +178,7 @@ class EventConsumer:
                         seen = await uow.conn.fetch(_MARK_SEEN, [envelope.id], [envelope.type])
                         if seen:
                             with _log_context(envelope):
-                                await self._handlers[type(envelope.data)](uow, envelope)
+                                await self._apply_one(uow, envelope)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
