@@ -9,7 +9,7 @@ from services.routing.api import ROUTERS
 from services.routing.handlers.dispatching import Dispatcher
 from services.routing.handlers.feedback import (
     Evaluations,
-    on_deadline_set,
+    on_deadlines_set,
     on_deadline_stopped,
     on_extension_decided,
 )
@@ -26,6 +26,7 @@ from shared.contracts.events import (
     ReturnAppeal,
     SignAppeal,
 )
+from shared.consumer import Batch
 from shared.runtime import ServiceContext, ServiceSpec, create_app
 from shared.settings import Settings
 
@@ -34,12 +35,12 @@ def _handlers(ctx: ServiceContext):
     dispatcher = Dispatcher(DirectoryCache(), ctx.clock)
     actions = UnitActionConsumer(ctx.clock)
     return {
-        AppealAccepted: dispatcher.on_accepted,
+        AppealAccepted: Batch(dispatcher.on_accepted),
         SignAppeal: actions.on_action,
         ReturnAppeal: actions.on_action,
         RequestExtension: actions.on_action,
         ReplyToAppeal: actions.on_action,
-        DeadlineSet: on_deadline_set,
+        DeadlineSet: Batch(on_deadlines_set),
         DeadlineStopped: on_deadline_stopped,
         ExtensionDecided: on_extension_decided,
         AppealEvaluated: Evaluations(ctx.clock).on_evaluated,

@@ -132,3 +132,25 @@ async def test_directory_edits_are_versioned_events_that_apply_to_new_dispatches
     assert sorted(dict(r.headers)["ce_type"].decode() for r in changes) == ["hotline.directory.changed.v1"] * 2
     assert await db.fetchval("SELECT changed_by FROM routing.directory_versions WHERE version = $1",
                              version) == "op-dir"
+
+
+async def test_a_batch_of_accepted_appeals_is_dispatched_once_each_in_order(routing, settings, db):
+    """Many AppealAccepted in one Kafka batch: each appeal gets one transfer and one letter, a repeated
+    AppealAccepted (new event id) changes nothing, and one no rule covers waits for an operator."""
+    appeals = [accepted() for _ in range(30)]
+    unroutable = accepted(appeal_type="public_service_request", category="policies", district="dalian",
+                          description="咨询落户政策")
+    repeated = appeals[7]
+    await publish(settings, topics.INTAKE, *appeals[:15], repeated, unroutable, *appeals[15:], repeated)
+    for a in appeals:
+        await wait_for_state(db, a.appeal_id, "dispatched")
+    await wait_for_state(db, unroutable.appeal_id, "awaiting_operator")
+    ids = [a.appeal_id for a in appeals]
+    letters = await db.fetch("SELECT appeal_id, unit_code, attempt FROM routing.letters WHERE appeal_id = ANY($1)",
+                             ids + [unroutable.appeal_id])
+    assert sorted((r["appeal_id"], r["unit_code"], r["attempt"]) for r in letters) == sorted(
+        (i, "SAMR", 1) for i in ids)
+    trail = await db.fetchval("SELECT unit_trail FROM routing.transfers WHERE appeal_id = $1", repeated.appeal_id)
+    assert trail == ["SAMR"]
+    assert await routing_events(settings, repeated.appeal_id, expect=1) == ["hotline.appeal.dispatched.v1"]
+    assert await routing_events(settings, unroutable.appeal_id, expect=1) == ["hotline.appeal.queued-for-dispatch.v1"]

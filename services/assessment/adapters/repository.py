@@ -1,6 +1,6 @@
 """SQL for assessment's facts (received letters, lifecycle facts) and the period queries."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -14,7 +14,7 @@ CHUNK = 20_000
 
 _RECEIVED = """
 INSERT INTO received_appeals (appeal_id, unit_code, period, dispatched_at)
-VALUES ($1, $2, $3, $4)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
 ON CONFLICT (appeal_id, unit_code) DO NOTHING
 """
 _COLUMNS = ("appeal_id, kind, unit_code, occurred_at, event_id, event_type, attempt, level, flag, label, "
@@ -49,9 +49,11 @@ _FACTS_BY_ID = "SELECT event_id, kind, unit_code, occurred_at, event_type FROM a
 _KNOWN_UNIT = "SELECT EXISTS (SELECT 1 FROM appeal_facts WHERE unit_code = $1 OR $1 = ANY(co_units))"
 
 
-async def record_received(conn: asyncpg.Connection, appeal_id: UUID, unit_code: str, period: str,
-                          at: datetime) -> None:
-    await conn.execute(_RECEIVED, appeal_id, unit_code, period, at)
+async def record_received(conn: asyncpg.Connection, letters: Sequence[Fact]) -> None:
+    """Note which unit received which appeal (facts of dispatch letters), once per pair."""
+    if letters:
+        await conn.execute(_RECEIVED, [f.appeal_id for f in letters], [f.unit_code for f in letters],
+                           [f.period for f in letters], [f.occurred_at for f in letters])
 
 
 async def store_facts(conn: asyncpg.Connection, facts: Iterable[Fact]) -> set[UUID]:

@@ -1,34 +1,86 @@
 """SQL for routing's appeals: the current transfer, its letters, units' actions, deadlines."""
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-_INSERT = """
+from services.routing.domain.dispatch import Decision, Unit
+from shared.contracts.events import AppealAccepted, DeadlineSet
+
+_INSERT_MANY = """
 INSERT INTO transfers (appeal_id, tracking_number, unit_code, unit_name, co_unit_codes, rule_id, state,
                        appeal_type, subtype, category, district, dispatched_at, description, contact,
                        unit_trail, waiting_reason, directory_version, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb,
-        CASE WHEN $3::text IS NULL THEN '{}'::text[] ELSE ARRAY[$3::text] END, $15, $16, $17)
+SELECT a, tn, u, un, string_to_array(co, ','), r, st, ty, sub, cat, d, da, des, c::jsonb,
+       CASE WHEN u IS NULL THEN '{}'::text[] ELSE ARRAY[u] END, w, $17, $18
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[],
+            $16::int[])
+     AS t(a, tn, u, un, co, r, st, ty, sub, cat, d, da, des, c, w, n)
+ORDER BY n
 ON CONFLICT (appeal_id) DO NOTHING
 RETURNING appeal_id
 """
 
 
-async def insert_transfer(
-    conn: asyncpg.Connection, *, appeal_id: UUID, tracking_number: str, unit_code: str | None,
-    unit_name: str | None, co_unit_codes: list[str], rule_id: str | None, state: str, appeal_type: str,
-    subtype: str | None, category: str, district: str, dispatched_at: datetime | None, description: str,
-    contact: dict | None, waiting_reason: str | None, directory_version: int | None, now: datetime,
-) -> bool:
-    """Record the appeal's first transfer; False if it was already recorded."""
-    return await conn.fetchval(
-        _INSERT, appeal_id, tracking_number, unit_code, unit_name, co_unit_codes, rule_id, state,
-        appeal_type, subtype, category, district, dispatched_at, description,
-        json.dumps(contact, ensure_ascii=False) if contact else None, waiting_reason, directory_version, now,
-    ) is not None
+@dataclass(frozen=True)
+class NewTransfer:
+    """An accepted appeal's first transfer, dispatched by the catalogue or waiting for an operator."""
+
+    appeal: AppealAccepted
+    decision: Decision | None
+    waiting_reason: str | None
+    version: int
+    now: datetime
+
+    @property
+    def appeal_id(self) -> UUID:
+        return self.appeal.appeal_id
+
+    @property
+    def tracking_number(self) -> str:
+        return self.appeal.tracking_number
+
+    @property
+    def state(self) -> str:
+        return "dispatched" if self.decision else "awaiting_operator"
+
+    @property
+    def lead(self) -> Unit:
+        return self.decision.lead
+
+    @property
+    def co(self) -> tuple[Unit, ...]:
+        return self.decision.co if self.decision else ()
+
+    @property
+    def rule_id(self) -> str | None:
+        return self.decision.rule_id if self.decision else None
+
+
+async def insert_transfers(conn: asyncpg.Connection, transfers: Sequence[NewTransfer]) -> set[UUID]:
+    """Record first transfers in one statement; return the appeals that were not recorded before."""
+    if not transfers:
+        return set()
+    ts = transfers
+    rows = await conn.fetch(
+        _INSERT_MANY,
+        [t.appeal_id for t in ts], [t.tracking_number for t in ts],
+        [t.lead.code if t.decision else None for t in ts], [t.lead.name_zh if t.decision else None for t in ts],
+        # unnest flattens a 2-D array, so co-handling units travel as one comma-joined text each.
+        [",".join(u.code for u in t.co) for t in ts], [t.rule_id for t in ts], [t.state for t in ts],
+        [t.appeal.appeal_type.value for t in ts], [t.appeal.subtype.value if t.appeal.subtype else None for t in ts],
+        [t.appeal.category for t in ts], [t.appeal.district for t in ts],
+        [t.now if t.decision else None for t in ts], [t.appeal.description for t in ts],
+        [json.dumps(t.appeal.contact.model_dump(mode="json"), ensure_ascii=False) if t.appeal.contact else None
+         for t in ts],
+        [t.waiting_reason for t in ts], list(range(len(ts))), ts[0].version, ts[0].now,
+    )
+    return {r["appeal_id"] for r in rows}
 
 
 async def lock_transfer(conn: asyncpg.Connection, appeal_id: UUID) -> asyncpg.Record | None:
@@ -59,6 +111,22 @@ async def update_transfer(conn: asyncpg.Connection, appeal_id: UUID, now: dateti
 
 
 # --- letters ---------------------------------------------------------------------------
+
+_FIRST_LETTERS = """
+INSERT INTO letters (appeal_id, attempt, unit_code, co_unit_codes, rule_id, sent_by, sent_at)
+SELECT a, 1, u, string_to_array(co, ','), r, $5, $6
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS l(a, u, co, r)
+ON CONFLICT DO NOTHING
+"""
+
+
+async def insert_first_letters(conn: asyncpg.Connection, transfers: Sequence[NewTransfer], *, sent_by: str) -> None:
+    """Letter number 1 of each transfer the catalogue dispatched, in one statement."""
+    if transfers:
+        await conn.execute(_FIRST_LETTERS, [t.appeal_id for t in transfers], [t.lead.code for t in transfers],
+                           [",".join(u.code for u in t.co) for t in transfers], [t.rule_id for t in transfers],
+                           sent_by, transfers[0].now)
+
 
 async def insert_letter(conn: asyncpg.Connection, *, appeal_id: UUID, attempt: int, unit_code: str,
                         co_unit_codes: list[str], rule_id: str, reason: str | None, sent_by: str,
@@ -125,13 +193,21 @@ async def decide_extension(conn: asyncpg.Connection, appeal_id: UUID, approved: 
 
 # --- deadlines (the SLA service's) -----------------------------------------------------
 
-async def upsert_deadline(conn: asyncpg.Connection, *, appeal_id: UUID, unit_code: str, due_at: datetime,
-                          working_days: int, provisional: bool) -> None:
-    await conn.execute(
-        "INSERT INTO deadlines (appeal_id, unit_code, due_at, working_days, provisional) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (appeal_id) DO UPDATE SET unit_code = $2, due_at = $3, working_days = $4, provisional = $5, "
-        "stopped_at = NULL, met = NULL",
-        appeal_id, unit_code, due_at, working_days, provisional)
+_UPSERT_DEADLINES = """
+INSERT INTO deadlines (appeal_id, unit_code, due_at, working_days, provisional)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::bool[])
+ON CONFLICT (appeal_id) DO UPDATE SET unit_code = excluded.unit_code, due_at = excluded.due_at,
+    working_days = excluded.working_days, provisional = excluded.provisional, stopped_at = NULL, met = NULL
+"""
+
+
+async def upsert_deadlines(conn: asyncpg.Connection, deadlines: Sequence[DeadlineSet]) -> None:
+    """Each appeal's latest running deadline, in one statement (the last of one appeal's wins)."""
+    latest = {d.appeal_id: d for d in deadlines}  # one row per appeal: an upsert may touch a row once
+    ds = list(latest.values())
+    if ds:
+        await conn.execute(_UPSERT_DEADLINES, [d.appeal_id for d in ds], [d.unit_code for d in ds],
+                           [d.due_at for d in ds], [d.working_days for d in ds], [d.provisional for d in ds])
 
 
 async def stop_deadline(conn: asyncpg.Connection, *, appeal_id: UUID, unit_code: str, due_at: datetime,

@@ -1,5 +1,7 @@
 """What other services tell routing: deadlines for the inbox, extension decisions, evaluations."""
 
+from collections.abc import Sequence
+
 from services.routing.adapters import repository
 from services.routing.domain.letters import Action, OutOfOrder, State, next_state
 from shared.clock import Clock
@@ -16,10 +18,9 @@ from shared.contracts.events import (
 from shared.unit_of_work import UnitOfWork
 
 
-async def on_deadline_set(uow: UnitOfWork, envelope: Envelope[DeadlineSet]) -> None:
-    d = envelope.data
-    await repository.upsert_deadline(uow.conn, appeal_id=d.appeal_id, unit_code=d.unit_code, due_at=d.due_at,
-                                     working_days=d.working_days, provisional=d.provisional)
+async def on_deadlines_set(uow: UnitOfWork, envelopes: Sequence[Envelope[DeadlineSet]]) -> None:
+    """The units' inboxes show each appeal's running deadline; a run is one upsert."""
+    await repository.upsert_deadlines(uow.conn, [e.data for e in envelopes])
 
 
 async def on_deadline_stopped(uow: UnitOfWork, envelope: Envelope[DeadlineStopped]) -> None:
