@@ -205,6 +205,8 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
                     break
             await asyncio.sleep(0.25)
         elapsed = time.monotonic() - started
+        if complete < count or counted < count:  # out of time: report how far it got, not zero
+            counted = await _counted(http) - counted_before
     stop.set()
     await watching
     report.max_sent = count
