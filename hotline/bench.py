@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from hotline.profiling import Profiler, cpu_seconds, postgres_cpu_seconds
 from hotline.provision import drop_environments, fresh_environment
 from hotline.supervisor import Services
 from shared.contracts import topics
@@ -50,6 +51,9 @@ class Report:
     complete: int = 0
     lost: int = 0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    # CPU milliseconds each process spent per appeal in the full-speed phase (less noisy than rates)
+    cpu_ms_per_appeal: dict[str, float] = field(default_factory=dict)
+    hot_spots: dict[str, list] = field(default_factory=dict)
 
 
 def submission(run: str, i: int) -> tuple[bytes, bytes]:
@@ -62,7 +66,7 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
     return message_id.encode(), json.dumps(body, ensure_ascii=False).encode()
 
 
-def run_bench(rate: float, seconds: float, burst: int, out: Path | None) -> Report:
+def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None = None) -> Report:
     base = Settings()
     run = uuid.uuid4().hex[:8]
     report = Report(fixed_rate=rate)
@@ -78,7 +82,16 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None) -> Repo
     try:
         services.wait_ready(timeout=90)
         asyncio.run(_fixed_rate(settings, run, rate, seconds, report))
+        pids = {name: proc.pid for name, proc in services.procs.items()}
+        cpu_before = _cpu(pids)
+        profiler = Profiler(profile, pids, seconds=20) if profile else None
         asyncio.run(_full_speed(settings, run, burst, report))
+        cpu_used = {name: after - cpu_before[name] for name, after in _cpu(pids).items()}
+        if report.complete:
+            report.cpu_ms_per_appeal = {name: round(1000 * s / report.complete, 2) for name, s in cpu_used.items()}
+        if profiler:
+            profiler.wait()
+            report.hot_spots = profiler.summary()
         report.peak_rss_mb = {name: _peak_rss_mb(proc.pid) for name, proc in services.procs.items()}
     finally:
         services.stop()
@@ -290,6 +303,18 @@ async def _relay(bootstrap: str, name: str, source: str, target: str | None, cou
         await consumer.stop()
 
 
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    from hotline.stack.config import StackConfig
+    from hotline.stack.processes import alive
+
+    seconds = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    seconds["postgresql"] = postgres_cpu_seconds()
+    kafka = alive(StackConfig().state_dir / "kafka" / "kafka.pid")
+    if kafka:
+        seconds["kafka"] = cpu_seconds(kafka)
+    return seconds
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -309,3 +334,9 @@ def _print(report: Report) -> None:
           f"not complete when the wait ended {report.lost}")
     print(f"ceiling (bare aiokafka, same hops): {report.ceiling_per_s}/s; platform / ceiling = {report.ratio}")
     print("peak memory (MB): " + ", ".join(f"{k} {v}" for k, v in report.peak_rss_mb.items()))
+    if report.cpu_ms_per_appeal:
+        total = sum(report.cpu_ms_per_appeal.values())
+        print(f"CPU per appeal at full speed (ms): {total:.1f} in all = "
+              + ", ".join(f"{k} {v}" for k, v in report.cpu_ms_per_appeal.items()))
+    for service, spots in report.hot_spots.items():
+        print(f"profile {service}: " + "; ".join(f"{share}% {frame}" for share, frame in spots[:4]))

@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=20.0, help="length of the fixed-rate phase")
     bench.add_argument("--burst", type=int, default=10000, help="appeals sent at full speed")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
+    bench.add_argument("--profile", type=Path, metavar="DIR",
+                       help="record each service with py-spy during the full-speed phase into DIR and "
+                            "print its hot spots")
     bench.set_defaults(func=_bench)
 
     token = sub.add_parser("token", help="issue a development access token (HS256)")
@@ -152,7 +155,7 @@ def _up(_args) -> None:
 def _bench(args) -> None:
     from hotline.bench import run_bench
 
-    run_bench(args.rate, args.seconds, args.burst, args.json)
+    run_bench(args.rate, args.seconds, args.burst, args.json, args.profile)
 
 
 def _replay(args) -> None:

@@ -1,0 +1,88 @@
+"""Where the bench's CPU goes: CPU seconds per process, and py-spy profiles of the services.
+
+CPU time (from /proc) is the figure that survives a noisy shared machine: wall-clock rates
+move with whatever else runs, the CPU a service spends per appeal much less. The profiles are
+py-spy's raw (collapsed) stacks, summarised as the share of busy samples under each function
+of our own code, which is what points at a bottleneck.
+"""
+
+import collections
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_LINE_NUMBER = re.compile(r":\d+\)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15 of stat)
+
+
+def postgres_cpu_seconds() -> float:
+    """All PostgreSQL processes together: the backends serving the services come and go."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+class Profiler:
+    """py-spy recording each service for a while; `summary()` once they are done."""
+
+    def __init__(self, out_dir: Path, pids: dict[str, int], seconds: int) -> None:
+        if shutil.which("py-spy") is None and not (Path(os.sys.executable).parent / "py-spy").exists():
+            raise RuntimeError("py-spy is not installed (pip install -e '.[dev]')")
+        spy = shutil.which("py-spy") or str(Path(os.sys.executable).parent / "py-spy")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.files = {name: out_dir / f"{name}.txt" for name in pids}
+        self._procs = [
+            subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "50", "-f", "raw",
+                              "--nonblocking", "-o", str(self.files[name])],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()
+        ]
+
+    def wait(self) -> None:
+        for proc in self._procs:
+            proc.wait()
+
+    def summary(self, top: int = 6) -> dict[str, list[tuple[float, str]]]:
+        return {name: hot_spots(path, top) for name, path in self.files.items() if path.exists()}
+
+
+def hot_spots(collapsed: Path, top: int = 6, own: tuple[str, ...] = ("services/", "shared/")) -> list[tuple[float, str]]:
+    """Our own functions that the busy samples were in, as a share of all busy samples.
+
+    Each sample counts for the deepest frame of our own code on its stack: the repository
+    function waiting on its SQL, the handler doing its own work, rather than the consumer
+    loop that is on every stack.
+    """
+    deepest: collections.Counter = collections.Counter()
+    busy = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [_LINE_NUMBER.sub(")", f) for f in stack.split(";")]
+        if _idle(frames[-1]):
+            continue
+        busy += int(count)
+        ours = [f for f in frames if any(part in f for part in own)]
+        deepest[ours[-1] if ours else "(framework and libraries)"] += int(count)
+    return [(round(100 * n / busy, 1), frame) for frame, n in deepest.most_common(top)] if busy else []
+
+
+def _idle(frame: str) -> bool:
+    # The event loop waiting for sockets is not work.
+    return "select (selectors" in frame or "poll (selectors" in frame or "_run_once" in frame

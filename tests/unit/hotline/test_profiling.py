@@ -1,0 +1,27 @@
+"""The bench's CPU accounting and profile summary."""
+
+import os
+
+from hotline.profiling import cpu_seconds, hot_spots
+
+
+def test_samples_count_for_the_deepest_frame_of_our_own_code(tmp_path):
+    collapsed = tmp_path / "routing.txt"
+    collapsed.write_text("\n".join([
+        "run (asyncio/base_events.py:10);process (shared/consumer.py:80);on_accepted (services/routing/h.py:3);"
+        "insert (services/routing/repo.py:9);execute (asyncpg/connection.py:1) 6",
+        "run (asyncio/base_events.py:10);process (shared/consumer.py:81);decode (pydantic/main.py:4) 3",
+        "run (asyncio/base_events.py:10);send (aiokafka/producer.py:2) 1",
+        "run (asyncio/base_events.py:10);_run_once (asyncio/base_events.py:1);select (selectors.py:5) 90",
+    ]))
+    assert hot_spots(collapsed) == [
+        (60.0, "insert (services/routing/repo.py)"),
+        (30.0, "process (shared/consumer.py)"),
+        (10.0, "(framework and libraries)"),
+    ], "idle samples are left out; line numbers do not split a function"
+
+
+def test_cpu_seconds_of_this_process_and_of_a_gone_one():
+    sum(i * i for i in range(300_000))  # spend a little CPU
+    assert cpu_seconds(os.getpid()) > 0
+    assert cpu_seconds(2**22 + 12345) == 0.0
