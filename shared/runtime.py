@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from shared.broker import DeadLetterPublisher, create_broker, publish, subscribe
+from shared.broker import DeadLetterPublisher, RecordSender, create_broker, subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event
@@ -65,6 +65,7 @@ class ServiceRuntime:
         self.broker = broker or create_broker(settings, spec.name)
         self.context: ServiceContext | None = None
         self.relay: OutboxRelay | None = None
+        self.sender: RecordSender | None = None
         self._tasks: list[asyncio.Task] = []
 
     async def open(self) -> ServiceContext:
@@ -73,9 +74,10 @@ class ServiceRuntime:
             self.settings.database_url, self.spec.name,
             min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,
         )
+        self.sender = RecordSender(self.settings, self.spec.name)
         self.relay = OutboxRelay(
             self.spec.name, pool,
-            lambda topic, *rest: publish(self.broker, self.settings.topic(topic), *rest),
+            lambda topic, *rest: self.sender(self.settings.topic(topic), *rest),
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
@@ -95,7 +97,7 @@ class ServiceRuntime:
             subscribe(self.broker, consumer, [topic(t) for t in self.spec.consumes],
                       group_id=topic(f"hotline-{self.spec.name}"),
                       max_records=self.settings.consumer_batch_size, description=self.spec.description)
-        # The relay publishes through broker.publish; these declarations document each owned
+        # The relay publishes with its own producer (RecordSender); these declarations document each owned
         # topic and its payloads in the AsyncAPI document.
         for owned in (t for t in TOPICS if t.writer == self.spec.name):
             models = [m for m in EVENT_TYPES.values() if m.topic == owned.name]
@@ -106,9 +108,10 @@ class ServiceRuntime:
                 "plus hotline_dlq_reason / _service / _source / _time headers" if not models else None,
             )
 
-    def start_relay(self) -> None:
+    async def start_relay(self) -> None:
         """Start the outbox relay and the service's background loops."""
-        assert self.relay is not None and self.context is not None
+        assert self.relay is not None and self.sender is not None and self.context is not None
+        await self.sender.start()
         self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")]
         for loop in self.spec.background:
             self._tasks.append(asyncio.create_task(loop(self.context), name=f"{self.spec.name}-{loop.__name__}"))
@@ -119,6 +122,8 @@ class ServiceRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.sender:
+            await self.sender.stop()
         await self.broker.stop()
         if self.context:
             await self.context.pool.close()
@@ -138,7 +143,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.context = await runtime.open()
         await runtime.broker.start()
-        runtime.start_relay()
+        await runtime.start_relay()
         log.info("%s started", spec.name)
         try:
             yield

@@ -28,7 +28,7 @@ async def intake(settings):
     runtime = ServiceRuntime(SPEC, settings)
     await runtime.open()
     await runtime.broker.start()
-    runtime.start_relay()
+    await runtime.start_relay()
     yield runtime
     await runtime.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from shared.broker import create_broker, publish
+from shared.broker import RecordSender
 from shared.contracts import topics
 from shared.contracts.events import AppealSigned
 from shared.outbox import OutboxRelay
@@ -27,15 +27,15 @@ async def pool(settings):
 
 
 @pytest.fixture
-async def broker(settings):
-    broker = create_broker(settings, "relay-test")
-    await broker.connect()
-    yield broker
-    await broker.stop()
+async def sender(settings):
+    sender = RecordSender(settings, "relay-test")
+    await sender.start()
+    yield sender
+    await sender.stop()
 
 
-def relay(pool, broker, settings, batch_size=50) -> OutboxRelay:
-    return OutboxRelay(SERVICE, pool, lambda t, *rest: publish(broker, settings.topic(t), *rest),
+def relay(pool, sender, settings, batch_size=50) -> OutboxRelay:
+    return OutboxRelay(SERVICE, pool, lambda t, *rest: sender(settings.topic(t), *rest),
                        batch_size=batch_size, poll_seconds=0.05)
 
 
@@ -51,10 +51,10 @@ async def store_events(pool, appeals: list[uuid.UUID], per_appeal: int) -> list[
     return ids
 
 
-async def test_two_relays_publish_each_event_once_in_order_per_appeal(pool, broker, settings):
+async def test_two_relays_publish_each_event_once_in_order_per_appeal(pool, sender, settings):
     appeals = [uuid.uuid4() for _ in range(20)]
     ids = await store_events(pool, appeals, per_appeal=10)
-    relays = [relay(pool, broker, settings), relay(pool, broker, settings)]
+    relays = [relay(pool, sender, settings), relay(pool, sender, settings)]
     tasks = [asyncio.create_task(r.run()) for r in relays]
     try:
         records = await read_topic(settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=len(ids),
@@ -72,7 +72,7 @@ async def test_two_relays_publish_each_event_once_in_order_per_appeal(pool, brok
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
 
 
-async def test_a_relay_that_fails_mid_batch_leaves_its_events_for_the_next(pool, broker, settings):
+async def test_a_relay_that_fails_mid_batch_leaves_its_events_for_the_next(pool, sender, settings):
     appeals = [uuid.uuid4() for _ in range(5)]
     ids = await store_events(pool, appeals, per_appeal=4)
     sent = 0
@@ -82,13 +82,13 @@ async def test_a_relay_that_fails_mid_batch_leaves_its_events_for_the_next(pool,
         sent += 1
         if sent > 7:
             raise ConnectionError("broker went away")
-        return await publish(broker, settings.topic(topic), key, headers, body)
+        return await sender(settings.topic(topic), key, headers, body)
 
     with pytest.raises(ConnectionError):
         await OutboxRelay(SERVICE, pool, dies_after_seven, batch_size=50).relay_once()
     assert await pool.fetchval("SELECT count(*) FROM outbox") == len(ids), "nothing deleted"
 
-    assert await relay(pool, broker, settings).relay_once() == len(ids)
+    assert await relay(pool, sender, settings).relay_once() == len(ids)
     records = await read_topic(settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=len(ids) + 7,
                                keys={str(a).encode() for a in appeals})
     ours = [dict(r.headers)["ce_id"].decode() for r in records if uuid.UUID(r.key.decode()) in appeals]
