@@ -194,7 +194,7 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
 async def _full_speed(settings: Settings, run: str, count: int, report: Report) -> None:
     watcher, stop = Watcher(settings), asyncio.Event()
     watching = asyncio.create_task(watcher.run(stop))
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx.AsyncClient(timeout=60) as http:  # scores recompute the month: slow under load
         counted_before = await _counted(http)
         await asyncio.sleep(1.0)  # let the watcher catch up with the fixed-rate phase
         complete_before = watcher.complete()
