@@ -15,6 +15,7 @@ A transient failure (database or broker down) propagates, so the batch is read a
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -111,6 +112,7 @@ class EventConsumer:
     def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list, list[DeadLetter]]:
         events: list[tuple[ConsumerRecord, Envelope]] = []
         rejects: list[DeadLetter] = []
+        outcomes: Counter[tuple[str, str]] = Counter()  # counted per batch: a labels() lookup per record shows in profiles
         for record in records:
             entrance_type = self._default_types.get(record.topic)
             try:
@@ -119,7 +121,7 @@ class EventConsumer:
                 if kind is not None and kind not in self._handled and entrance_type is None:
                     # Another service's event on a shared topic (or a newer type than this
                     # version knows): not ours to judge, so neither parsed nor parked.
-                    MESSAGES_IN.labels(self.service, record.topic, "ignored").inc()
+                    outcomes[record.topic, "ignored"] += 1
                     continue
                 envelope = open_envelope(
                     headers, record.value,
@@ -130,10 +132,12 @@ class EventConsumer:
                     raise MalformedEvent(f"{envelope.type} is not accepted on {record.topic}")
             except MalformedEvent as exc:
                 rejects.append(DeadLetter(record, f"malformed: {exc}"))
-                MESSAGES_IN.labels(self.service, record.topic, "malformed").inc()
+                outcomes[record.topic, "malformed"] += 1
                 continue
             events.append((record, envelope))
-            MESSAGES_IN.labels(self.service, record.topic, "handled").inc()
+            outcomes[record.topic, "handled"] += 1
+        for (topic, outcome), count in outcomes.items():
+            MESSAGES_IN.labels(self.service, topic, outcome).inc(count)
         return events, rejects
 
     async def _apply(self, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
