@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
@@ -15,7 +16,11 @@ INSERT INTO open311_tokens (token, channel_message_id, key_id, created_at) VALUE
 ON CONFLICT (channel_message_id) DO NOTHING RETURNING token
 """
 _TOKEN = "SELECT token, tracking_number FROM open311_tokens WHERE token = $1"
-_RESOLVE = "UPDATE open311_tokens SET tracking_number = $2 WHERE channel_message_id = $1 AND tracking_number IS NULL"
+_RESOLVE = """
+UPDATE open311_tokens AS t SET tracking_number = u.tracking_number
+FROM unnest($1::text[], $2::text[]) AS u(channel_message_id, tracking_number)
+WHERE t.channel_message_id = u.channel_message_id AND t.tracking_number IS NULL
+"""
 
 
 def key_hash(api_key: str, pepper: bytes) -> str:
@@ -47,5 +52,8 @@ async def token(conn: asyncpg.Connection | asyncpg.Pool, value: UUID) -> dict | 
     return dict(row) if row else None
 
 
-async def resolve(conn: asyncpg.Connection, channel_message_id: str, tracking_number: str) -> None:
-    await conn.execute(_RESOLVE, channel_message_id, tracking_number)
+async def resolve(conn: asyncpg.Connection, accepted: Mapping[str, str]) -> None:
+    """Give each pending token its tracking number (channel_message_id -> tracking number); a
+    token keeps the first number it was given."""
+    if accepted:
+        await conn.execute(_RESOLVE, list(accepted), list(accepted.values()))

@@ -7,10 +7,11 @@ assessment scores it, routing reopens the appeal when `reopen_requested` is set.
 from dataclasses import dataclass
 
 from services.publication.adapters import evaluations, repository
+from services.publication.domain import read_model
 from services.publication.domain.evaluation import EvaluationRefused, Rating, asks_to_reopen, check_may_evaluate
 from services.publication.domain.redaction import NameTags, redact
 from services.publication.handlers import inquiry
-from services.publication.handlers.publishing import refresh
+from services.publication.handlers.publishing import publish, settle
 from shared.contracts.events import AppealEvaluated
 from shared.runtime import ServiceContext
 
@@ -47,8 +48,10 @@ async def evaluate(ctx: ServiceContext, tracking_number: str, rating: Rating, co
             appeal_id=row["appeal_id"], satisfaction=rating.satisfaction, solved=rating.solved, via=who.via,
             unit_code=row["replied_unit_code"], reopen_requested=asks_to_reopen(rating), evaluated_at=now)
         uow.emit(event)
-        updated = await repository.upsert(uow.conn, repository.EVALUATED, row["appeal_id"], rating.satisfaction,
-                                          rating.solved, now)
-        await repository.add_step(uow.conn, row["appeal_id"], "evaluated", now)
-        await refresh(uow, updated)
+        # The same rule as when AppealEvaluated is read back from the topic (handlers/projection.py).
+        read_model.record_evaluation(row, satisfaction=rating.satisfaction, solved=rating.solved, evaluated_at=now)
+        view = settle(row)
+        await repository.save(uow.conn, [row])
+        await repository.add_steps(uow.conn, [(row["appeal_id"], "evaluated", now)])
+        await publish(uow, [view] if view else [])
     return event

@@ -1,19 +1,30 @@
 """The public read model, built only from events, tolerant of any arrival order.
 
-Each event fills in its own columns and its timeline step. Texts are redacted here, before
-anything is written: the appeal text with the petitioner's name (known from AppealAccepted)
-and the patterns; a reply with the patterns and the name's keyed hashes (the name itself is
-never stored). A reply that arrives before the acceptance is redacted again once the name's
-hashes are known; until then the row is not public, because privacy is not known yet.
+Each event fills in its own columns and its timeline step (domain/read_model.py). Texts are
+redacted here, before anything is written: the appeal text with the petitioner's name (known
+from AppealAccepted) and the patterns; a reply with the patterns and the name's keyed hashes
+(the name itself is never stored). A reply that arrives before the acceptance is redacted
+again once the name's hashes are known; until then the row is not public, because privacy is
+not known yet.
+
+The projection is a batch handler: the consumer hands it a run of events (a whole Kafka
+batch). The run's rows are read (and locked) in one query, the events change them in memory
+one after another - each followed by the same publish decision as if it were alone, so an
+appeal accepted, dispatched and given a deadline in one run publishes three views in that
+order - and rows, steps, feed entries and Open311 tokens are then written with one statement
+each. Applying a run and applying its events one at a time leave the same state.
 """
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from services.publication.adapters import open311 as open311_store
 from services.publication.adapters import repository
+from services.publication.domain import read_model
 from services.publication.domain.redaction import NameTags, redact
-from services.publication.handlers.publishing import refresh
+from services.publication.handlers.publishing import publish, settle
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealAccepted,
@@ -27,87 +38,128 @@ from shared.contracts.events import (
     AppealSigned,
     DeadlineSet,
     DeadlineStopped,
+    PublicAppealUpdated,
 )
 from shared.unit_of_work import UnitOfWork
+
+
+@dataclass
+class _Writes:
+    """What a run writes besides the rows, in the order its events asked for it."""
+
+    steps: list[tuple[UUID, str, datetime]] = field(default_factory=list)
+    # channel_message_id -> tracking number; the first acceptance naming a submission wins,
+    # as the token's `tracking_number IS NULL` guard makes it win across runs.
+    submissions: dict[str, str] = field(default_factory=dict)
+    views: list[PublicAppealUpdated] = field(default_factory=list)
+
+    def step(self, appeal_id: UUID, name: str, at: datetime) -> None:
+        self.steps.append((appeal_id, name, at))
+
+
+Rule = Callable[[dict, Envelope, _Writes], None]
 
 
 class Projection:
     def __init__(self, pepper: bytes):
         self._key = pepper  # keys the name hashes; the same secret as the inquiry-code pepper
+        self._rules: dict[type, Rule] = {
+            AppealAccepted: self._accepted,
+            AppealReclassified: self._reclassified,
+            AppealDispatched: self._dispatched,
+            AppealRedispatched: self._redispatched,
+            AppealSigned: self._signed,
+            AppealReplied: self._replied,
+            AppealClosed: self._closed,
+            AppealReopened: self._reopened,
+            DeadlineSet: self._deadline_set,
+            DeadlineStopped: self._deadline_stopped,
+            AppealEvaluated: self._evaluated,
+        }
 
-    async def _apply(self, uow: UnitOfWork, statement: str, *args, step: tuple[UUID, str, datetime] | None = None):
-        row = await repository.upsert(uow.conn, statement, *args)
-        if step is not None:
-            await repository.add_step(uow.conn, *step)
-        await refresh(uow, row)
-        return row
+    @property
+    def consumed(self) -> tuple[type, ...]:
+        return tuple(self._rules)
 
-    async def on_accepted(self, uow: UnitOfWork, envelope: Envelope[AppealAccepted]) -> None:
+    async def apply(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        """Apply a run of events in their order: one read, then one write per table."""
+        stored = await repository.lock_rows(uow.conn, {e.data.appeal_id for e in envelopes})
+        rows = {appeal_id: dict(row) for appeal_id, row in stored.items()}
+        writes = _Writes()
+        for envelope in envelopes:
+            appeal_id = envelope.data.appeal_id
+            row = rows.setdefault(appeal_id, read_model.new_row(appeal_id))
+            self._rules[type(envelope.data)](row, envelope, writes)
+            view = settle(row)
+            if view is not None:
+                writes.views.append(view)
+        await repository.save(uow.conn, [row for appeal_id, row in rows.items() if row != stored.get(appeal_id)])
+        await repository.add_steps(uow.conn, writes.steps)
+        await open311_store.resolve(uow.conn, writes.submissions)
+        await publish(uow, writes.views)
+
+    def _accepted(self, row: dict, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
         appeal = envelope.data
         names = NameTags.of([appeal.contact.name] if appeal.contact else [], self._key)
-        summary = redact(appeal.description, names, self._key)
-        row = await repository.upsert(
-            uow.conn, repository.ACCEPTED, appeal.appeal_id, appeal.tracking_number, appeal.appeal_type.value,
-            appeal.category, appeal.district, appeal.private, appeal.accepted_at, summary,
-            sorted(names.tags), appeal.inquiry_code_hash)
+        read_model.accept(
+            row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
+            category=appeal.category, district=appeal.district, private=appeal.private,
+            accepted_at=appeal.accepted_at, summary=redact(appeal.description, names, self._key),
+            name_tags=sorted(names.tags), inquiry_code_hash=appeal.inquiry_code_hash)
         if row["reply"] is not None and names.tags:
             row["reply"] = redact(row["reply"], names, self._key)
-            await repository.set_reply(uow.conn, appeal.appeal_id, row["reply"])
-        await repository.add_step(uow.conn, appeal.appeal_id, "accepted", appeal.accepted_at)
+        writes.step(appeal.appeal_id, "accepted", appeal.accepted_at)
         # An Open311 token resolves to its service_request_id once acceptance names the submission.
-        submission = appeal.channel_message_id
-        if submission:
-            await open311_store.resolve(uow.conn, submission, appeal.tracking_number)
-        await refresh(uow, row)
+        if appeal.channel_message_id:
+            writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
 
-    async def on_reclassified(self, uow: UnitOfWork, envelope: Envelope[AppealReclassified]) -> None:
+    def _reclassified(self, row: dict, envelope: Envelope[AppealReclassified], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.RECLASSIFIED, e.appeal_id, e.appeal_type.value, e.category,
-                          e.district, e.reclassified_at)
+        read_model.reclassify(row, appeal_type=e.appeal_type.value, category=e.category, district=e.district,
+                              reclassified_at=e.reclassified_at)
 
-    async def on_dispatched(self, uow: UnitOfWork, envelope: Envelope[AppealDispatched]) -> None:
+    def _dispatched(self, row: dict, envelope: Envelope[AppealDispatched], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.UNIT, e.appeal_id, e.unit_name, e.dispatched_at,
-                          step=(e.appeal_id, "dispatched", e.dispatched_at))
+        read_model.assign_unit(row, unit_name=e.unit_name, at=e.dispatched_at)
+        writes.step(e.appeal_id, "dispatched", e.dispatched_at)
 
-    async def on_redispatched(self, uow: UnitOfWork, envelope: Envelope[AppealRedispatched]) -> None:
+    def _redispatched(self, row: dict, envelope: Envelope[AppealRedispatched], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.UNIT, e.appeal_id, e.unit_name, e.redispatched_at,
-                          step=(e.appeal_id, "redispatched", e.redispatched_at))
+        read_model.assign_unit(row, unit_name=e.unit_name, at=e.redispatched_at)
+        writes.step(e.appeal_id, "redispatched", e.redispatched_at)
 
-    async def on_signed(self, uow: UnitOfWork, envelope: Envelope[AppealSigned]) -> None:
+    def _signed(self, row: dict, envelope: Envelope[AppealSigned], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.SIGNED, e.appeal_id, e.signed_at,
-                          step=(e.appeal_id, "signed", e.signed_at))
+        read_model.record_step(row, "signed_at", e.signed_at)
+        writes.step(e.appeal_id, "signed", e.signed_at)
 
-    async def on_replied(self, uow: UnitOfWork, envelope: Envelope[AppealReplied]) -> None:
+    def _replied(self, row: dict, envelope: Envelope[AppealReplied], writes: _Writes) -> None:
         e = envelope.data
-        known = await repository.name_tags(uow.conn, e.appeal_id)
-        reply = redact(e.reply, NameTags(frozenset(known)), self._key)
-        await self._apply(uow, repository.REPLIED, e.appeal_id, e.unit_code, reply, e.outcome, e.replied_at,
-                          step=(e.appeal_id, "replied", e.replied_at))
+        # The name's hashes as far as this run has got: an acceptance earlier in it counts.
+        reply = redact(e.reply, NameTags(frozenset(row["name_tags"])), self._key)
+        read_model.record_reply(row, unit_code=e.unit_code, reply=reply, outcome=e.outcome, replied_at=e.replied_at)
+        writes.step(e.appeal_id, "replied", e.replied_at)
 
-    async def on_closed(self, uow: UnitOfWork, envelope: Envelope[AppealClosed]) -> None:
+    def _closed(self, row: dict, envelope: Envelope[AppealClosed], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.CLOSED, e.appeal_id, e.closed_at,
-                          step=(e.appeal_id, "closed", e.closed_at))
+        read_model.record_step(row, "closed_at", e.closed_at)
+        writes.step(e.appeal_id, "closed", e.closed_at)
 
-    async def on_reopened(self, uow: UnitOfWork, envelope: Envelope[AppealReopened]) -> None:
+    def _reopened(self, row: dict, envelope: Envelope[AppealReopened], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.REOPENED, e.appeal_id, e.reopened_at,
-                          step=(e.appeal_id, "reopened", e.reopened_at))
+        read_model.record_step(row, "reopened_at", e.reopened_at)
+        writes.step(e.appeal_id, "reopened", e.reopened_at)
 
-    async def on_deadline_set(self, uow: UnitOfWork, envelope: Envelope[DeadlineSet]) -> None:
-        # The envelope time orders deadlines: an extension's DeadlineSet replaces the first one.
+    def _deadline_set(self, row: dict, envelope: Envelope[DeadlineSet], writes: _Writes) -> None:
+        # Ordered by the envelope's time: an extension's DeadlineSet replaces the first one.
+        read_model.set_deadline(row, expected_at=envelope.data.due_at, event_at=envelope.time)
+
+    def _deadline_stopped(self, row: dict, envelope: Envelope[DeadlineStopped], writes: _Writes) -> None:
         e = envelope.data
-        await self._apply(uow, repository.DEADLINE, e.appeal_id, e.due_at, envelope.time)
+        read_model.stop_deadline(row, met=e.met, stopped_at=e.stopped_at)
 
-    async def on_deadline_stopped(self, uow: UnitOfWork, envelope: Envelope[DeadlineStopped]) -> None:
-        e = envelope.data
-        await self._apply(uow, repository.DEADLINE_STOPPED, e.appeal_id, e.met, e.stopped_at)
-
-    async def on_evaluated(self, uow: UnitOfWork, envelope: Envelope[AppealEvaluated]) -> None:
+    def _evaluated(self, row: dict, envelope: Envelope[AppealEvaluated], writes: _Writes) -> None:
         # Publication's own event read back from its topic: what makes a replay complete.
         e = envelope.data
-        await self._apply(uow, repository.EVALUATED, e.appeal_id, e.satisfaction, e.solved, e.evaluated_at,
-                          step=(e.appeal_id, "evaluated", e.evaluated_at))
+        read_model.record_evaluation(row, satisfaction=e.satisfaction, solved=e.solved, evaluated_at=e.evaluated_at)
+        writes.step(e.appeal_id, "evaluated", e.evaluated_at)
