@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 def create_broker(settings: Settings, service: str) -> KafkaBroker:
     return KafkaBroker(
-        settings.kafka_bootstrap,
+        # a list: faststream passes a plain string on as one host name, "a:1,b:2" included
+        [server.strip() for server in settings.kafka_bootstrap.split(",")],
         client_id=f"hotline-{service}",
         enable_idempotence=True,
         linger_ms=5,

@@ -75,3 +75,9 @@ async def test_other_services_and_newer_events_are_ignored_without_touching_the_
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b'{"whatever": 1}', INTERNAL, headers={"ce_type": kind}, key=b"k")
     assert broker.parked == []
+
+
+def test_a_bootstrap_list_reaches_kafka_as_several_servers():
+    """faststream would pass "a:1,b:2" on as one host name; a cluster's brokers must stay apart."""
+    broker = create_broker(Settings(env="test", kafka_bootstrap="10.0.0.1:9092, 10.0.0.2:9092"), "unit")
+    assert broker._connection_kwargs["bootstrap_servers"] == ["10.0.0.1:9092", "10.0.0.2:9092"]
