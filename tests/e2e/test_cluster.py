@@ -1,0 +1,213 @@
+"""Three Kafka brokers, one killed with SIGKILL while appeals flow: nothing lost, nothing doubled.
+
+The cluster (hotline/stack/cluster.py: three KRaft nodes on ports 19192-19197, each broker and
+controller) carries the platform's topics with replication factor 3 and min.insync.replicas 2;
+the five services run against it as processes (ports 18301-18305) with their own database.
+2,000 appeals go to the submissions topic with acks=all; once routing is dispatching, the
+active controller - which also leads about a third of the partitions - is killed with SIGKILL,
+and submission goes on. Every appeal must reach its final state in every service exactly
+once, with exactly one transfer letter; then the killed broker restarts and catches up.
+
+Needs Java and Maven (for the broker jars) and PostgreSQL from the `infra` fixture. Under CI
+a missing tool fails the test; elsewhere it is skipped.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import Counter
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from hotline.provision import create_topics, migrate_all
+from hotline.stack.cluster import Cluster
+from shared.contracts import topics
+from shared.contracts.events import AppealDispatched
+from shared.contracts.topics import SERVICES
+from shared.settings import Settings
+from tests.e2e.conftest import five_services
+from tests.e2e.scenarios import record
+from tests.integration.helpers import eventually, read_topic
+
+PORTS = {name: 18301 + i for i, name in enumerate(SERVICES)}
+TOTAL = 2000
+CHUNK, PAUSE = 50, 0.5  # about 100 appeals/s offered: above what the platform handles here
+SCENARIO = "three-broker cluster, one broker killed"
+
+# 2-3.5 minutes on two cores shared with other work, 9 under heavy load (three JVMs and five
+# services), so more room than the suite's 300 s default.
+pytestmark = pytest.mark.timeout(720)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    if missing:
+        reason = f"the three-broker cluster needs {' and '.join(missing)} on PATH"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    nodes = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        nodes.up()
+        yield nodes
+    finally:
+        nodes.down()  # also after a failed start or test: no broker outlives the module
+
+
+@pytest.fixture(scope="module")
+async def cluster_settings(infra, cluster):
+    """Like tests/conftest.py's `settings`, on the cluster: a fresh database and topic prefix,
+    topics replicated three times (min.insync.replicas 2)."""
+    run = uuid.uuid4().hex[:10]
+    database = f"hotline_test_{run}"
+    conn = await asyncpg.connect(infra.database_url)
+    await conn.execute(f"CREATE DATABASE {database}")
+    await conn.close()
+    settings = Settings(
+        env="test", kafka_bootstrap=cluster.bootstrap,
+        database_url=urlunsplit(urlsplit(infra.database_url)._replace(path=f"/{database}")),
+        topic_prefix=f"cluster-{run}.", relay_poll_seconds=0.2,
+    )
+    try:
+        await migrate_all(settings)
+        await create_topics(settings, replication_factor=3)
+        yield settings
+    finally:
+        conn = await asyncpg.connect(infra.database_url)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        finally:
+            await conn.close()
+        # the topics go with the cluster's data dirs
+
+
+@pytest.fixture(scope="module")
+def platform(cluster_settings, tmp_path_factory):
+    with five_services(cluster_settings, PORTS, tmp_path_factory.mktemp("cluster-services")) as services:
+        yield services
+
+
+def submission(run: str, i: int) -> tuple[bytes, bytes]:
+    body = {"channel": "phone", "channel_message_id": f"{run}-{i}",
+            "district": ("和平区", "沈河区", "铁西区", "浑南区", "皇姑区")[i % 5],
+            "description": ("超市乱收费，价格不一致。", "小区停水两天了。",
+                            "家里停电一整天。", "药店卖过期药品。")[i % 4],
+            "petitioner": {"name": "周平", "phone": f"135{i:08d}"}}
+    return f"{run}-{i}".encode(), json.dumps(body, ensure_ascii=False).encode()
+
+
+async def submit(producer: AIOKafkaProducer, topic: str, run: str, sent: list[int]) -> None:
+    """Offer TOTAL appeals in chunks; a chunk counts as sent once every broker ack came back."""
+    for start in range(0, TOTAL, CHUNK):
+        deliveries = []
+        for i in range(start, start + CHUNK):
+            key, value = submission(run, i)
+            deliveries.append(await producer.send(topic, value, key=key))
+        await asyncio.gather(*deliveries)
+        sent[0] = start + CHUNK
+        await asyncio.sleep(PAUSE)
+
+
+FINAL_STATE = """
+SELECT a.channel_message_id,
+       count(*) OVER (PARTITION BY a.channel_message_id) AS intake,
+       (SELECT count(*) FROM routing.transfers t WHERE t.appeal_id = a.appeal_id) AS routing,
+       (SELECT count(*) FROM sla.deadlines d WHERE d.appeal_id = a.appeal_id) AS sla,
+       (SELECT count(*) FROM assessment.received_appeals r WHERE r.appeal_id = a.appeal_id) AS assessment,
+       (SELECT count(*) FROM publication.public_appeals p WHERE p.appeal_id = a.appeal_id
+          AND p.unit_name IS NOT NULL AND p.expected_at IS NOT NULL) AS publication,
+       a.appeal_id::text AS appeal_id
+FROM intake.appeals a WHERE a.channel_message_id LIKE $1
+"""
+STAGES = ("intake", "routing", "sla", "assessment", "publication")
+
+
+async def final_states(db: asyncpg.Connection, run: str, timeout: float) -> list[asyncpg.Record]:
+    """Every appeal's row count per service, once all reached every service or time ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = await db.fetch(FINAL_STATE, f"{run}-%")
+        done = {r["channel_message_id"] for r in rows if all(r[s] >= 1 for s in STAGES)}
+        if len(done) >= TOTAL or time.monotonic() > deadline:
+            return rows
+        await asyncio.sleep(1)
+
+
+async def partitions(settings: Settings) -> list[dict]:
+    """This run's topic partitions as the cluster describes them (leader, replicas, ISR)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics()
+    finally:
+        await admin.close()
+    return [p for t in described if t["topic"].startswith(settings.topic_prefix) for p in t["partitions"]]
+
+
+async def test_a_killed_broker_loses_no_appeal_and_applies_none_twice(cluster, cluster_settings, platform):
+    settings, run = cluster_settings, uuid.uuid4().hex[:8]
+    # The active controller: killing it costs a controller election on top of the leader
+    # elections of the partitions it leads (about a third, like every node).
+    victim = await asyncio.to_thread(cluster.active_controller)
+    led = Counter(p["leader"] for p in await partitions(settings))
+    db = await asyncpg.connect(settings.database_url)
+    try:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
+                                    enable_idempotence=True, linger_ms=5)
+        await producer.start()
+        sent = [0]
+        submitting = asyncio.create_task(submit(producer, settings.topic(topics.SUBMISSIONS), run, sent))
+        try:
+            async def flowing() -> bool:
+                if submitting.done():
+                    submitting.result()  # a failed submitter fails here, not after a long wait
+                return sent[0] >= TOTAL // 4 and await db.fetchval(
+                    "SELECT count(*) FROM routing.transfers t JOIN intake.appeals a USING (appeal_id) "
+                    "WHERE a.channel_message_id LIKE $1", f"{run}-%") >= 100
+            await eventually(flowing, timeout=120, what="appeals flowing through routing")
+            cluster.kill(victim)
+            sent_before_kill = sent[0]
+            await submitting  # acks=all from the two survivors: nothing is lost on the way in
+        finally:
+            submitting.cancel()
+            await producer.stop()
+
+        rows = await final_states(db, run, timeout=300)
+        appeals = {r["appeal_id"] for r in rows}
+        dispatched = await read_topic(
+            settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=TOTAL, timeout=60,
+            match=lambda r: r.key is not None and r.key.decode() in appeals
+            and dict(r.headers).get("ce_type") == AppealDispatched.event_type.encode())
+    finally:
+        await db.close()
+    letters: dict[str, set[bytes]] = {}
+    for r in dispatched:  # a republished record keeps its ce_id; a second letter has a new one
+        letters.setdefault(r.key.decode(), set()).add(dict(r.headers)["ce_id"])
+
+    reached = {r["channel_message_id"] for r in rows
+               if all(r[s] >= 1 for s in STAGES) and r["appeal_id"] in letters}
+    doubled = {r["channel_message_id"] for r in rows
+               if any(r[s] > 1 for s in STAGES) or len(letters.get(r["appeal_id"], ())) > 1}
+    record(SCENARIO, submitted=TOTAL, final=len(reached - doubled), lost=TOTAL - len(reached),
+           duplicated=len(doubled))
+    print(f"killed node {victim} (active controller, leading {led[victim]} of {sum(led.values())} "
+          f"partitions) after {sent_before_kill} of {TOTAL} appeals were sent")
+
+    assert sent[0] == TOTAL
+    assert len(reached) == TOTAL, f"{TOTAL - len(reached)} appeals did not reach every service"
+    assert not doubled, f"applied twice: {sorted(doubled)[:5]}"
+
+    # The killed broker comes back on its old data and catches up: every replica in sync again.
+    await asyncio.to_thread(cluster.start, victim)
+
+    async def in_sync() -> bool:
+        return all(len(p["isr"]) == 3 for p in await partitions(settings))
+    await eventually(in_sync, timeout=90, what=f"node {victim} back in every partition's ISR")
