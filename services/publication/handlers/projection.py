@@ -23,7 +23,7 @@ from uuid import UUID
 from services.publication.adapters import open311 as open311_store
 from services.publication.adapters import repository
 from services.publication.domain import read_model
-from services.publication.domain.redaction import NameTags, redact
+from services.publication.domain.redaction import NameTags, PlainNames, redact
 from services.publication.handlers.publishing import publish, settle
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
@@ -100,14 +100,15 @@ class Projection:
 
     def _accepted(self, row: dict, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
         appeal = envelope.data
-        names = NameTags.of([appeal.contact.name] if appeal.contact else [], self._key)
+        given = [appeal.contact.name] if appeal.contact else []
+        names, tags = PlainNames.of(given), NameTags.of(given, self._key)  # tags: for later replies
         read_model.accept(
             row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
             category=appeal.category, district=appeal.district, private=appeal.private,
-            accepted_at=appeal.accepted_at, summary=redact(appeal.description, names, self._key),
-            name_tags=sorted(names.tags), inquiry_code_hash=appeal.inquiry_code_hash)
-        if row["reply"] is not None and names.tags:
-            row["reply"] = redact(row["reply"], names, self._key)
+            accepted_at=appeal.accepted_at, summary=redact(appeal.description, names),
+            name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
+        if row["reply"] is not None and tags.tags:
+            row["reply"] = redact(row["reply"], names)
         writes.step(appeal.appeal_id, "accepted", appeal.accepted_at)
         # An Open311 token resolves to its service_request_id once acceptance names the submission.
         if appeal.channel_message_id:

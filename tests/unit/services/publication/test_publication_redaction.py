@@ -1,6 +1,10 @@
 """Redaction corpus: every kind of personal information goes, look-alikes stay (domain/redaction.py)."""
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.publication.domain.identifiers import (
     is_credit_code,
@@ -160,3 +164,19 @@ def test_compound_surname_with_honorific():
 
 def test_single_character_names_are_not_redacted_everywhere():
     assert NameTags.of(["王"], KEY).tags == frozenset()
+
+
+_PIECES = ["王", "小明", "王小明", "欧阳", "欧阳娜娜", "先生", "女士", "老师", "的", "投诉", "１", "ｗａｎｇ", " ", "，", "王先生"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12), st.lists(st.sampled_from(
+    ["王小明", "欧阳娜娜", "ＷＡＮＧ Ｌｅｉ", "李", "王 小明"]), max_size=2))
+def test_plain_names_find_exactly_what_the_keyed_tags_find(pieces, names):
+    """The projection redacts an accepted appeal with the plain name; a later reply with the tags.
+    Both must find the same spans in any (folded) text."""
+    from services.publication.domain.redaction import PlainNames
+
+    text = unicodedata.normalize("NFKC", "".join(pieces))
+    key = b"k" * 32
+    assert sorted(PlainNames.of(names).spans(text)) == sorted(NameTags.of(names, key).spans(text, key))
