@@ -39,12 +39,20 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
                 max_size=max_size,
                 server_settings={"search_path": schema, "application_name": f"hotline-{schema}"},
                 command_timeout=30,
+                reset=_nothing_to_reset,
             )
         except TRANSIENT_ERRORS as exc:
             log.warning("database not reachable (attempt %d): %s", attempt, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise RuntimeError(f"database at {_without_password(dsn)} unreachable after 30 attempts")
+
+
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """asyncpg's default reset sends a query on every release (RESET ALL, UNLISTEN, unlock all,
+    CLOSE ALL): a round trip per transaction. Our code keeps no session state - locks are
+    transaction-scoped, nothing LISTENs or SETs, cursors live inside transactions - and asyncpg
+    still rolls back a transaction left open before calling this."""
 
 
 def _without_password(dsn: str) -> str:
