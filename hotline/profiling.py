@@ -84,5 +84,7 @@ def hot_spots(collapsed: Path, top: int = 6, own: tuple[str, ...] = ("services/"
 
 
 def _idle(frame: str) -> bool:
-    # The event loop waiting for sockets is not work.
-    return "select (selectors" in frame or "poll (selectors" in frame or "_run_once" in frame
+    # The event loop waiting for sockets is not work. uvloop's loop is native code, so a
+    # sample taken while it waits ends in the Python frame that started it (Runner.run).
+    return ("select (selectors" in frame or "poll (selectors" in frame or "_run_once" in frame
+            or frame.startswith("Runner.run (asyncio/runners.py"))
