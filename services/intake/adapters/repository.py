@@ -1,6 +1,7 @@
 """SQL for intake's appeals table, merges and the handling state learnt from routing."""
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
@@ -22,11 +23,45 @@ class StoredAppeal:
     into_tracking_number: str | None = None
 
 
-_FIND = """
-SELECT a.appeal_id, a.tracking_number, a.status, a.reason, a.refer_to,
+@dataclass(frozen=True)
+class NewAppeal:
+    """A decided submission, as intake stores it."""
+
+    appeal_id: UUID
+    tracking_number: str
+    submission: SubmitAppeal
+    status: str
+    received_at: datetime
+    description: str
+    petitioner: CheckedPetitioner
+    appeal_type: str | None = None
+    subtype: str | None = None
+    category: str | None = None
+    district: str | None = None
+    classification: dict | None = None
+    reason: str | None = None
+    refer_to: str | None = None
+    business_line: bool = False
+    inquiry_code_hash: str | None = None
+    merged_into: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The link from a repeat (并单) to the earlier appeal that handles the problem."""
+
+    appeal_id: UUID
+    into_appeal_id: UUID
+    similarity: float
+    reason: str
+    merged_at: datetime
+
+
+_DECIDED = """
+SELECT a.channel, a.channel_message_id, a.appeal_id, a.tracking_number, a.status, a.reason, a.refer_to,
        m.tracking_number AS into_tracking_number
 FROM appeals a LEFT JOIN appeals m ON m.appeal_id = a.merged_into
-WHERE a.channel = $1 AND a.channel_message_id = $2
+WHERE (a.channel, a.channel_message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
 
 _INSERT = """
@@ -34,26 +69,32 @@ INSERT INTO appeals (appeal_id, tracking_number, channel, channel_message_id, st
                      subtype, category, district, description, address, private, petitioner,
                      classification, reason, refer_to, received_at, petitioner_phone, business_line,
                      inquiry_code_hash, merged_into)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15, $16, $17,
-        $18, $19, $20, $21)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[], $13::jsonb[],
+                     $14::jsonb[], $15::text[], $16::text[], $17::timestamptz[], $18::text[], $19::bool[],
+                     $20::text[], $21::uuid[])
 ON CONFLICT (channel, channel_message_id) DO NOTHING
 RETURNING appeal_id
 """
 
-# Candidates for 并单: the petitioner's accepted appeals in the window; the domain rule
-# decides which (if any) is the same problem.
-_EARLIER = """
-SELECT appeal_id, tracking_number, petitioner_phone, district, appeal_type, category, private,
-       description, received_at, handling = 'open' AS open
-FROM appeals
-WHERE status = 'accepted' AND petitioner_phone = $1 AND received_at >= $2
-ORDER BY received_at DESC
-LIMIT 50
+# Candidates for 并单: each petitioner's most recent accepted appeals in the window; the
+# domain rule decides which (if any) is the same problem.
+_ACCEPTED = """
+SELECT e.*
+FROM unnest($1::text[]) AS p(phone)
+CROSS JOIN LATERAL (
+    SELECT appeal_id, tracking_number, petitioner_phone, district, appeal_type, category, private,
+           description, received_at, handling = 'open' AS open
+    FROM appeals
+    WHERE status = 'accepted' AND petitioner_phone = p.phone AND received_at >= $2
+    ORDER BY received_at DESC
+    LIMIT $3
+) e
 """
 
-_RECORD_MERGE = """
+_RECORD_MERGES = """
 INSERT INTO appeal_merges (appeal_id, into_appeal_id, similarity, reason, merged_at)
-VALUES ($1, $2, $3, $4, $5)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::real[], $4::text[], $5::timestamptz[])
 """
 
 # Only a newer routing event may change the state: events of one appeal arrive in order
@@ -64,45 +105,40 @@ WHERE appeal_id = $1 AND (handling_changed_at IS NULL OR handling_changed_at <= 
 """
 
 
-async def find_by_channel_message(conn: asyncpg.Connection, channel: str, message_id: str) -> StoredAppeal | None:
-    row = await conn.fetchrow(_FIND, channel, message_id)
-    return StoredAppeal(**dict(row)) if row else None
+async def decided(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAppeal]:
+    """The submissions already decided among these (channel, channel_message_id) keys."""
+    rows = await conn.fetch(_DECIDED, [channel for channel, _ in keys], [message_id for _, message_id in keys])
+    return {
+        (r["channel"], r["channel_message_id"]): StoredAppeal(
+            r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"], r["into_tracking_number"])
+        for r in rows
+    }
 
 
-async def insert(
-    conn: asyncpg.Connection,
-    submission: SubmitAppeal,
-    *,
-    appeal_id: UUID,
-    tracking_number: str,
-    status: str,
-    received_at: datetime,
-    description: str,
-    petitioner: CheckedPetitioner,
-    appeal_type: str | None = None,
-    subtype: str | None = None,
-    category: str | None = None,
-    district: str | None = None,
-    classification: dict | None = None,
-    reason: str | None = None,
-    refer_to: str | None = None,
-    business_line: bool = False,
-    inquiry_code_hash: str | None = None,
-    merged_into: UUID | None = None,
-) -> bool:
-    """Store a decided submission; False when the same channel message was stored meanwhile."""
-    inserted = await conn.fetchval(
-        _INSERT, appeal_id, tracking_number, submission.channel.value, submission.channel_message_id,
-        status, appeal_type, subtype, category, district, description, submission.address,
-        submission.private, json.dumps(asdict(petitioner), ensure_ascii=False),
-        json.dumps(classification) if classification is not None else None,
-        reason, refer_to, received_at, petitioner.phone, business_line, inquiry_code_hash, merged_into,
+async def insert(conn: asyncpg.Connection, appeals: Sequence[NewAppeal]) -> set[UUID]:
+    """Store decided submissions in one statement; the ids stored (a channel message another
+    transaction stored first is skipped, and its id missing)."""
+    if not appeals:
+        return set()
+    columns = zip(*(_row(a) for a in appeals), strict=True)
+    return {r["appeal_id"] for r in await conn.fetch(_INSERT, *columns)}
+
+
+def _row(a: NewAppeal) -> tuple:
+    return (
+        a.appeal_id, a.tracking_number, a.submission.channel.value, a.submission.channel_message_id,
+        a.status, a.appeal_type, a.subtype, a.category, a.district, a.description, a.submission.address,
+        a.submission.private, json.dumps(asdict(a.petitioner), ensure_ascii=False),
+        json.dumps(a.classification) if a.classification is not None else None,
+        a.reason, a.refer_to, a.received_at, a.petitioner.phone, a.business_line, a.inquiry_code_hash,
+        a.merged_into,
     )
-    return inserted is not None
 
 
-async def earlier_appeals(conn: asyncpg.Connection, petitioner_phone: str, since: datetime) -> list[EarlierAppeal]:
-    rows = await conn.fetch(_EARLIER, petitioner_phone, since)
+async def accepted_appeals(conn: asyncpg.Connection, phones: Iterable[str], since: datetime,
+                           limit: int) -> list[EarlierAppeal]:
+    """Each petitioner's `limit` most recent accepted appeals received since `since`."""
+    rows = await conn.fetch(_ACCEPTED, list(phones), since, limit)
     return [
         EarlierAppeal(
             appeal_id=r["appeal_id"], tracking_number=r["tracking_number"], open=r["open"],
@@ -113,9 +149,11 @@ async def earlier_appeals(conn: asyncpg.Connection, petitioner_phone: str, since
     ]
 
 
-async def record_merge(conn: asyncpg.Connection, appeal_id: UUID, into_appeal_id: UUID,
-                       similarity: float, reason: str, merged_at: datetime) -> None:
-    await conn.execute(_RECORD_MERGE, appeal_id, into_appeal_id, similarity, reason, merged_at)
+async def record_merges(conn: asyncpg.Connection, merges: Sequence[Merge]) -> None:
+    if merges:
+        await conn.execute(_RECORD_MERGES, [m.appeal_id for m in merges], [m.into_appeal_id for m in merges],
+                           [m.similarity for m in merges], [m.reason for m in merges],
+                           [m.merged_at for m in merges])
 
 
 async def set_handling(conn: asyncpg.Connection, appeal_id: UUID, handling: str, at: datetime) -> bool:

@@ -11,6 +11,8 @@ Among several earlier appeals that qualify, the most similar wins (then the most
 """
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -22,6 +24,9 @@ class SameProblemRule:
     # Calibrated on rephrasings of one complaint (about 0.3-0.6) against different problems
     # of the same category from the same person (below 0.15); see the unit tests.
     min_similarity: float = 0.25
+    # Only the petitioner's most recent accepted appeals are compared: bounds the work for
+    # someone who files hundreds.
+    candidates: int = 50
 
 
 RULE = SameProblemRule()
@@ -53,6 +58,26 @@ class SameProblem:
     into: EarlierAppeal
     similarity: float
     reason: str
+
+
+class PetitionersAppeals:
+    """Each petitioner's accepted appeals a new one may repeat, most recent first.
+
+    Loaded once for a run of submissions; `add` puts an appeal the run accepts in front, so a
+    repeat later in the same run is compared with it exactly as if it had been stored first.
+    """
+
+    def __init__(self, appeals: Iterable[EarlierAppeal] = (), rule: SameProblemRule = RULE):
+        self._limit = rule.candidates
+        self._by_phone: dict[str, list[EarlierAppeal]] = defaultdict(list)
+        for appeal in sorted(appeals, key=lambda a: a.facts.received_at, reverse=True):
+            self._by_phone[appeal.facts.petitioner_phone].append(appeal)
+
+    def of(self, phone: str) -> list[EarlierAppeal]:
+        return self._by_phone.get(phone, [])[:self._limit]
+
+    def add(self, appeal: EarlierAppeal) -> None:
+        self._by_phone[appeal.facts.petitioner_phone].insert(0, appeal)
 
 
 # Letters, digits and CJK ideographs carry meaning; punctuation and spaces do not.

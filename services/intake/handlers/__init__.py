@@ -1,31 +1,39 @@
 """Intake's use cases: acceptance of submissions, routing's handling state, operators' review."""
 
+from collections.abc import Sequence
+
 from services.intake.handlers.handling import on_closed, on_reopened, on_replied
 from services.intake.handlers.submission import (
     ConcurrentSubmission,
     InvalidSubmission,
     Outcome,
     accept_submission,
+    accept_submissions,
 )
+from shared.consumer import Batch
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealClosed, AppealReopened, AppealReplied, SubmitAppeal
 from shared.runtime import ServiceContext
 
-__all__ = ["ConcurrentSubmission", "InvalidSubmission", "Outcome", "accept_submission", "handlers_for"]
+__all__ = ["ConcurrentSubmission", "InvalidSubmission", "Outcome", "accept_submission", "accept_submissions",
+           "handlers_for"]
 
 
 def handlers_for(ctx: ServiceContext) -> dict:
     """The consumer's handlers; they take time and the pepper from the running service."""
 
-    async def on_submission(uow, envelope: Envelope[SubmitAppeal]) -> None:
+    async def on_submissions(uow, envelopes: Sequence[Envelope[SubmitAppeal]]) -> None:
         try:
             # A Kafka record has no reply channel, so no inquiry code is issued (README).
-            await accept_submission(uow, envelope.data, now=ctx.clock.now(),
-                                    pepper=ctx.settings.pepper(), answers_caller=False)
+            await accept_submissions(uow, [(e.data, ctx.clock.now()) for e in envelopes],
+                                     pepper=ctx.settings.pepper(), answers_caller=False)
         except ConcurrentSubmission:
-            # The HTTP entrance stored the same channel message meanwhile (the insert waited
-            # for its commit): the submission is decided, there is nothing left to do.
-            return
+            # The HTTP entrance stored one of these channel messages meanwhile (the insert
+            # waited for its commit). Alone, that submission is decided and nothing is left
+            # to do; in a run, others may have been decided against it, so the consumer
+            # applies the run again one event at a time.
+            if len(envelopes) > 1:
+                raise
 
-    return {SubmitAppeal: on_submission, AppealReplied: on_replied,
+    return {SubmitAppeal: Batch(on_submissions), AppealReplied: on_replied,
             AppealClosed: on_closed, AppealReopened: on_reopened}

@@ -1,16 +1,23 @@
-"""Accept one submission, whichever entrance it came through (Kafka or HTTP)."""
+"""Accept submissions, whichever entrance they came through (Kafka in runs, HTTP one at a time)."""
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from services.intake.adapters import repository
-from services.intake.domain.classification import NeedsReview, classify
-from services.intake.domain.duplicates import RULE, ProblemFacts, find_same_problem
+from services.intake.domain.classification import Decision, NeedsReview, classify
+from services.intake.domain.duplicates import (
+    RULE,
+    EarlierAppeal,
+    PetitionersAppeals,
+    ProblemFacts,
+    find_same_problem,
+)
 from services.intake.domain.inquiry import hash_inquiry_code, new_inquiry_code
-from services.intake.domain.scope import check_scope, normalise, resolve_district
+from services.intake.domain.scope import Refusal, check_scope, normalise, resolve_district
 from services.intake.domain.tracking import new_tracking_number
 from services.intake.domain.validators import CheckedPetitioner, InvalidField, check_petitioner
 from services.intake.handlers.accepted import accepted_event
@@ -20,6 +27,7 @@ from shared.contracts.events import (
     AppealMerged,
     AppealRejected,
     Classification,
+    Event,
     SubmitAppeal,
 )
 from shared.unit_of_work import UnitOfWork
@@ -53,88 +61,189 @@ class Outcome:
     inquiry_code: str | None = None
 
 
+@dataclass(frozen=True)
+class _Examined:
+    """What the rules say about a submission on its own, before other appeals are looked at."""
+
+    petitioner: CheckedPetitioner
+    description: str
+    refusal: Refusal | None = None
+    district: str | None = None
+    classified: Decision | None = None
+    held: str | None = None  # why the keyword rules cannot classify it
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """One submission's decision: what it answers, what is stored, what is emitted."""
+
+    outcome: Outcome
+    appeal: repository.NewAppeal
+    event: Event
+    merge: repository.Merge | None = None
+
+
 async def accept_submission(uow: UnitOfWork, submission: SubmitAppeal, *, now: datetime,
                             pepper: bytes, answers_caller: bool) -> Outcome:
-    """Decide on a submission once: accept, reject, merge or hold for review.
+    """Decide on one submission (see `accept_submissions`)."""
+    [outcome] = await accept_submissions(uow, [(submission, now)], pepper=pepper, answers_caller=answers_caller)
+    return outcome
 
-    A replay of the same channel message returns the first decision and emits nothing.
-    `answers_caller` says whether the entrance can hand an inquiry code back (HTTP can,
-    a Kafka record cannot): a private appeal gets a code only then (see README).
+
+async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitAppeal, datetime]], *,
+                             pepper: bytes, answers_caller: bool) -> list[Outcome]:
+    """Decide on each submission once, in order: accept, reject, merge or hold for review.
+
+    `received` holds (submission, time received) pairs in arrival order. A replay of a channel
+    message decided before returns the first decision and emits nothing. `answers_caller` says
+    whether the entrance can hand an inquiry code back (HTTP can, a Kafka record cannot): a
+    private appeal gets a code only then (see README).
+
+    However many submissions there are, this is two reads (the channel messages already decided,
+    the petitioners' accepted appeals) and at most two writes (the appeals, the merges). Each
+    submission still sees the ones before it as if they had been committed one by one: what the
+    run decides is added to what was read, so a repeat of an appeal accepted earlier in the run
+    is merged into it and a channel message sent twice is a replay the second time.
+
+    Raises ConcurrentSubmission when another transaction stored one of the channel messages
+    first; the others may be written by then, so the caller rolls back (a single submission
+    wrote nothing) and a retry replays that decision.
     """
-    earlier = await repository.find_by_channel_message(
-        uow.conn, submission.channel.value, submission.channel_message_id)
-    if earlier is not None:
-        return Outcome(earlier.appeal_id, earlier.tracking_number, earlier.status, earlier.reason,
-                       earlier.refer_to, replayed=True, into_tracking_number=earlier.into_tracking_number)
+    if not received:
+        return []
+    keys = [_key(submission) for submission, _ in received]
+    answered = {key: _replayed(stored) for key, stored in (await repository.decided(uow.conn, keys)).items()}
+    examined: dict[tuple[str, str], _Examined] = {}
+    for key, (submission, _) in zip(keys, received, strict=True):
+        if key not in answered and key not in examined:  # a second copy will be a replay
+            examined[key] = _examine(submission)
+    # Only classified appeals can be repeats. One read serves the run, from the window of its
+    # earliest submission; the rule checks each submission's own window.
+    phones = {e.petitioner.phone for e in examined.values() if e.classified is not None}
+    since = min(at for _, at in received) - timedelta(days=RULE.window_days)
+    history = PetitionersAppeals(
+        await repository.accepted_appeals(uow.conn, phones, since, RULE.candidates) if phones else ())
 
+    outcomes: list[Outcome] = []
+    decisions: list[_Decision] = []
+    for key, (submission, now) in zip(keys, received, strict=True):
+        if key in answered:
+            outcomes.append(answered[key])
+            continue
+        decision = await _decide(submission, examined[key], now, history, pepper, answers_caller)
+        answered[key] = replace(decision.outcome, replayed=True, inquiry_code=None)
+        decisions.append(decision)
+        outcomes.append(decision.outcome)
+    await _store(uow, decisions)
+    return outcomes
+
+
+def _examine(submission: SubmitAppeal) -> _Examined:
+    """Petitioner data, scope and classification: rules that need no other appeal."""
     petitioner = _checked_petitioner(submission)
     description = normalise(submission.description)
-    appeal_id, tracking_number = uuid4(), new_tracking_number(now.astimezone(SHANGHAI).date())
-    common = dict(appeal_id=appeal_id, tracking_number=tracking_number, received_at=now,
-                  description=description, petitioner=petitioner)
-
     refusal = check_scope(description, submission.district)
     if refusal is not None:
-        await _insert_once(uow, submission, status="rejected", reason=refusal.reason,
-                           refer_to=refusal.refer_to, **common)
-        uow.emit(AppealRejected(
-            appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
-            channel_message_id=submission.channel_message_id,
-            reason_code=refusal.reason_code, reason=refusal.reason, refer_to=refusal.refer_to,
-            rejected_at=now))
-        return Outcome(appeal_id, tracking_number, "rejected", refusal.reason, refusal.refer_to)
-
+        return _Examined(petitioner, description, refusal=refusal)
     district = resolve_district(submission.district)
     assert district is not None  # check_scope refused unknown districts
     try:
         decision = classify(description, submission.channel, submission.appeal_type,
                             submission.subtype, submission.category)
     except NeedsReview as held:
-        code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
-        await _insert_once(uow, submission, status="pending_review", district=district.value,
-                           reason=str(held), inquiry_code_hash=code_hash,
-                           business_line=False, **common)
-        uow.emit(AppealHeldForReview(appeal_id=appeal_id, tracking_number=tracking_number,
-                                     channel=submission.channel, channel_message_id=submission.channel_message_id,
-                                     reason=str(held), held_at=now))
-        return Outcome(appeal_id, tracking_number, "pending_review", str(held), inquiry_code=code)
+        return _Examined(petitioner, description, district=district.value, held=str(held))
     except ValueError as wrong:
         field = "subtype" if "subtype" in str(wrong) else "category"
         raise InvalidSubmission(field, str(wrong)) from wrong
+    return _Examined(petitioner, description, district=district.value, classified=decision)
 
-    same = find_same_problem(
-        ProblemFacts(petitioner.phone, district.value, decision.appeal_type.value, decision.category,
-                     submission.private, description, now),
-        await repository.earlier_appeals(uow.conn, petitioner.phone, now - timedelta(days=RULE.window_days)),
-    )
+
+async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, history: PetitionersAppeals,
+                  pepper: bytes, answers_caller: bool) -> _Decision:
+    """The decision on one examined submission, given the appeals accepted before it."""
+    petitioner, description = examined.petitioner, examined.description
+    appeal_id, tracking_number = uuid4(), new_tracking_number(now.astimezone(SHANGHAI).date())
+    common = dict(appeal_id=appeal_id, tracking_number=tracking_number, submission=submission, received_at=now,
+                  description=description, petitioner=petitioner)
+
+    if (refusal := examined.refusal) is not None:
+        return _Decision(
+            Outcome(appeal_id, tracking_number, "rejected", refusal.reason, refusal.refer_to),
+            repository.NewAppeal(status="rejected", reason=refusal.reason, refer_to=refusal.refer_to, **common),
+            AppealRejected(appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
+                           channel_message_id=submission.channel_message_id,
+                           reason_code=refusal.reason_code, reason=refusal.reason, refer_to=refusal.refer_to,
+                           rejected_at=now))
+
+    if (held := examined.held) is not None:
+        code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
+        return _Decision(
+            Outcome(appeal_id, tracking_number, "pending_review", held, inquiry_code=code),
+            repository.NewAppeal(status="pending_review", district=examined.district, reason=held,
+                                 inquiry_code_hash=code_hash, business_line=False, **common),
+            AppealHeldForReview(appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
+                                channel_message_id=submission.channel_message_id, reason=held, held_at=now))
+
+    decision = examined.classified
+    assert decision is not None and examined.district is not None
+    facts = ProblemFacts(petitioner.phone, examined.district, decision.appeal_type.value, decision.category,
+                         submission.private, description, now)
+    same = find_same_problem(facts, history.of(petitioner.phone))
     classified = dict(appeal_type=decision.appeal_type.value, category=decision.category,
-                      subtype=decision.subtype.value if decision.subtype else None, district=district.value,
+                      subtype=decision.subtype.value if decision.subtype else None, district=examined.district,
                       business_line=decision.method == "business_line")
     classification = Classification(method=decision.method, matched=decision.matched,
                                     confidence=decision.confidence)
     if same is not None:
         into = same.into
-        await _insert_once(uow, submission, status="merged", reason=same.reason, merged_into=into.appeal_id,
-                           classification=classification.model_dump(), **classified, **common)
-        await repository.record_merge(uow.conn, appeal_id, into.appeal_id, same.similarity, same.reason, now)
-        uow.emit(AppealMerged(appeal_id=appeal_id, tracking_number=tracking_number,
-                              channel_message_id=submission.channel_message_id,
-                              into_appeal_id=into.appeal_id, into_tracking_number=into.tracking_number,
-                              reason=same.reason, merged_at=now))
-        return Outcome(appeal_id, tracking_number, "merged", same.reason,
-                       into_tracking_number=into.tracking_number)
+        return _Decision(
+            Outcome(appeal_id, tracking_number, "merged", same.reason, into_tracking_number=into.tracking_number),
+            repository.NewAppeal(status="merged", reason=same.reason, merged_into=into.appeal_id,
+                                 classification=classification.model_dump(), **classified, **common),
+            AppealMerged(appeal_id=appeal_id, tracking_number=tracking_number,
+                         channel_message_id=submission.channel_message_id,
+                         into_appeal_id=into.appeal_id, into_tracking_number=into.tracking_number,
+                         reason=same.reason, merged_at=now),
+            repository.Merge(appeal_id, into.appeal_id, same.similarity, same.reason, now))
 
     code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
-    await _insert_once(uow, submission, status="accepted", inquiry_code_hash=code_hash,
-                       classification=classification.model_dump(), **classified, **common)
-    uow.emit(accepted_event(
-        appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
-        channel_message_id=submission.channel_message_id,
-        appeal_type=decision.appeal_type, subtype=decision.subtype, category=decision.category,
-        district=district.value, description=description, private=submission.private,
-        business_line=classified["business_line"], petitioner=petitioner, address=_address(submission),
-        classification=classification, inquiry_code_hash=code_hash, accepted_at=now))
-    return Outcome(appeal_id, tracking_number, "accepted", inquiry_code=code)
+    # Accepted appeals are open until routing says otherwise: later repeats in this run merge into it.
+    history.add(EarlierAppeal(appeal_id, tracking_number, facts, open=True))
+    return _Decision(
+        Outcome(appeal_id, tracking_number, "accepted", inquiry_code=code),
+        repository.NewAppeal(status="accepted", inquiry_code_hash=code_hash,
+                             classification=classification.model_dump(), **classified, **common),
+        accepted_event(
+            appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
+            channel_message_id=submission.channel_message_id,
+            appeal_type=decision.appeal_type, subtype=decision.subtype, category=decision.category,
+            district=examined.district, description=description, private=submission.private,
+            business_line=classified["business_line"], petitioner=petitioner, address=_address(submission),
+            classification=classification, inquiry_code_hash=code_hash, accepted_at=now))
+
+
+async def _store(uow: UnitOfWork, decisions: list[_Decision]) -> None:
+    stored = await repository.insert(uow.conn, [d.appeal for d in decisions])
+    if len(stored) < len(decisions):
+        # A concurrent request (the HTTP entrance) stored one of these channel messages first;
+        # the insert waited for its commit. Nothing more is written: later decisions of this
+        # run may rely on the one that lost (a merge into it even fails the insert itself, on
+        # the foreign key, with the same effect: the consumer applies the run one by one).
+        lost = next(d for d in decisions if d.appeal.appeal_id not in stored)
+        raise ConcurrentSubmission(lost.appeal.submission.channel_message_id)
+    await repository.record_merges(uow.conn, [d.merge for d in decisions if d.merge is not None])
+    for d in decisions:
+        uow.emit(d.event)
+
+
+def _key(submission: SubmitAppeal) -> tuple[str, str]:
+    """The idempotency key: the channel's own message id."""
+    return submission.channel.value, submission.channel_message_id
+
+
+def _replayed(stored: repository.StoredAppeal) -> Outcome:
+    return Outcome(stored.appeal_id, stored.tracking_number, stored.status, stored.reason, stored.refer_to,
+                   replayed=True, into_tracking_number=stored.into_tracking_number)
 
 
 def _checked_petitioner(submission: SubmitAppeal) -> CheckedPetitioner:
@@ -157,10 +266,3 @@ async def _inquiry_code(submission: SubmitAppeal, pepper: bytes,
     code = new_inquiry_code()
     # argon2 is slow on purpose; off the event loop so other requests are not held up.
     return code, await asyncio.to_thread(hash_inquiry_code, code, pepper)
-
-
-async def _insert_once(uow: UnitOfWork, submission: SubmitAppeal, **fields) -> None:
-    if not await repository.insert(uow.conn, submission, **fields):
-        # A concurrent request stored the same channel message first; the caller's
-        # transaction is rolled back and the retry will find and replay that decision.
-        raise ConcurrentSubmission(submission.channel_message_id)

@@ -9,6 +9,7 @@ import pytest
 from services.intake.domain.duplicates import (
     RULE,
     EarlierAppeal,
+    PetitionersAppeals,
     ProblemFacts,
     SameProblemRule,
     bigrams,
@@ -85,3 +86,16 @@ def test_the_most_similar_open_appeal_wins():
     match = find_same_problem(new(FIRST), [loose, close])
     assert match is not None and match.into.tracking_number == "SY20261111CCCCCCCC"
     assert match.similarity == pytest.approx(similarity(FIRST, close.facts.description), abs=1e-3)
+
+
+def test_an_appeal_added_to_a_run_is_compared_first_and_only_the_most_recent_count():
+    stored = [earlier(tracking=f"SY202611{day:02d}AAAAAAAA", received_at=NOW - timedelta(days=20 - day))
+              for day in range(1, 5)]
+    appeals = PetitionersAppeals(reversed(stored), SameProblemRule(candidates=3))
+    assert [a.tracking_number for a in appeals.of("13812345678")] == [
+        "SY20261104AAAAAAAA", "SY20261103AAAAAAAA", "SY20261102AAAAAAAA"], "most recent first, at most 3"
+    assert appeals.of("13900000000") == []
+
+    accepted_in_run = earlier(tracking="SY20261120RUNRUNRU", received_at=NOW)
+    appeals.add(accepted_in_run)
+    assert appeals.of("13812345678")[0] is accepted_in_run and len(appeals.of("13812345678")) == 3
