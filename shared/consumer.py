@@ -6,8 +6,9 @@ The pipeline for one batch of Kafka records:
    ids not seen before (a redelivered event is skipped); a run of consecutive events that
    share a batch handler (`Batch`) is applied by one call, so its SQL is a few set-based
    statements for the whole run instead of a few round trips per event;
-3. if that transaction fails for a reason that will not go away, run it again event by
-   event inside savepoints, so only the events that fail are dead-lettered;
+3. if that transaction fails for a reason that will not go away, run it again in halves
+   inside savepoints, halving what fails down to single events, so only the events that
+   fail are dead-lettered;
 4. publish the dead letters, then (in the caller) commit the Kafka offsets.
 A transient failure (database or broker down) propagates, so the batch is read again.
 """
@@ -41,8 +42,8 @@ class Batch:
     The consumer hands it each run of consecutive fresh events mapped to this same object, so
     per-appeal order is kept: an event handled elsewhere ends the run. A run may hold two events
     of one appeal (the handler must apply them in order). When a batch fails, the consumer
-    re-applies events one by one and calls the handler with a single event each time, so a
-    `Rejected` raised for one event dead-letters that event only.
+    re-applies it in ever smaller parts down to single events, so a `Rejected` raised for one
+    event dead-letters that event only.
     """
 
     apply: BatchHandler
@@ -142,52 +143,65 @@ class EventConsumer:
 
     async def _apply(self, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
         async with self._uow() as uow:
-            fresh = {
-                r["event_id"]
-                for r in await uow.conn.fetch(
-                    _MARK_SEEN, [e.id for _, e in events], [e.type for _, e in events]
-                )
-            }
-            run: list[Envelope] = []
-            for _, envelope in events:
-                if envelope.id not in fresh:
-                    continue
-                fresh.discard(envelope.id)  # the same id twice in one batch applies once
-                handler = self._handlers[type(envelope.data)]
-                if run and handler is not self._handlers[type(run[0].data)]:
-                    await self._handlers[type(run[0].data)].apply(uow, run)
-                    run = []
-                if isinstance(handler, Batch):
-                    run.append(envelope)
-                    continue
-                with _log_context(envelope):
-                    await handler(uow, envelope)
-            if run:
-                await self._handlers[type(run[0].data)].apply(uow, run)
+            await self._apply_in(uow, events)
 
-    async def _apply_one(self, uow: UnitOfWork, envelope: Envelope) -> None:
-        handler = self._handlers[type(envelope.data)]
-        if isinstance(handler, Batch):
-            await handler.apply(uow, [envelope])
-        else:
-            await handler(uow, envelope)
+    async def _apply_in(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
+        """Mark the events seen and apply the fresh ones, in order, in the caller's transaction."""
+        fresh = {
+            r["event_id"]
+            for r in await uow.conn.fetch(_MARK_SEEN, [e.id for _, e in events], [e.type for _, e in events])
+        }
+        run: list[Envelope] = []
+        for _, envelope in events:
+            if envelope.id not in fresh:
+                continue
+            fresh.discard(envelope.id)  # the same id twice in one batch applies once
+            handler = self._handlers[type(envelope.data)]
+            if run and handler is not self._handlers[type(run[0].data)]:
+                await self._handlers[type(run[0].data)].apply(uow, run)
+                run = []
+            if isinstance(handler, Batch):
+                run.append(envelope)
+                continue
+            with _log_context(envelope):
+                await handler(uow, envelope)
+        if run:
+            await self._handlers[type(run[0].data)].apply(uow, run)
 
     async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope]]) -> list[DeadLetter]:
+        """Find the events that fail by halving the failed batch inside savepoints.
+
+        Halves that succeed are kept; a failing half is halved again down to single events,
+        which are dead-lettered. One bad event in a batch of 500 costs about 18 savepoints
+        instead of 500 one-event applications, and the good events still go in runs.
+        """
         rejects: list[DeadLetter] = []
         async with self._uow() as uow:
-            for record, envelope in events:
-                emitted = len(uow.pending)
-                try:
-                    async with uow.conn.transaction():  # a savepoint
-                        seen = await uow.conn.fetch(_MARK_SEEN, [envelope.id], [envelope.type])
-                        if seen:
-                            with _log_context(envelope):
-                                await self._apply_one(uow, envelope)
-                except Exception as exc:
-                    if is_transient(exc):
-                        raise
-                    del uow.pending[emitted:]
-                    reason = str(exc) if isinstance(exc, Rejected) else f"handler failed: {exc!r}"
-                    log.error("dead-lettering event %s (%s): %s", envelope.id, envelope.type, reason)
-                    rejects.append(DeadLetter(record, reason))
+            middle = len(events) // 2
+            if middle:
+                await self._bisect(uow, events[:middle], rejects)
+                await self._bisect(uow, events[middle:], rejects)
+            else:
+                await self._bisect(uow, events, rejects)
         return rejects
+
+    async def _bisect(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope]],
+                      rejects: list[DeadLetter]) -> None:
+        emitted = len(uow.pending)
+        try:
+            async with uow.conn.transaction():  # a savepoint
+                await self._apply_in(uow, events)
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            del uow.pending[emitted:]
+            if len(events) == 1:
+                record, envelope = events[0]
+                reason = str(exc) if isinstance(exc, Rejected) else f"handler failed: {exc!r}"
+                log.error("dead-lettering event %s (%s): %s", envelope.id, envelope.type, reason)
+                rejects.append(DeadLetter(record, reason))
+                return
+        middle = len(events) // 2
+        await self._bisect(uow, events[:middle], rejects)
+        await self._bisect(uow, events[middle:], rejects)

@@ -75,6 +75,17 @@ async def test_runs_are_applied_in_one_call_and_in_order(world):
     await consumer.process([signed(b, 4), signed(rejected, 5), signed(c, 6)])
     assert [letter.record.offset for letter in letters] == [5], "only the rejected event is parked"
     assert letters[0].reason == "not this one"
-    assert runs[0] == 3 and runs[1:] == [1, 1, 1], "after the failed run, one event per call"
+    assert runs == [3, 1, 2, 1, 1], "the failed batch is halved down to the bad event"
     kinds = [r["appeal_id"] for r in await pool.fetch(f"SELECT * FROM {table} WHERE n > 4 ORDER BY n")]
     assert kinds == [b, c]
+
+    # One bad event among 64: found by halving (a dozen calls, not 64), the other 63 applied.
+    runs.clear()
+    letters.clear()
+    many = [uuid.uuid4() for _ in range(64)]
+    many[41] = rejected
+    await consumer.process([signed(a, 100 + i) for i, a in enumerate(many)])
+    assert [letter.record.offset for letter in letters] == [141]
+    assert len(runs) <= 2 + 2 * 6, runs
+    applied = {r["appeal_id"] for r in await pool.fetch(f"SELECT appeal_id FROM {table}")}
+    assert applied >= set(many) - {rejected} and rejected not in applied
