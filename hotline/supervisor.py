@@ -12,22 +12,33 @@ from shared.settings import Settings
 
 
 class Services:
-    """The five service processes started by `hotline up` or the demo."""
+    """The five service processes started by `hotline up` or the demo.
 
-    def __init__(self, names: list[str], log_dir: Path, env: dict[str, str] | None = None) -> None:
+    A process is named by its service ("routing") or, for a further replica of it, by the
+    service and an instance suffix ("routing#2"): a replica runs the same service in the same
+    consumer groups and needs its own HTTP port, given in `ports`.
+    """
+
+    def __init__(self, names: list[str], log_dir: Path, env: dict[str, str] | None = None,
+                 ports: dict[str, int] | None = None) -> None:
         self.names = names
         self.log_dir = log_dir
         self.env = {**os.environ, **(env or {})}
+        self.ports = dict(ports or {})  # HTTP port by process name, over HOTLINE_<SERVICE>_PORT
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, names: list[str] | None = None) -> None:
-        """Start the named services (default: all), e.g. again after one was killed."""
+        """Start the named processes (default: all), e.g. again after one was killed."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in names or self.names:
+            service = service_of(name)
+            env = self.env
+            if name in self.ports:
+                env = {**env, f"HOTLINE_{service.upper()}_PORT": str(self.ports[name])}
             with open(self.log_dir / f"{name}.log", "ab") as log:
                 self.procs[name] = subprocess.Popen(
-                    [sys.executable, "-m", "hotline.cli", "run", name],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
+                    [sys.executable, "-m", "hotline.cli", "run", service],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                 )
 
     def kill(self, name: str) -> None:
@@ -36,11 +47,11 @@ class Services:
         self.procs[name].wait()
 
     def port(self, name: str) -> int:
-        return _port_from(self.env, name)
+        return self.ports[name] if name in self.ports else _port_from(self.env, service_of(name))
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        pending = list(self.names)
+        pending = list(names or self.names)
         while pending and time.monotonic() < deadline:
             for name in list(pending):
                 if self.procs[name].poll() is not None:
@@ -65,6 +76,11 @@ class Services:
         """Block until a child exits or we are interrupted."""
         while all(p.poll() is None for p in self.procs.values()):
             time.sleep(0.5)
+
+
+def service_of(name: str) -> str:
+    """The service a process runs: "routing#2" (a replica) runs routing."""
+    return name.partition("#")[0]
 
 
 def port_of(name: str) -> int:

@@ -14,6 +14,7 @@ from hotline.stack import kafka, postgres
 from hotline.stack.config import StackConfig
 from shared.contracts import topics
 from shared.contracts.topics import SERVICES
+from tests.e2e import scenarios
 from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually, produce
 
@@ -57,27 +58,46 @@ async def count(db, table: str, run: str) -> int:
 
 async def test_kafka_and_postgres_restarts_lose_nothing(platform, settings, local_stack):
     run = uuid.uuid4().hex[:8]
-    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, 0, 150))
+    per_batch = 300
+    total = 3 * per_batch
+    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, 0, per_batch))
 
     await asyncio.to_thread(kafka.down, local_stack)
     async def not_ready() -> bool:
         return not await ready("routing")
     await eventually(not_ready, timeout=30, what="routing to report not ready without Kafka")
     await asyncio.to_thread(kafka.up, local_stack)
-    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, 150, 150))
+    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, per_batch, per_batch))
 
     await asyncio.to_thread(postgres.down, local_stack)
     await eventually(not_ready_db, timeout=30, what="intake to report not ready without PostgreSQL")
     await asyncio.to_thread(postgres.up, local_stack)
-    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, 300, 150))
+    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), batch(run, 2 * per_batch, per_batch))
 
+    tables = ("intake.appeals", "routing.transfers", "sla.deadlines", "assessment.received_appeals")
     db = await asyncpg.connect(settings.database_url)  # the fixture's connection died with the server
     try:
-        for table in ("intake.appeals", "routing.transfers", "sla.deadlines", "assessment.received_appeals"):
-            async def caught_up(table=table) -> bool:
-                return await count(db, table, run) >= 450
-            await eventually(caught_up, timeout=120, what=f"all 450 appeals in {table}")
-            assert await count(db, table, run) == 450, table
+        stalled = None  # a wait that timed out: counted and recorded below, then reported
+        try:
+            for table in tables:
+                async def caught_up(table=table) -> bool:
+                    return await count(db, table, run) >= total
+                await eventually(caught_up, timeout=180, what=f"all {total} appeals in {table}")
+        except AssertionError as exc:
+            stalled = str(exc)
+        rows = {}
+        for table in tables:
+            rows[table] = {r["appeal_id"]: r["n"] for r in await db.fetch(
+                f"SELECT appeal_id, count(*) AS n FROM {table} t JOIN intake.appeals a USING (appeal_id) "
+                "WHERE a.channel_message_id LIKE $1 GROUP BY appeal_id", f"{run}-%")}
+        ours = set(rows["intake.appeals"])
+        lost = {a for a in ours if any(a not in rows[t] for t in tables)}
+        duplicated = {a for a in ours if any(rows[t].get(a, 0) > 1 for t in tables)}
+        scenarios.record("Kafka and PostgreSQL restarted", submitted=total, final=len(ours - lost - duplicated),
+                         lost=len(lost) + total - len(ours), duplicated=len(duplicated))
+        assert stalled is None, stalled
+        for table in tables:
+            assert len(rows[table]) == total and set(rows[table].values()) == {1}, table
         for name in SERVICES:
             await eventually(lambda name=name: ready(name), timeout=30, what=f"{name} ready again")
     finally:

@@ -1,7 +1,9 @@
 """The five services as real processes: an appeal travels from submission to a counted score,
 and a service killed with SIGKILL mid-stream loses nothing and applies nothing twice."""
 
+import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -10,7 +12,9 @@ import httpx
 import pytest
 
 from shared.contracts import topics
+from shared.contracts.events import AppealDispatched
 from shared.contracts.topics import SERVICES
+from tests.e2e import scenarios
 from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually, produce, read_topic
 
@@ -59,9 +63,11 @@ async def _received(http: httpx.AsyncClient, period: str, unit: str) -> int:
 
 
 async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, settings, db):
-    """Each of the five services is killed with SIGKILL once while appeals flow."""
+    """Each of the five services is killed with SIGKILL once, in the middle of its own stream of
+    2500 appeals, and started again at once."""
     run = uuid.uuid4().hex[:8]
-    total = 400
+    total = 2500
+    started = time.monotonic()
     districts = ["和平区", "沈河区", "铁西区", "浑南区", "皇姑区"]
     texts = ["超市乱收费，价格不一致。", "小区停水两天了。", "家里停电一整天。", "药店卖过期药品。"]
     messages = [
@@ -72,44 +78,114 @@ async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, se
         for i in range(total)
     ]
     await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), messages[: total // 2])
+    kills, late = [], []
 
-    async def some_dispatched() -> bool:
-        return await _count(db, "routing.transfers", run) > 20
-    await eventually(some_dispatched, what="routing to start dispatching")
-    platform.kill("routing")
-    platform.kill("intake")
-    await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), messages[total // 2:])
-    for name in ("assessment", "sla", "publication"):  # every service dies once, relay and all
-        platform.kill(name)
-    platform.start(["routing", "intake", "assessment", "sla", "publication"])
+    async def kill_mid_stream(plan: dict[tuple[str, ...], tuple[str, float]], then=None) -> None:
+        """Kill each group of services once its table holds its share of the appeals, and start
+        it again at once; `then` runs while the first group is down."""
+        pending = dict(plan)
+        deadline = time.monotonic() + 180
+        while pending:
+            assert time.monotonic() < deadline, f"{list(pending)} never reached their share of the appeals"
+            for names, (table, share) in list(pending.items()):
+                if await _count(db, table, run) < total * share:
+                    continue
+                for name in names:
+                    platform.kill(name)
+                done = await _count(db, table, run)
+                kills.append(f"{'+'.join(names)} at {done}/{total} in {table} ({time.monotonic() - started:.0f} s)")
+                if done >= total:
+                    late.append(names)
+                if then:
+                    await then()
+                platform.start(list(names))
+                del pending[names]
+            await asyncio.sleep(0.2)
+
+    async def submit_the_rest() -> None:  # while intake and routing are down
+        await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), messages[total // 2:])
 
     tables = ("intake.appeals", "routing.transfers", "sla.deadlines", "assessment.received_appeals")
-    for table in tables:
-        async def caught_up(table=table) -> bool:
-            return await _count(db, table, run) >= total
-        await eventually(caught_up, timeout=90, what=f"all {total} appeals in {table}")
-    for table in tables:  # exactly once: a replayed event would have made a second row or failed
-        assert await _count(db, table, run) == total, table
 
     async def all_public() -> bool:
         return total == await db.fetchval(
             "SELECT count(*) FROM publication.public_appeals p JOIN intake.appeals a USING (appeal_id) "
             "WHERE a.channel_message_id LIKE $1 AND p.expected_at IS NOT NULL AND p.unit_name IS NOT NULL",
             f"{run}-%")
-    await eventually(all_public, timeout=90, what="every appeal public with unit and deadline")
 
-    ours = await db.fetch("SELECT appeal_id::text FROM intake.appeals WHERE channel_message_id LIKE $1", f"{run}-%")
-    ours = {r["appeal_id"] for r in ours}
+    stalled = None  # a wait that timed out: counted and recorded below, then reported
+    try:
+        await kill_mid_stream({("routing", "intake"): ("routing.transfers", 0.04)}, then=submit_the_rest)
+        # The three consumers of routing's letters each die in the middle of their own stream.
+        await kill_mid_stream({("sla",): ("sla.deadlines", 0.3),
+                               ("publication",): ("publication.public_appeals", 0.45),
+                               ("assessment",): ("assessment.received_appeals", 0.6)})
+        for table in tables:
+            async def caught_up(table=table) -> bool:
+                return await _count(db, table, run) >= total
+            await eventually(caught_up, timeout=180, what=f"all {total} appeals in {table}")
+        await eventually(all_public, timeout=120, what="every appeal public with unit and deadline")
+    except AssertionError as exc:
+        stalled = str(exc)
+
+    rows = await db.fetch("SELECT appeal_id::text, tracking_number FROM intake.appeals "
+                          "WHERE channel_message_id LIKE $1", f"{run}-%")
+    ours = {r["appeal_id"] for r in rows}
+    tracking = {r["tracking_number"].encode(): r["appeal_id"] for r in rows}
+    per_table = {}  # table -> appeal -> rows
+    for table in tables:
+        per_table[table] = {r["appeal_id"]: r["n"] for r in await db.fetch(
+            f"SELECT appeal_id::text, count(*) AS n FROM {table} t JOIN intake.appeals a USING (appeal_id) "
+            "WHERE a.channel_message_id LIKE $1 GROUP BY appeal_id", f"{run}-%")}
+    keys, letter = {a.encode() for a in ours}, AppealDispatched.event_type.encode()
     dispatched = await read_topic(settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=total,
-                                  keys={a.encode() for a in ours})
+                                  match=lambda r: r.key in keys and dict(r.headers).get("ce_type") == letter,
+                                  timeout=60)
     letters: dict[str, set[bytes]] = {}
     for record in dispatched:
-        if record.key.decode() in ours:
-            letters.setdefault(record.key.decode(), set()).add(dict(record.headers)["ce_id"])
-    assert set(letters) == ours, "every appeal was dispatched"
+        letters.setdefault(record.key.decode(), set()).add(dict(record.headers)["ce_id"])
+    # The public feed of each appeal, in its partition's order (first copy of each ce_id): it
+    # never goes back (a later update is never older, nor drops the unit or the deadline an
+    # earlier one showed), and its last word shows both.
+    entries = await db.fetchval(  # publication appends each update it publishes to its feed table
+        "SELECT count(*) FROM publication.public_feed f JOIN intake.appeals a USING (tracking_number) "
+        "WHERE a.channel_message_id LIKE $1", f"{run}-%")
+    feed = await read_topic(settings.kafka_bootstrap, settings.topic(topics.PUBLIC), expect=entries,
+                            keys=set(tracking), timeout=60)
+    updates: dict[str, dict[bytes, dict]] = {}
+    for record in sorted(feed, key=lambda r: r.offset):
+        updates.setdefault(tracking[record.key], {}).setdefault(dict(record.headers)["ce_id"], json.loads(record.value))
+    backwards = {a for a, seen in updates.items() if not _never_goes_back(list(seen.values()))}
+    shown = {a for a, seen in updates.items()
+             if all(list(seen.values())[-1].get(field) for field in ("unit_name", "expected_at"))}
+
     # After a crash the relay may publish an event twice (same ce_id); a second *application*
     # of AppealAccepted would have produced a second letter with a new id.
-    assert all(len(ids) == 1 for ids in letters.values()), "an appeal got two transfer letters"
+    lost = {a for a in ours if not letters.get(a) or a not in shown or any(per_table[t].get(a, 0) < 1 for t in tables)}
+    duplicated = {a for a in ours if len(letters.get(a, ())) > 1 or any(per_table[t].get(a, 0) > 1 for t in tables)}
+    scenarios.record("every service SIGKILLed once", submitted=total,
+                     final=len(ours - lost - duplicated - backwards), lost=len(lost) + total - len(ours),
+                     duplicated=len(duplicated))
+    print(f"\n  killed: {'; '.join(kills)}; all caught up after {time.monotonic() - started:.0f} s")
+    assert stalled is None, stalled
+    assert not late, f"{late} had finished their stream before they were killed"
+    assert len(ours) == total, "every submission became an appeal"
+    for table in tables:  # exactly once: a replayed event would have made a second row or failed
+        assert len(per_table[table]) == total and set(per_table[table].values()) == {1}, table
+    assert set(letters) == ours, "every appeal was dispatched"
+    assert not duplicated, f"{len(duplicated)} appeals got two transfer letters, e.g. {sorted(duplicated)[:3]}"
+    assert ours <= shown, f"{len(ours - shown)} appeals' public feed never showed unit and deadline"
+    assert not backwards, f"{len(backwards)} appeals' public feed went back, e.g. {sorted(backwards)[:3]}"
+
+
+def _never_goes_back(views: list[dict]) -> bool:
+    """Updates of one appeal's public view, in order: never older, never dropping what was shown."""
+    for earlier, later in zip(views, views[1:]):
+        if datetime.fromisoformat(later["updated_at"]) < datetime.fromisoformat(earlier["updated_at"]):
+            return False
+        if any(earlier.get(f) is not None and later.get(f) is None for f in ("unit_name", "expected_at")):
+            return False
+    return True
 
 
 async def _count(db, table: str, run: str) -> int:
