@@ -17,25 +17,36 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _LINE_NUMBER = re.compile(r":\d+\)")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (0 when it is gone)."""
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """User + system CPU of one process so far (0 when it is gone); with `reaped_children`, also
+    that of its children that have exited and were waited for."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15 of stat)
+    # utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the command name
+    used = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        used += int(fields[13]) + int(fields[14])
+    return used / CLOCK_TICKS
 
 
 def postgres_cpu_seconds() -> float:
-    """All PostgreSQL processes together: the backends serving the services come and go."""
+    """All PostgreSQL processes together. Backends come and go with the services' connections:
+    a backend that exits moves its CPU into the postmaster's reaped-children time, so the total
+    counts it once whether it is still alive or not."""
     total = 0.0
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    total += cpu_seconds(int(entry.name))
-            except OSError:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
                 continue
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            postmaster = (Path(f"/proc/{parent}/comm").read_text().strip() != "postgres")
+        except (OSError, ValueError, IndexError):
+            continue
+        total += cpu_seconds(int(entry.name), reaped_children=postmaster)
     return total
 
 
