@@ -53,6 +53,9 @@ class Report:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     # CPU milliseconds each process spent per appeal in the full-speed phase (less noisy than rates)
     cpu_ms_per_appeal: dict[str, float] = field(default_factory=dict)
+    # the most records each service's consumer was behind in the full-speed phase: the stage
+    # with the largest queue is the one that limits the rate
+    peak_lag: dict[str, int] = field(default_factory=dict)
     hot_spots: dict[str, list] = field(default_factory=dict)
 
 
@@ -209,7 +212,12 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
         await producer.stop()
         deadline = time.monotonic() + max(180, count / 20)
         complete = counted = 0
+        next_lag = 0.0
         while time.monotonic() < deadline:
+            if time.monotonic() >= next_lag:  # which stage the burst queues in front of
+                for name, lag in (await _lags(http)).items():
+                    report.peak_lag[name] = max(lag, report.peak_lag.get(name, 0))
+                next_lag = time.monotonic() + 2.0
             complete = watcher.complete() - complete_before
             # Asking assessment recomputes its month: ask only once the topics say all are through.
             if complete >= count:
@@ -226,6 +234,19 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
     report.complete = min(complete, counted)
     report.lost = count - report.complete
     report.platform_per_s = round(report.complete / elapsed, 1)
+
+
+async def _lags(http: httpx.AsyncClient) -> dict[str, int]:
+    """Each service's consumer lag (records behind, all partitions) from its /metrics."""
+    lags = {}
+    for name, port in BENCH_PORTS.items():
+        try:
+            text = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
+        except httpx.HTTPError:
+            continue
+        lags[name] = int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                             if line.startswith("hotline_consumer_lag{")))
+    return lags
 
 
 def _ceiling(settings: Settings, run: str, count: int) -> float:
@@ -338,5 +359,8 @@ def _print(report: Report) -> None:
         total = sum(report.cpu_ms_per_appeal.values())
         print(f"CPU per appeal at full speed (ms): {total:.1f} in all = "
               + ", ".join(f"{k} {v}" for k, v in report.cpu_ms_per_appeal.items()))
+    if report.peak_lag:
+        print("peak consumer lag at full speed (records): "
+              + ", ".join(f"{k} {v}" for k, v in report.peak_lag.items()))
     for service, spots in report.hot_spots.items():
         print(f"profile {service}: " + "; ".join(f"{share}% {frame}" for share, frame in spots[:4]))
