@@ -1,86 +1,85 @@
-"""SQL for accepted-appeal profiles and concentration clusters.
+"""SQL for accepted-appeal profiles and concentration clusters, a whole run at a time.
 
-Every query here touches a bounded number of rows: one cluster row, one new member, a COUNT
-on the (category, district, accepted_at) index, or similar-text candidates prefiltered by
-shingle overlap on the GIN index. Nothing fetches "all recent appeals" any more.
+Each read serves every appeal of a run in one statement: the clusters whose members lie around
+the run, the same-place appeals of places that have no open cluster (on the (category,
+district, accepted_at) index), and similar-text candidates prefiltered by shingle overlap and
+size, at most `limit` per appeal. Nothing returns "all recent appeals". Each write is one
+statement for the whole run.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 
-from services.sla.domain.concentration import Profile
+from services.sla.domain.clusters import Cluster
+from services.sla.domain.concentration import Profile, TextPrefilter
 
-_INSERT_PROFILE = """
+_INSERT_PROFILES = """
 INSERT INTO accepted_appeals (appeal_id, category, district, shingles, early_reminder, accepted_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT a, c, d, s::int[], e, t
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[]) AS u(a, c, d, s, e, t)
 ON CONFLICT (appeal_id) DO NOTHING
 RETURNING appeal_id
 """
-_FLAGS = "SELECT early_reminder, key_supervision FROM accepted_appeals WHERE appeal_id = $1"
-
-# An open cluster has a member inside the new appeal's window [$lo, $hi]: its members span
-# first_member_at..last_member_at, and the newest member is kept on the row.
-_OPEN_PLACE_CLUSTER = """
-SELECT cluster_id FROM clusters
- WHERE rule = 'category_district' AND category = $1 AND district = $2
-   AND last_member_at >= $3 AND first_member_at <= $4
- ORDER BY last_member_at DESC
- LIMIT 1
- FOR UPDATE
+_FLAGS = """
+SELECT appeal_id, early_reminder, key_supervision FROM accepted_appeals WHERE appeal_id = ANY($1::uuid[])
 """
-_SAME_PLACE_COUNT = """
-SELECT count(*) FROM accepted_appeals
- WHERE category = $1 AND district = $2 AND accepted_at BETWEEN $3 AND $4
-"""
-_SAME_PLACE_IDS = """
-SELECT appeal_id, accepted_at FROM accepted_appeals
- WHERE category = $1 AND district = $2 AND accepted_at BETWEEN $3 AND $4
- ORDER BY accepted_at, appeal_id
-"""
-# Open similar-text clusters whose representative may be similar enough: it shares one of
-# the prefix shingles and its size is within the Jaccard bounds (exact test in Python).
-_OPEN_TEXT_CLUSTERS = """
-SELECT cluster_id, representative FROM clusters
+# An open cluster has members around the window [$1, $2]: they span first_member_at..
+# last_member_at. All similar-text ones (few: one per problem and day; the representative is
+# compared in Python), and the category+district ones of the run's places.
+_CLUSTERS_NEAR = """
+SELECT cluster_id, rule, category, district, first_member_at, last_member_at, representative FROM clusters
  WHERE rule = 'similar_text' AND last_member_at >= $1 AND first_member_at <= $2
-   AND representative && $3::int[] AND cardinality(representative) BETWEEN $4 AND $5
- ORDER BY last_member_at DESC
+UNION ALL
+SELECT c.cluster_id, c.rule, c.category, c.district, c.first_member_at, c.last_member_at, c.representative
+  FROM clusters c JOIN unnest($3::text[], $4::text[]) AS p(category, district)
+       ON c.category = p.category AND c.district = p.district
+ WHERE c.rule = 'category_district' AND c.last_member_at >= $1 AND c.first_member_at <= $2
 """
-_LOCK_CLUSTER = "SELECT cluster_id FROM clusters WHERE cluster_id = $1 FOR UPDATE"
-# Similar-text candidates: inside the window, sharing a prefix shingle, of a possible size.
+# The appeals of each place inside its window [lo, hi] (only for places with no open cluster).
+_SAME_PLACE = """
+SELECT a.category, a.district, a.appeal_id, a.accepted_at
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w(category, district, lo, hi)
+  JOIN accepted_appeals a ON a.category = w.category AND a.district = w.district
+                         AND a.accepted_at BETWEEN w.lo AND w.hi
+"""
+# Similar-text candidates of each appeal: inside its window, sharing one of its prefix
+# shingles, of a possible size, newest first, at most $7 - per appeal the same query as one
+# appeal at a time. Each prefix is cast to int[] once (MATERIALIZED), not once per row scanned.
 _TEXT_CANDIDATES = """
-SELECT appeal_id, shingles, accepted_at FROM accepted_appeals
- WHERE accepted_at BETWEEN $1 AND $2 AND appeal_id <> $3
-   AND shingles && $4::int[] AND cardinality(shingles) BETWEEN $5 AND $6
- ORDER BY accepted_at DESC
- LIMIT $7
+WITH w AS MATERIALIZED (
+     SELECT appeal_id, lo, hi, prefix::int[] AS prefix, min_size, max_size
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::int[])
+            AS u(appeal_id, lo, hi, prefix, min_size, max_size))
+SELECT w.appeal_id AS around, a.appeal_id, a.category, a.district, a.shingles, a.accepted_at
+  FROM w CROSS JOIN LATERAL (
+       SELECT appeal_id, category, district, shingles, accepted_at FROM accepted_appeals
+        WHERE accepted_at BETWEEN w.lo AND w.hi AND appeal_id <> w.appeal_id
+          AND shingles && w.prefix AND cardinality(shingles) BETWEEN w.min_size AND w.max_size
+        ORDER BY accepted_at DESC
+        LIMIT $7) AS a
 """
-# The open cluster of the same rule that already holds one of the given appeals.
-_OPEN_CLUSTER_OF = """
-SELECT c.cluster_id FROM clusters c
- WHERE c.rule = $1 AND c.last_member_at >= $2 AND c.first_member_at <= $3
-   AND EXISTS (SELECT 1 FROM cluster_members m WHERE m.cluster_id = c.cluster_id AND m.appeal_id = ANY($4::uuid[]))
- ORDER BY c.last_member_at DESC
- LIMIT 1
- FOR UPDATE
-"""
-_NEW_CLUSTER = """
+_MEMBERSHIPS = "SELECT cluster_id, appeal_id FROM cluster_members WHERE appeal_id = ANY($1::uuid[])"
+_NEW_CLUSTERS = """
 INSERT INTO clusters (cluster_id, rule, category, district, opened_at, first_member_at, last_member_at,
                       rules_version, representative)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+SELECT i, r, c, d, o, f, l, $8, s::int[]
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+              $7::timestamptz[], $9::text[]) AS u(i, r, c, d, o, f, l, s)
 """
 _ADD_MEMBERS = """
-INSERT INTO cluster_members (cluster_id, appeal_id) SELECT $1, unnest($2::uuid[])
+INSERT INTO cluster_members (cluster_id, appeal_id)
+SELECT * FROM unnest($1::uuid[], $2::uuid[])
 ON CONFLICT DO NOTHING
 """
-_JOIN = """
-WITH added AS (INSERT INTO cluster_members (cluster_id, appeal_id) VALUES ($1, $2)
-               ON CONFLICT DO NOTHING RETURNING appeal_id)
-UPDATE clusters SET last_member_at = greatest(last_member_at, $3),
-                    first_member_at = least(first_member_at, $3)
- WHERE cluster_id = $1 AND EXISTS (SELECT 1 FROM added)
-RETURNING cluster_id
+# least/greatest, not plain assignment: the span only ever widens, whoever wrote it last.
+_WIDEN = """
+UPDATE clusters c SET first_member_at = least(c.first_member_at, w.first_at),
+                      last_member_at = greatest(c.last_member_at, w.last_at)
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS w(cluster_id, first_at, last_at)
+ WHERE c.cluster_id = w.cluster_id
 """
 # Only rows not supervised yet are written; the deadline may not exist yet (then it reads
 # the flag from accepted_appeals when it is created).
@@ -91,73 +90,87 @@ UPDATE deadlines SET key_supervision = true WHERE appeal_id = ANY($1::uuid[]) AN
 """
 
 
-async def insert_profile(conn: asyncpg.Connection, profile: Profile, early_reminder: bool) -> bool:
-    return await conn.fetchval(_INSERT_PROFILE, profile.appeal_id, profile.category, profile.district,
-                               sorted(profile.shingles), early_reminder, profile.accepted_at) is not None
+def _int_array(values) -> str | None:
+    """An int[] literal, cast back in SQL: unnest() cannot take arrays of different lengths."""
+    return None if values is None else "{" + ",".join(str(v) for v in sorted(values)) + "}"
 
 
-async def flags(conn: asyncpg.Connection, appeal_id: UUID) -> tuple[bool, bool]:
-    """(early_reminder, key_supervision) from the accepted appeal, (False, False) if unseen."""
-    row = await conn.fetchrow(_FLAGS, appeal_id)
-    return (row["early_reminder"], row["key_supervision"]) if row else (False, False)
+async def insert_profiles(conn: asyncpg.Connection, profiles: Sequence[Profile], early: set[UUID]) -> set[UUID]:
+    """Record the profiles; returns the appeals recorded now (the others were known before)."""
+    rows = await conn.fetch(_INSERT_PROFILES, [p.appeal_id for p in profiles], [p.category for p in profiles],
+                            [p.district for p in profiles], [_int_array(p.shingles) for p in profiles],
+                            [p.appeal_id in early for p in profiles], [p.accepted_at for p in profiles])
+    return {r["appeal_id"] for r in rows}
 
 
-async def open_place_cluster(conn: asyncpg.Connection, category: str, district: str,
-                             lo: datetime, hi: datetime) -> UUID | None:
-    """The open category+district cluster with a member inside [lo, hi], locked; None if none."""
-    return await conn.fetchval(_OPEN_PLACE_CLUSTER, category, district, lo, hi)
+async def flags(conn: asyncpg.Connection, appeal_ids: Sequence[UUID]) -> dict[UUID, tuple[bool, bool]]:
+    """(early_reminder, key_supervision) of each accepted appeal; unseen appeals are left out."""
+    rows = await conn.fetch(_FLAGS, list(appeal_ids))
+    return {r["appeal_id"]: (r["early_reminder"], r["key_supervision"]) for r in rows}
 
 
-async def count_same_place(conn: asyncpg.Connection, category: str, district: str,
-                           lo: datetime, hi: datetime) -> int:
-    return await conn.fetchval(_SAME_PLACE_COUNT, category, district, lo, hi)
+async def clusters_near(conn: asyncpg.Connection, lo: datetime, hi: datetime,
+                        places: Sequence[tuple[str, str]]) -> list[Cluster]:
+    """Similar-text clusters open in [lo, hi], and the category+district ones of `places`."""
+    rows = await conn.fetch(_CLUSTERS_NEAR, lo, hi, [c for c, _ in places], [d for _, d in places])
+    return [Cluster(r["cluster_id"], r["rule"], r["category"], r["district"], r["first_member_at"],
+                    r["last_member_at"], frozenset(r["representative"]) if r["representative"] is not None else None)
+            for r in rows]
 
 
-async def same_place(conn: asyncpg.Connection, category: str, district: str,
-                     lo: datetime, hi: datetime) -> list[tuple[UUID, datetime]]:
-    """(appeal id, accepted at) of every same-place appeal inside [lo, hi]: only when opening."""
-    return [(r["appeal_id"], r["accepted_at"])
-            for r in await conn.fetch(_SAME_PLACE_IDS, category, district, lo, hi)]
+async def same_place(conn: asyncpg.Connection, windows: dict[tuple[str, str], tuple[datetime, datetime]]
+                     ) -> list[tuple[str, str, UUID, datetime]]:
+    """(category, district, appeal id, accepted at) of the appeals inside each place's window."""
+    places = list(windows)
+    rows = await conn.fetch(_SAME_PLACE, [c for c, _ in places], [d for _, d in places],
+                            [windows[p][0] for p in places], [windows[p][1] for p in places])
+    return [(r["category"], r["district"], r["appeal_id"], r["accepted_at"]) for r in rows]
 
 
-async def open_text_clusters(conn: asyncpg.Connection, lo: datetime, hi: datetime, prefix: list[int],
-                             min_size: int, max_size: int) -> list[tuple[UUID, frozenset[int]]]:
-    """Open similar-text clusters (newest first) whose representative passes the prefilter."""
-    rows = await conn.fetch(_OPEN_TEXT_CLUSTERS, lo, hi, prefix, min_size, max_size)
-    return [(r["cluster_id"], frozenset(r["representative"])) for r in rows]
+async def text_candidates(conn: asyncpg.Connection,
+                          around: Sequence[tuple[Profile, datetime, datetime, TextPrefilter]],
+                          limit: int) -> dict[UUID, list[Profile]]:
+    """Each appeal's candidates (for appeal, window lo, hi, prefilter), newest first."""
+    rows = await conn.fetch(
+        _TEXT_CANDIDATES, [p.appeal_id for p, *_ in around], [lo for _, lo, _, _ in around],
+        [hi for _, _, hi, _ in around], [_int_array(f.prefix) for *_, f in around],
+        [f.min_size for *_, f in around], [f.max_size for *_, f in around], limit)
+    found: dict[UUID, list[Profile]] = {}
+    for r in rows:
+        found.setdefault(r["around"], []).append(
+            Profile(r["appeal_id"], r["category"], r["district"], frozenset(r["shingles"]), r["accepted_at"]))
+    for candidates in found.values():
+        candidates.sort(key=lambda p: p.accepted_at, reverse=True)
+    return found
 
 
-async def lock_cluster(conn: asyncpg.Connection, cluster_id: UUID) -> bool:
-    return await conn.fetchval(_LOCK_CLUSTER, cluster_id) is not None
+async def memberships(conn: asyncpg.Connection, appeal_ids: Sequence[UUID]) -> list[tuple[UUID, UUID]]:
+    """(cluster id, appeal id) of every cluster the appeals belong to."""
+    return [(r["cluster_id"], r["appeal_id"]) for r in await conn.fetch(_MEMBERSHIPS, list(appeal_ids))]
 
 
-async def text_candidates(conn: asyncpg.Connection, around: Profile, lo: datetime, hi: datetime,
-                          prefix: list[int], min_size: int, max_size: int, limit: int
-                          ) -> list[tuple[UUID, frozenset[int], datetime]]:
-    rows = await conn.fetch(_TEXT_CANDIDATES, lo, hi, around.appeal_id, prefix, min_size, max_size, limit)
-    return [(r["appeal_id"], frozenset(r["shingles"]), r["accepted_at"]) for r in rows]
+async def insert_clusters(conn: asyncpg.Connection, clusters: Sequence[Cluster], rules_version: str) -> None:
+    if clusters:
+        await conn.execute(
+            _NEW_CLUSTERS, [c.cluster_id for c in clusters], [c.rule for c in clusters],
+            [c.category for c in clusters], [c.district for c in clusters], [c.opened_at for c in clusters],
+            [c.first_member_at for c in clusters], [c.last_member_at for c in clusters], rules_version,
+            [_int_array(c.representative) for c in clusters])
 
 
-async def open_cluster_of(conn: asyncpg.Connection, rule: str, members: list[UUID],
-                          lo: datetime, hi: datetime) -> UUID | None:
-    """The open cluster of `rule` (members inside [lo, hi]) that holds one of `members`, locked."""
-    return await conn.fetchval(_OPEN_CLUSTER_OF, rule, lo, hi, members)
+async def add_members(conn: asyncpg.Connection, pairs: Sequence[tuple[UUID, UUID]]) -> None:
+    """(cluster id, appeal id) member rows; the clusters exist already."""
+    if pairs:
+        await conn.execute(_ADD_MEMBERS, [c for c, _ in pairs], [a for _, a in pairs])
 
 
-async def open_cluster(conn: asyncpg.Connection, *, rule: str, category: str, district: str,
-                       members: list[UUID], first_at: datetime, last_at: datetime, at: datetime,
-                       rules_version: str, representative: frozenset[int] | None = None) -> UUID:
-    cluster_id = uuid4()
-    await conn.execute(_NEW_CLUSTER, cluster_id, rule, category, district, at, first_at, last_at,
-                       rules_version, sorted(representative) if representative is not None else None)
-    await conn.execute(_ADD_MEMBERS, cluster_id, members)
-    return cluster_id
+async def widen(conn: asyncpg.Connection, clusters: Sequence[Cluster]) -> None:
+    """Stretch existing clusters' member spans to their new members."""
+    if clusters:
+        await conn.execute(_WIDEN, [c.cluster_id for c in clusters], [c.first_member_at for c in clusters],
+                           [c.last_member_at for c in clusters])
 
 
-async def join(conn: asyncpg.Connection, cluster_id: UUID, appeal_id: UUID, accepted_at: datetime) -> bool:
-    """Add one member to an open (locked) cluster; False if it was a member already."""
-    return await conn.fetchval(_JOIN, cluster_id, appeal_id, accepted_at) is not None
-
-
-async def put_under_key_supervision(conn: asyncpg.Connection, appeal_ids: list[UUID]) -> None:
-    await conn.execute(_SUPERVISE, appeal_ids)
+async def put_under_key_supervision(conn: asyncpg.Connection, appeal_ids: Sequence[UUID]) -> None:
+    if appeal_ids:
+        await conn.execute(_SUPERVISE, list(appeal_ids))

@@ -14,8 +14,8 @@ VALUES ($1, $2, $3, $4::jsonb, $5, $6)
 ON CONFLICT (event_id) DO NOTHING
 """
 _TAKE = """
-DELETE FROM parked_events WHERE appeal_id = $1 AND failure IS NULL
-RETURNING seq, event_id, event_type, headers, body
+DELETE FROM parked_events WHERE appeal_id = ANY($1::uuid[]) AND failure IS NULL
+RETURNING seq, appeal_id, event_id, event_type, headers, body
 """
 _FAIL = "INSERT INTO parked_events (event_id, appeal_id, event_type, headers, body, parked_at, failure) " \
         "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (event_id) DO UPDATE SET failure = EXCLUDED.failure"
@@ -35,12 +35,14 @@ async def park(conn: asyncpg.Connection, envelope: Envelope, appeal_id: UUID, pa
                        envelope.body(), parked_at)
 
 
-async def take(conn: asyncpg.Connection, appeal_id: UUID) -> list[dict]:
-    """Remove and return an appeal's parked events in arrival order."""
-    rows = [dict(r) for r in await conn.fetch(_TAKE, appeal_id)]
-    for row in rows:
+async def take(conn: asyncpg.Connection, appeal_ids: list[UUID]) -> dict[UUID, list[dict]]:
+    """Remove and return the appeals' parked events, each appeal's in arrival order."""
+    taken: dict[UUID, list[dict]] = {}
+    for record in sorted(await conn.fetch(_TAKE, appeal_ids), key=lambda r: r["seq"]):
+        row = dict(record)
         row["headers"] = json.loads(row["headers"])
-    return sorted(rows, key=lambda r: r["seq"])
+        taken.setdefault(row["appeal_id"], []).append(row)
+    return taken
 
 
 async def put_back_failed(conn: asyncpg.Connection, row: dict, appeal_id: UUID, parked_at: datetime,

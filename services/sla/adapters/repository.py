@@ -10,9 +10,20 @@ COLUMNS = (
     "attempt", "epoch", "early_reminder", "key_supervision", "supervision_level", "overdue_since",
     "fired_steps", "next_step", "next_fire_at", "stopped_at", "met",
 )
-_PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
-_INSERT = f"""
-INSERT INTO deadlines ({", ".join(COLUMNS)}) VALUES ({_PLACEHOLDERS})
+# First deadlines, a run in one statement. unnest() needs each column's type and cannot carry
+# an array per row: fired_steps is left to its default ('{}'), as a new deadline fired nothing.
+_NEW_ROW_TYPES = {
+    "appeal_id": "uuid", "unit_code": "text", "appeal_type": "text", "subtype": "text", "category": "text",
+    "starts_on": "date", "working_days": "int", "due_at": "timestamptz", "provisional": "boolean",
+    "calendar_version": "text", "state": "text", "set_at": "timestamptz", "received_at": "timestamptz",
+    "period_days": "int", "extended_days": "int", "attempt": "int", "epoch": "int", "early_reminder": "boolean",
+    "key_supervision": "boolean", "supervision_level": "int", "overdue_since": "timestamptz", "next_step": "text",
+    "next_fire_at": "timestamptz", "stopped_at": "timestamptz", "met": "boolean",
+}
+assert set(_NEW_ROW_TYPES) == set(COLUMNS) - {"fired_steps"}
+_INSERT_MANY = f"""
+INSERT INTO deadlines ({", ".join(_NEW_ROW_TYPES)})
+SELECT * FROM unnest({", ".join(f"${i}::{t}[]" for i, t in enumerate(_NEW_ROW_TYPES.values(), start=1))})
 ON CONFLICT (appeal_id) DO NOTHING
 RETURNING appeal_id
 """
@@ -20,6 +31,10 @@ _UPDATE = "UPDATE deadlines SET " + ", ".join(
     f"{c} = ${i}" for i, c in enumerate(COLUMNS, start=1) if c != "appeal_id"
 ) + " WHERE appeal_id = $1"
 _LOCK = f"SELECT {', '.join(COLUMNS)} FROM deadlines WHERE appeal_id = $1 FOR UPDATE"
+# Sorted, so two transactions locking overlapping sets take the rows in the same order.
+_LOCK_MANY = f"""
+SELECT {', '.join(COLUMNS)} FROM deadlines WHERE appeal_id = ANY($1::uuid[]) ORDER BY appeal_id FOR UPDATE
+"""
 _GET = f"SELECT {', '.join(COLUMNS)} FROM deadlines WHERE appeal_id = $1"
 # Several replicas poll at once: each claims different rows, and a row a handler is changing
 # right now is skipped until the next poll instead of waited for.
@@ -41,30 +56,23 @@ SELECT a, e, s, f, $5, $6 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::tim
 ON CONFLICT DO NOTHING
 RETURNING appeal_id, step
 """
-_MARK_FIRED_MANY = """
-INSERT INTO ladder_fired (appeal_id, epoch, step, fire_at, fired_at, rules_version)
-SELECT a, e, s, f, $5, $6 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[]) AS u(a, e, s, f)
-ON CONFLICT DO NOTHING
-RETURNING appeal_id, step
-"""
-_FIRED = """
-INSERT INTO ladder_fired (appeal_id, epoch, step, fire_at, fired_at, rules_version)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT DO NOTHING
-RETURNING step
-"""
-_MARK_FIRED_MANY = """
-INSERT INTO ladder_fired (appeal_id, epoch, step, fire_at, fired_at, rules_version)
-SELECT a, e, s, f, $5, $6 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[]) AS u(a, e, s, f)
-ON CONFLICT DO NOTHING
-RETURNING appeal_id, step
-"""
 _FIRED = "SELECT step, fire_at, fired_at FROM ladder_fired WHERE appeal_id = $1 AND epoch = $2 ORDER BY fired_at"
 
 
 async def insert(conn: asyncpg.Connection, row: dict) -> bool:
     """Record an appeal's first deadline; False when it already has one."""
-    return await conn.fetchval(_INSERT, *(row[c] for c in COLUMNS)) is not None
+    return row["appeal_id"] in await insert_many(conn, [row])
+
+
+async def insert_many(conn: asyncpg.Connection, rows: list[dict]) -> set[UUID]:
+    """Record first deadlines (one row per appeal); returns the appeals recorded now, the
+    others had one already."""
+    if not rows:
+        return set()
+    if any(row["fired_steps"] for row in rows):
+        raise ValueError("insert_many takes new deadlines only: fired_steps must be empty")
+    columns = [[row[c] for row in rows] for c in _NEW_ROW_TYPES]
+    return {r["appeal_id"] for r in await conn.fetch(_INSERT_MANY, *columns)}
 
 
 async def save(conn: asyncpg.Connection, row: dict) -> None:
@@ -74,6 +82,10 @@ async def save(conn: asyncpg.Connection, row: dict) -> None:
 async def lock(conn: asyncpg.Connection, appeal_id: UUID) -> dict | None:
     record = await conn.fetchrow(_LOCK, appeal_id)
     return dict(record) if record else None
+
+
+async def lock_many(conn: asyncpg.Connection, appeal_ids: list[UUID]) -> list[dict]:
+    return [dict(r) for r in await conn.fetch(_LOCK_MANY, appeal_ids)]
 
 
 async def get(conn: asyncpg.Connection, appeal_id: UUID) -> dict | None:

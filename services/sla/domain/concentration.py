@@ -75,6 +75,10 @@ class TextPrefilter:
     min_size: int
     max_size: int
 
+    def admits(self, b: frozenset[int]) -> bool:
+        """The same test as the SQL's `shingles && prefix AND cardinality BETWEEN min AND max`."""
+        return self.min_size <= len(b) <= self.max_size and not b.isdisjoint(self.prefix)
+
 
 def text_prefilter(a: frozenset[int], min_similarity: float) -> TextPrefilter | None:
     """None when nothing can be similar to `a` (no shingles)."""

@@ -8,6 +8,7 @@ from services.sla.domain.rules import Rules
 from services.sla.handlers.concentration import Concentration
 from services.sla.handlers.lifecycle import Deadlines
 from shared.clock import Clock
+from shared.consumer import Batch
 from shared.contracts.events import AppealAccepted
 
 
@@ -20,7 +21,9 @@ class Sla:
     def handlers(self) -> dict:
         deadlines = Deadlines(self.rules, self.calendars, self.clock)
         concentration = Concentration(self.rules, self.calendars, self.clock)
-        return {**deadlines.handlers(), AppealAccepted: concentration.on_accepted}
+        # One handler per event type (the consumer maps each type to one): AppealAccepted is
+        # concentration's alone, which also flags an existing deadline for the early reminder.
+        return {**deadlines.handlers(), AppealAccepted: Batch(concentration.on_accepted)}
 
 
 def build(clock: Clock, rules: Rules | None = None) -> Sla:

@@ -12,7 +12,8 @@ Events for an appeal with no row yet are parked and applied when its letter arri
 """
 
 import logging
-from uuid import uuid4
+from collections.abc import Sequence
+from uuid import UUID, uuid4
 
 from services.sla.adapters import concentration as profiles
 from services.sla.adapters import extensions, parking, repository
@@ -22,7 +23,7 @@ from services.sla.domain.deadlines import period_for
 from services.sla.domain.rules import Rules
 from services.sla.handlers.deadline_events import deadline_set, deadline_stopped
 from shared.clock import Clock
-from shared.consumer import Rejected
+from shared.consumer import Batch, Rejected
 from shared.contracts.envelope import Envelope, open_envelope
 from shared.contracts.events import (
     AppealDispatched, AppealRedispatched, AppealReopened, AppealReplied, AppealSigned, ExtensionDecided,
@@ -43,27 +44,40 @@ class Deadlines:
         }
 
     def handlers(self) -> dict:
-        return {AppealDispatched: self.on_dispatched, **self.waiting_for_letter}
+        return {AppealDispatched: Batch(self.on_dispatched), **self.waiting_for_letter}
 
-    async def on_dispatched(self, uow: UnitOfWork, envelope: Envelope[AppealDispatched]) -> None:
-        letter = envelope.data
-        try:
-            days = period_for(letter.appeal_type, letter.subtype, letter.category, self.rules.period_overrides)
-        except ValueError as exc:
-            raise Rejected(f"no deadline for this transfer letter: {exc}") from exc
-        early, key = await profiles.flags(uow.conn, letter.appeal_id)
-        row = state.new_row(
-            appeal_id=letter.appeal_id, unit_code=letter.unit_code, appeal_type=letter.appeal_type.value,
-            subtype=letter.subtype.value if letter.subtype else None, category=letter.category,
-            received_at=letter.dispatched_at, period_days=days, attempt=letter.attempt,
-            early_reminder=early, key_supervision=key,
-        )
+    async def on_dispatched(self, uow: UnitOfWork, envelopes: Sequence[Envelope[AppealDispatched]]) -> None:
+        """A run of letters: four statements whatever its length (flags, calendar, one insert,
+        the parked events of the new deadlines)."""
+        letters: dict[UUID, tuple[AppealDispatched, int]] = {}
+        for envelope in envelopes:
+            letter = envelope.data
+            try:
+                days = period_for(letter.appeal_type, letter.subtype, letter.category, self.rules.period_overrides)
+            except ValueError as exc:
+                raise Rejected(f"no deadline for this transfer letter: {exc}") from exc
+            # A second letter of one appeal in the run is a redelivery: the first sets the deadline.
+            letters.setdefault(letter.appeal_id, (letter, days))
+        flags = await profiles.flags(uow.conn, list(letters))
+        calendar = await self.calendars.current(uow.conn)
         now = self.clock.now()
-        state.recompute(row, await self.calendars.current(uow.conn), self.rules, now)
-        if not await repository.insert(uow.conn, row):
-            return  # a redelivered letter: the deadline was set the first time
-        uow.emit(deadline_set(row, "dispatched"), time=now)
-        await self._apply_parked(uow, letter.appeal_id)
+        rows = []
+        for letter, days in letters.values():
+            early, key = flags.get(letter.appeal_id, (False, False))
+            row = state.new_row(
+                appeal_id=letter.appeal_id, unit_code=letter.unit_code, appeal_type=letter.appeal_type.value,
+                subtype=letter.subtype.value if letter.subtype else None, category=letter.category,
+                received_at=letter.dispatched_at, period_days=days, attempt=letter.attempt,
+                early_reminder=early, key_supervision=key,
+            )
+            state.recompute(row, calendar, self.rules, now)
+            rows.append(row)
+        created = await repository.insert_many(uow.conn, rows)  # a redelivered letter's deadline exists
+        parked = await parking.take(uow.conn, sorted(created)) if created else {}
+        for row in rows:
+            if row["appeal_id"] in created:
+                uow.emit(deadline_set(row, "dispatched"), time=now)
+                await self._apply_parked(uow, row["appeal_id"], parked.get(row["appeal_id"], []))
 
     async def on_signed(self, uow: UnitOfWork, envelope: Envelope[AppealSigned]) -> None:
         signed = envelope.data
@@ -146,9 +160,9 @@ class Deadlines:
         if row["unit_code"] != unit_code:
             raise Rejected(f"unit {unit_code} {act} an appeal held by {row['unit_code']}")
 
-    async def _apply_parked(self, uow: UnitOfWork, appeal_id) -> None:
+    async def _apply_parked(self, uow: UnitOfWork, appeal_id, parked_events: list[dict]) -> None:
         """Apply what arrived before the letter, in arrival order; a failure is kept for the sweep."""
-        for parked in await parking.take(uow.conn, appeal_id):
+        for parked in parked_events:
             envelope = open_envelope(parked["headers"], parked["body"], position=f"parked/{parked['seq']}")
             handler = self.waiting_for_letter[type(envelope.data)]
             try:
