@@ -54,8 +54,10 @@ class RecordSender:
     """
 
     def __init__(self, settings: Settings, service: str) -> None:
+        # No linger: the relay hands over a whole claimed batch before it waits, so the records
+        # are batched anyway, and each hop of an appeal would otherwise wait the linger.
         self._producer = AIOKafkaProducer(**client_options(settings), client_id=f"hotline-{service}-relay",
-                                          enable_idempotence=True, linger_ms=5)
+                                          enable_idempotence=True, linger_ms=0)
 
     async def start(self) -> None:
         await self._producer.start()

@@ -27,7 +27,13 @@ INSERT INTO outbox (event_id, topic, key, headers, body)
 SELECT e, t, k, h::jsonb, b
 FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[], $5::bytea[]) AS u(e, t, k, h, b)
 """
-_CLAIM = "SELECT id, topic, key, headers, body FROM outbox ORDER BY id LIMIT $1"
+# The lock and the claim in one round trip: the CTE runs once, before any row is read, and a
+# relay that does not get the lock reads nothing.
+_LOCK_AND_CLAIM = """
+WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(hashtext($2)) AS held)
+SELECT o.id, o.topic, o.key, o.headers, o.body FROM lock, outbox o
+WHERE lock.held ORDER BY o.id LIMIT $1
+"""
 _DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 _BACKLOG = "SELECT count(*) FROM outbox"
 
@@ -95,10 +101,8 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish up to one batch; return how many events went out."""
         async with self._pool.acquire() as conn, conn.transaction():
-            key = f"outbox:{self.service}"
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", key):
-                return 0  # another relay of this service is publishing
-            rows = await conn.fetch(_CLAIM, self._batch_size)
+            # No rows: nothing to send, or another relay of this service is publishing.
+            rows = await conn.fetch(_LOCK_AND_CLAIM, self._batch_size, f"outbox:{self.service}")
             if not rows:
                 OUTBOX_BACKLOG.labels(self.service).set(0)
                 return 0
