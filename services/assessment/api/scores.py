@@ -71,8 +71,9 @@ async def scores_csv(selection: Annotated[Selection, Depends()]) -> Response:
 @router.get("/units/{unit_code}/scores", summary="A unit's numbers and the appeals and events behind each")
 async def unit_scores(
     unit_code: Annotated[str, Path(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")],
-    selection: Annotated[Selection, Depends()],
+    # The token first: an anonymous caller learns nothing from validation of its query.
     principal: Annotated[Principal, Depends(require("operator", "supervisor", "admin", "unit"))],
+    selection: Annotated[Selection, Depends()],
 ) -> dict:
     if not principal.may_act_for(unit_code):
         raise HTTPException(403, detail=f"a unit token for {principal.unit_code} may not read {unit_code}'s numbers")

@@ -10,7 +10,9 @@ from services.assessment.api.errors import invalid
 from services.assessment.domain.periods import has_started
 from shared.runtime import ServiceContext, context_of
 
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Years 1970-2999: year 0000 or 9999-12 (whose next month is year 10000) are not dates Python
+# can hold, and a month outside any real use is a 422, not a 500.
+PERIOD = r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$"
 MAX_RANGE_DAYS = 366
 
 

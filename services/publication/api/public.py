@@ -130,7 +130,7 @@ async def record_evaluation(ctx: ServiceContext, tracking_number: str, satisfact
 
 
 @router.get("/feed", response_model=FeedPage)
-async def public_feed(ctx: Context, after: Annotated[int, Query(ge=0)] = 0,
+async def public_feed(ctx: Context, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> FeedPage:
     """Every public change in commit order; keep `next_after` and ask again."""
     entries = await feed.read(ctx.pool, after, limit)

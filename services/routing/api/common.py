@@ -12,7 +12,8 @@ from shared.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 
-Page = Annotated[int, Query(ge=1, description="1-based page number")]
+# Bounded: the offset (page x size) is a 64-bit integer in PostgreSQL.
+Page = Annotated[int, Query(ge=1, le=100_000, description="1-based page number")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 
 
