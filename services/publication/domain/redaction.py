@@ -70,8 +70,8 @@ _ADDRESS = re.compile(
 _ORDER_LABEL = re.compile(r"(?:订单|单号|编号|流水|工单|发票|合同|批次|条码|货号|快递)[号码]*[是为:\s#]*$")
 _CARD_LABEL = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|账号|帐号|卡)[是为:\s]*$")
 _HONORIFICS = ("先生", "女士", "小姐", "老师", "师傅", "同志", "大爷", "大妈", "阿姨", "老人")
-_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
-                      "宇文", "司徒", "令狐", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里")
+_COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
+                      "宇文", "司徒", "令狐", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里"})
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,8 @@ def _name_parts(names: Iterable[str]) -> list[tuple[str, str]]:
         name = _fold(raw).replace(" ", "")
         if len(name) < 2:
             continue  # a single character would redact ordinary words
-        surname = next((s for s in _COMPOUND_SURNAMES if name.startswith(s) and len(name) > 2), name[0])
+        # every compound surname has two characters: a set lookup, not a scan, per name
+        surname = name[:2] if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else name[0]
         parts.append((name, surname))
     return parts
 
