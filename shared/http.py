@@ -42,6 +42,8 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check]) 
         ]
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
 
+    _document_the_422(app)
+
     @app.middleware("http")
     async def time_requests(request: Request, call_next):
         started = time.perf_counter()
@@ -51,6 +53,33 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check]) 
             service, request.method, getattr(route, "path", "unmatched"), str(response.status_code)
         ).observe(time.perf_counter() - started)
         return response
+
+
+def _document_the_422(app: FastAPI) -> None:
+    """Make the OpenAPI document describe the 422 the services send ({detail, errors: [{field,
+    reason}]}, see invalid_request) instead of FastAPI's default, which echoes input: a client
+    generated from the document would otherwise parse every refusal wrongly."""
+    default = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = default()
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas.pop("ValidationError", None)
+            schemas["FieldError"] = {
+                "title": "FieldError", "type": "object", "required": ["field", "reason"],
+                "properties": {"field": {"type": "string", "description": "where: a body field, or query.<name>"},
+                               "reason": {"type": "string"}}}
+            schemas["HTTPValidationError"] = {
+                "title": "InvalidRequest", "type": "object", "required": ["detail", "errors"],
+                "properties": {"detail": {"type": "string"},
+                               "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}}}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi
 
 
 async def _safe(check: Check) -> bool:

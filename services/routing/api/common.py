@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from services.routing.handlers.errors import Refused
@@ -24,9 +25,10 @@ class Paged(BaseModel):
     total: int
 
 
-def as_http(refused: Refused) -> HTTPException:
-    if refused.status == 422:
-        return HTTPException(422, detail={"errors": [{"field": refused.field or "body", "reason": refused.reason}]})
+def as_http(refused: Refused) -> HTTPException | RequestValidationError:
+    if refused.status == 422:  # the platform's one 422 shape: {detail, errors: [{field, reason}]}
+        where = ("body", *refused.field.split(".")) if refused.field else ("body",)
+        return RequestValidationError([{"loc": where, "msg": refused.reason, "type": "value_error"}])
     return HTTPException(refused.status, detail=refused.reason)
 
 

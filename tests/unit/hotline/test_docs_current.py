@@ -20,3 +20,16 @@ def test_every_service_documents_what_it_consumes_and_publishes():
     assert "SubmitAppeal" in intake["components"]["schemas"]
     assert "AppealAccepted" in intake["components"]["schemas"]
     assert "/v1/appeals" in documents["intake/openapi"]["paths"]
+
+
+def test_every_422_is_documented_in_the_shape_the_services_send():
+    """{detail, errors: [{field, reason}]} (shared/http.py), not FastAPI's default that echoes input."""
+    for path, text in generate().items():
+        if path.parent.name != "openapi":
+            continue
+        schemas = json.loads(text)["components"]["schemas"]
+        refused = schemas["HTTPValidationError"]
+        assert refused["required"] == ["detail", "errors"], path.stem
+        assert refused["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+        assert schemas["FieldError"]["required"] == ["field", "reason"]
+        assert "ValidationError" not in schemas, "nothing refers to FastAPI's echoing error any more"
