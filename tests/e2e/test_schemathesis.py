@@ -306,11 +306,16 @@ def test_every_operation_answers_fuzzed_input_without_a_server_error(case, platf
     if case.headers:
         case.headers.pop("Authorization", None)
     session = SESSIONS.setdefault(service, requests.Session())
-    logged = _log_size(log_dir, service)
-    response = case.call(base_url=url(service), session=session, headers=headers, timeout=60)
     CASES[(service, case.operation.label)] += 1
     if key in ALLOWED and not headers:
         ANONYMOUS[service] += 1
+    _call_and_check(case, service, headers, log_dir, session)
+
+
+def _call_and_check(case, service: str, headers: dict, log_dir, session=None) -> None:
+    """Send the case and run the checks; on a failure, show what the service logged meanwhile."""
+    logged = _log_size(log_dir, service)
+    response = case.call(base_url=url(service), session=session, headers=headers, timeout=60)
     try:
         case.validate_response(response, checks=CHECKS, headers=headers)
     except BaseException:
@@ -362,14 +367,7 @@ def test_integers_at_and_past_their_bounds_get_a_clear_answer(world, settings, l
     if key in ALLOWED:
         role = "unit" if "unit" in ALLOWED[key] else sorted(ALLOWED[key])[0]
         headers = bearer(settings, role, world.unit_code if role == "unit" else None, subject="schemathesis")
-    logged = _log_size(log_dir, service)
-    response = case.call(base_url=url(service), headers=headers, timeout=60)
-    try:
-        case.validate_response(response, checks=CHECKS, headers=headers)
-    except BaseException:
-        print(f"--- {service}.log while it answered {response.status_code} ---\n"
-              f"{_log_since(log_dir, service, logged)}")
-        raise
+    _call_and_check(case, service, headers, log_dir)
 
 
 # --- after the fuzzing -----------------------------------------------------------------------

@@ -42,24 +42,26 @@ def _keep_latest(row: dict, column: str, at: datetime) -> None:
     row[column] = at if row[column] is None else max(row[column], at)
 
 
+def _newer_wins(row: dict, column: str, at: datetime, **values) -> None:
+    """`values` replace what the row holds unless `column` says the row already has newer ones."""
+    if _not_older(row, column, at):
+        row.update(values)
+    _keep_latest(row, column, at)
+    _keep_latest(row, "updated_at", at)
+
+
 def accept(row: dict, *, tracking_number: str, appeal_type: str, category: str, district: str, private: bool,
            accepted_at: datetime, summary: str, name_tags: list[str], inquiry_code_hash: str | None) -> None:
     at = _utc(accepted_at)
     row.update(tracking_number=tracking_number, private=private, accepted_at=at, summary=summary,
                name_tags=name_tags, inquiry_code_hash=inquiry_code_hash)
     # A reclassification seen earlier (a redelivered acceptance comes late) keeps its say.
-    if _not_older(row, "classified_at", at):
-        row.update(appeal_type=appeal_type, category=category, district=district)
-    _keep_latest(row, "classified_at", at)
-    _keep_latest(row, "updated_at", at)
+    _newer_wins(row, "classified_at", at, appeal_type=appeal_type, category=category, district=district)
 
 
 def reclassify(row: dict, *, appeal_type: str, category: str, district: str, reclassified_at: datetime) -> None:
-    at = _utc(reclassified_at)
-    if _not_older(row, "classified_at", at):
-        row.update(appeal_type=appeal_type, category=category, district=district)
-    _keep_latest(row, "classified_at", at)
-    _keep_latest(row, "updated_at", at)
+    _newer_wins(row, "classified_at", _utc(reclassified_at), appeal_type=appeal_type, category=category,
+                district=district)
 
 
 def assign_unit(row: dict, *, unit_name: str, at: datetime) -> None:
@@ -72,20 +74,12 @@ def assign_unit(row: dict, *, unit_name: str, at: datetime) -> None:
 
 
 def record_reply(row: dict, *, unit_code: str, reply: str, outcome: str, replied_at: datetime) -> None:
-    at = _utc(replied_at)
-    if _not_older(row, "replied_at", at):
-        row.update(replied_unit_code=unit_code, reply=reply, reply_outcome=outcome)
-    _keep_latest(row, "replied_at", at)
-    _keep_latest(row, "updated_at", at)
+    _newer_wins(row, "replied_at", _utc(replied_at), replied_unit_code=unit_code, reply=reply, reply_outcome=outcome)
 
 
 def set_deadline(row: dict, *, expected_at: datetime, event_at: datetime) -> None:
     """The event's own time orders deadlines: an extension's DeadlineSet replaces the first one."""
-    at = _utc(event_at)
-    if _not_older(row, "deadline_event_at", at):
-        row["expected_at"] = _utc(expected_at)
-    _keep_latest(row, "deadline_event_at", at)
-    _keep_latest(row, "updated_at", at)
+    _newer_wins(row, "deadline_event_at", _utc(event_at), expected_at=_utc(expected_at))
 
 
 def stop_deadline(row: dict, *, met: bool, stopped_at: datetime) -> None:
