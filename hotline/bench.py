@@ -44,6 +44,7 @@ class Report:
     fixed_rate: float = 0.0
     fixed_sent: int = 0
     latency_ms: dict[str, float] = field(default_factory=dict)
+    hop_latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     max_sent: int = 0
     platform_per_s: float = 0.0
     ceiling_per_s: float = 0.0
@@ -119,6 +120,7 @@ class Watcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.accepted: dict[str, str] = {}  # appeal id -> channel message id
+        self.accepted_at: dict[str, float] = {}
         self.dispatched: dict[str, float] = {}
         self.deadline: set[str] = set()
         self.public: set[str] = set()
@@ -143,6 +145,7 @@ class Watcher:
         if kind == "hotline.appeal.accepted.v1":
             body = json.loads(record.value)
             self.accepted[body["appeal_id"]] = body.get("channel_message_id") or ""
+            self.accepted_at.setdefault(body["appeal_id"], now)
             self._tracking[body["tracking_number"]] = body["appeal_id"]
         elif kind == "hotline.appeal.dispatched.v1":
             self.dispatched.setdefault(record.key.decode(), now)
@@ -185,13 +188,21 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
         await asyncio.sleep(0.2)
     stop.set()
     await watching
-    latencies = sorted((watcher.dispatched[a] - sent_at[m]) * 1000
-                       for a, m in watcher.accepted.items() if m in sent_at and a in watcher.dispatched)
+    ours = [(a, sent_at[m]) for a, m in watcher.accepted.items() if m in sent_at and a in watcher.dispatched]
     report.fixed_sent = total
-    if latencies:
-        q = statistics.quantiles(latencies, n=100)
-        report.latency_ms = {"p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1),
-                             "measured": len(latencies)}
+    report.latency_ms = _percentiles([watcher.dispatched[a] - sent for a, sent in ours])
+    # where the time goes: intake (submission -> accepted on the bus), then routing (-> dispatched)
+    report.hop_latency_ms = {
+        "intake": _percentiles([watcher.accepted_at[a] - sent for a, sent in ours]),
+        "routing": _percentiles([watcher.dispatched[a] - watcher.accepted_at[a] for a, _ in ours]),
+    }
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    if len(seconds) < 2:
+        return {}
+    q = statistics.quantiles([s * 1000 for s in seconds], n=100)
+    return {"p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1), "measured": len(seconds)}
 
 
 async def _full_speed(settings: Settings, run: str, count: int, report: Report) -> None:
@@ -350,6 +361,8 @@ def _print(report: Report) -> None:
     print(f"fixed rate {report.fixed_rate:.0f}/s, {report.fixed_sent} appeals: submission -> dispatched "
           f"p50 {report.latency_ms.get('p50')} ms, p95 {report.latency_ms.get('p95')} ms, "
           f"p99 {report.latency_ms.get('p99')} ms")
+    for hop, figures in report.hop_latency_ms.items():
+        print(f"  of which {hop}: p50 {figures.get('p50')} ms, p95 {figures.get('p95')} ms, p99 {figures.get('p99')} ms")
     print(f"full speed, {report.max_sent} appeals: {report.platform_per_s}/s end to end "
           f"(dispatched + deadline + public + counted), complete {report.complete}, "
           f"not complete when the wait ended {report.lost}")
