@@ -10,11 +10,13 @@ import asyncio
 import dataclasses
 import inspect
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Union
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import ConsumerStoppedError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -97,6 +99,72 @@ class DeadLetterPublisher:
             log.warning("dead-lettered %s/%s/%s: %s", record.topic, record.partition, record.offset, letter.reason)
 
 
+class OffsetCommits:
+    """Commits the offsets of processed batches at most every `interval` seconds.
+
+    Committing after every batch cost a round trip to the group coordinator per batch: about
+    1.5 ms of CPU and 8 ms of waiting on these machines, and the next batch waited for it. Only offsets of batches whose transaction committed are
+    ever committed, so a crash or a rebalance makes the next owner read at most `interval` of
+    records again, which the inbox skips. A batch that dead-lettered records is committed at
+    once, so a restart does not park them twice.
+    """
+
+    def __init__(self, service: str, interval: float = 1.0) -> None:
+        self.service = service
+        self.interval = interval
+        self._pending: dict[TopicPartition, int] = {}
+        self._consumer = None
+        self._last = time.monotonic()
+        self._later: asyncio.Task | None = None
+
+    @property
+    def uncommitted(self) -> dict[TopicPartition, int]:
+        """Offsets processed and not yet committed, per partition."""
+        return dict(self._pending)
+
+    async def processed(self, message: KafkaMessage, records: Sequence, *, now: bool = False) -> None:
+        consumer = getattr(message, "consumer", None)
+        if not isinstance(consumer, AIOKafkaConsumer):  # faststream's test broker: plain ack
+            await message.ack()
+            return
+        self._consumer = consumer
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            self._pending[tp] = max(record.offset + 1, self._pending.get(tp, 0))
+        if now or time.monotonic() - self._last >= self.interval:
+            await self.flush()
+        elif self._later is None:
+            self._later = asyncio.create_task(self._flush_later())
+
+    async def flush(self) -> None:
+        """Commit what was processed and not yet committed (also on shutdown)."""
+        consumer, pending, self._pending = self._consumer, self._pending, {}
+        self._last = time.monotonic()
+        if consumer is None or not pending:
+            return
+        assigned = consumer.assignment()
+        ours = {tp: offset for tp, offset in pending.items() if tp in assigned}
+        if not ours:
+            return
+        try:
+            await consumer.commit(ours)
+        except (KafkaError, ConsumerStoppedError) as exc:  # a rebalance took the partitions, or shutdown
+            log.info("%s: offsets not committed (%r); the records are read again and skipped", self.service, exc)
+
+    async def close(self) -> None:
+        """Commit what was processed, before the consumer stops."""
+        if self._later is not None:
+            self._later.cancel()
+        await self.flush()
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(self.interval)
+            await self.flush()
+        finally:
+            self._later = None
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: EventConsumer,
@@ -105,15 +173,21 @@ def subscribe(
     group_id: str,
     max_records: int = 500,
     description: str = "",
+    commits: OffsetCommits | None = None,
 ):
     """Feed batches from `topics` to `consumer`, committing offsets only after success."""
     backoff = _Backoff()
+    commits = commits or OffsetCommits(consumer.service)
 
-    async def on_batch(events: list, message: KafkaMessage) -> None:
+    async def on_batch(events: list) -> None:
         # `events` is always empty (see _document_payloads); the pipeline reads the raw records.
+        # The message comes from faststream's context rather than a `KafkaMessage` parameter:
+        # fast_depends resolves that parameter by running a sync `Context.use` in a worker
+        # thread: a thread hand-off, with its context switches, for every batch.
+        message: KafkaMessage = broker.context.get_local("message")
         records = _flatten(message.raw_message)
         try:
-            await consumer.process(records)
+            parked = await consumer.process(records)
         except Exception as exc:  # noqa: BLE001 - the consumer must outlive any one batch
             HANDLER_ERRORS.labels(consumer.service).inc()
             delay = backoff.next()
@@ -123,7 +197,7 @@ def subscribe(
             await asyncio.sleep(delay)
             return
         backoff.reset()
-        await message.ack()
+        await commits.processed(message, records, now=parked > 0)
         _record_lag(consumer.service, message, records)
 
     _document_payloads(on_batch, consumer.handled_models)
@@ -195,7 +269,6 @@ def _document_payloads(handler, models: Sequence[type]) -> None:
     handler.__annotations__ = {**handler.__annotations__, "events": payload}
     handler.__signature__ = inspect.signature(handler).replace(parameters=[
         inspect.Parameter("events", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=payload),
-        inspect.Parameter("message", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=KafkaMessage),
     ])
 
 

@@ -9,7 +9,8 @@ The pipeline for one batch of Kafka records:
 3. if that transaction fails for a reason that will not go away, run it again in halves
    inside savepoints, halving what fails down to single events, so only the events that
    fail are dead-lettered;
-4. publish the dead letters, then (in the caller) commit the Kafka offsets.
+4. publish the dead letters, then (in the caller) let the batch's offsets be committed
+   (`shared.broker.OffsetCommits`: at most once a second, at once after a dead letter).
 A transient failure (database or broker down) propagates, so the batch is read again.
 """
 
@@ -95,7 +96,8 @@ class EventConsumer:
         self._dead_letter = dead_letter
         self._default_types = dict(default_types or {})
 
-    async def process(self, records: Sequence[ConsumerRecord]) -> None:
+    async def process(self, records: Sequence[ConsumerRecord]) -> int:
+        """Apply a batch; return how many of its records were dead-lettered."""
         started = time.perf_counter()
         events, rejects = self._decode(records)
         if events:
@@ -109,6 +111,7 @@ class EventConsumer:
         if rejects:
             await self._dead_letter(rejects)
         BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
+        return len(rejects)
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list, list[DeadLetter]]:
         events: list[tuple[ConsumerRecord, Envelope]] = []

@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from shared.broker import DeadLetterPublisher, RecordSender, create_broker, subscribe
+from shared.broker import DeadLetterPublisher, OffsetCommits, RecordSender, create_broker, subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event
@@ -66,6 +66,7 @@ class ServiceRuntime:
         self.context: ServiceContext | None = None
         self.relay: OutboxRelay | None = None
         self.sender: RecordSender | None = None
+        self.commits = OffsetCommits(spec.name, settings.offset_commit_seconds)
         self._tasks: list[asyncio.Task] = []
 
     async def open(self) -> ServiceContext:
@@ -96,7 +97,8 @@ class ServiceRuntime:
             )
             subscribe(self.broker, consumer, [topic(t) for t in self.spec.consumes],
                       group_id=topic(f"hotline-{self.spec.name}"),
-                      max_records=self.settings.consumer_batch_size, description=self.spec.description)
+                      max_records=self.settings.consumer_batch_size, description=self.spec.description,
+                      commits=self.commits)
         # The relay publishes with its own producer (RecordSender); these declarations document each owned
         # topic and its payloads in the AsyncAPI document.
         for owned in (t for t in TOPICS if t.writer == self.spec.name):
@@ -124,6 +126,7 @@ class ServiceRuntime:
                 await task
         if self.sender:
             await self.sender.stop()
+        await self.commits.close()
         await self.broker.stop()
         if self.context:
             await self.context.pool.close()

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     topic_replication: int = 1  # `hotline topics`: 3 on a production cluster
     consumer_batch_size: int = 500
+    # How often consumers commit the offsets of processed batches (not after every batch: the
+    # inbox skips what a restarted or rebalanced consumer reads again)
+    offset_commit_seconds: float = 1.0
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from shared.broker import DeadLetterPublisher, create_broker, subscribe
+from shared.broker import DeadLetterPublisher, OffsetCommits, create_broker, subscribe
 from shared.consumer import EventConsumer, Rejected
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
@@ -66,3 +66,77 @@ async def test_transient_failure_is_retried_and_poison_is_parked(settings):
               if r.key == str(poison).encode()]
     assert len(parked) == 1
     assert dict(parked[0].headers)["hotline_dlq_reason"] == b"appeal is unknown to this test"
+
+
+async def _committed(settings, group: str, topic: str) -> int:
+    """Records of `topic` the group has committed, over all partitions (Kafka's own view)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
+async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_and_at_shutdown(settings):
+    """Batches are not each followed by a commit; what was processed is committed within the
+    interval, at once when something was parked (so a restart does not park it twice), and
+    when the service stops."""
+    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
+    broker = create_broker(settings, "commit-test")
+    topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
+    await _create_topic(settings, topic)
+    applied: list[uuid.UUID] = []
+    bad = uuid.uuid4()
+
+    async def handler(uow, envelope):
+        if envelope.data.appeal_id == bad:
+            raise Rejected("appeal is unknown to this test")
+        applied.append(envelope.data.appeal_id)
+
+    consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
+                             DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
+    commits = OffsetCommits(SERVICE, interval=60)
+    subscribe(broker, consumer, [topic], group_id=group, commits=commits)
+    await broker.start()
+    try:
+        before = 0  # a new topic and group
+        good = [uuid.uuid4() for _ in range(3)]
+        await produce(settings.kafka_bootstrap, topic, [signed(a) for a in good])
+        await eventually(lambda: _true(len(applied) >= 3), what="the three events to be applied")
+        await asyncio.sleep(1.0)
+        assert await _committed(settings, group, topic) == before, "no commit before the interval"
+
+        await produce(settings.kafka_bootstrap, topic, [signed(bad)])
+        await eventually(lambda: _committed_past(settings, group, topic, before + 4), what="the commit after parking")
+        applied.clear()
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(lambda: _true(bool(commits.uncommitted)), what="the last batch to be done")
+        assert len(applied) == 1
+        await commits.close()  # what the runtime does before stopping the broker
+        assert await _committed(settings, group, topic) == before + 5, "shutdown commits what was processed"
+    finally:
+        await broker.stop()
+        await pool.close()
+
+
+async def _create_topic(settings, name: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
+    finally:
+        await admin.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _committed_past(settings, group: str, topic: str, count: int) -> bool:
+    return await _committed(settings, group, topic) >= count
