@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from hotline.profiling import Profiler, cpu_seconds, postgres_cpu_seconds
+from hotline.profiling import InstructionCounter, Profiler, cpu_seconds, postgres_cpu_seconds
 from hotline.provision import drop_environments, fresh_environment
 from hotline.supervisor import Services
 from shared.contracts import topics
@@ -58,6 +58,9 @@ class Report:
     # with the largest queue is the one that limits the rate
     peak_lag: dict[str, int] = field(default_factory=dict)
     hot_spots: dict[str, list] = field(default_factory=dict)
+    # millions of instructions the whole machine ran per appeal in each phase (perf stat -a): the
+    # figure that moves least with the host's noise, so the one to compare commits by
+    instructions_per_appeal: dict[str, float] = field(default_factory=dict)
 
 
 def submission(run: str, i: int) -> tuple[bytes, bytes]:
@@ -85,11 +88,15 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile
     services.start()
     try:
         services.wait_ready(timeout=90)
+        counter = InstructionCounter(services.log_dir / "perf-fixed.csv")
         asyncio.run(_fixed_rate(settings, run, rate, seconds, report))
+        _note_instructions(report, "fixed rate", counter.stop(), report.fixed_sent)
         pids = {name: proc.pid for name, proc in services.procs.items()}
         cpu_before = _cpu(pids)
         profiler = Profiler(profile, pids, seconds=20) if profile else None
+        counter = InstructionCounter(services.log_dir / "perf-full.csv")
         asyncio.run(_full_speed(settings, run, burst, report))
+        _note_instructions(report, "full speed", counter.stop(), report.complete)
         cpu_used = {name: after - cpu_before[name] for name, after in _cpu(pids).items()}
         if report.complete:
             report.cpu_ms_per_appeal = {name: round(1000 * s / report.complete, 2) for name, s in cpu_used.items()}
@@ -106,6 +113,11 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile
     if out:
         out.write_text(json.dumps(asdict(report), indent=2) + "\n")
     return report
+
+
+def _note_instructions(report: Report, phase: str, instructions: int | None, appeals: int) -> None:
+    if instructions is not None and appeals:
+        report.instructions_per_appeal[phase] = round(instructions / appeals / 1e6, 1)
 
 
 def base_dir() -> Path:
@@ -372,6 +384,11 @@ def _print(report: Report) -> None:
         total = sum(report.cpu_ms_per_appeal.values())
         print(f"CPU per appeal at full speed (ms): {total:.1f} in all = "
               + ", ".join(f"{k} {v}" for k, v in report.cpu_ms_per_appeal.items()))
+    if report.instructions_per_appeal:
+        print("instructions per appeal, whole machine (perf stat -a; compare commits by this): "
+              + ", ".join(f"{phase} {m} M" for phase, m in report.instructions_per_appeal.items()))
+    else:
+        print("instructions per appeal: not measured (perf missing, or this machine hides its counters)")
     if report.peak_lag:
         print("peak consumer lag at full speed (records): "
               + ", ".join(f"{k} {v}" for k, v in report.peak_lag.items()))

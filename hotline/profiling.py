@@ -10,6 +10,7 @@ import collections
 import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -48,6 +49,43 @@ def postgres_cpu_seconds() -> float:
             continue
         total += cpu_seconds(int(entry.name), reaped_children=postmaster)
     return total
+
+
+class InstructionCounter:
+    """Instructions the whole machine retires while it runs (`perf stat -a`), all processes.
+
+    Instructions, unlike CPU seconds, hardly move with what else the host runs: two runs of
+    the same commit agree within a few percent where CPU seconds per appeal differ by half,
+    so this is the figure to compare commits by. Where `perf` is missing or the machine's
+    counters are not exposed, `stop()` gives None and the bench says so.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self._out = out
+        perf = shutil.which("perf")
+        self._proc = None if perf is None else subprocess.Popen(
+            [perf, "stat", "-a", "-x", ",", "-e", "instructions", "-o", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> int | None:
+        if self._proc is None:
+            return None
+        self._proc.send_signal(signal.SIGINT)
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            return None
+        return instructions_in(self._out.read_text()) if self._out.exists() else None
+
+
+def instructions_in(perf_csv: str) -> int | None:
+    """The instruction count in `perf stat -x ,` output, None when the counter is unsupported."""
+    for line in perf_csv.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2].startswith("instructions"):
+            return int(fields[0]) if fields[0].isdigit() else None
+    return None
 
 
 class Profiler:

@@ -2,7 +2,7 @@
 
 import os
 
-from hotline.profiling import cpu_seconds, hot_spots
+from hotline.profiling import InstructionCounter, cpu_seconds, hot_spots, instructions_in
 
 
 def test_samples_count_for_the_deepest_frame_of_our_own_code(tmp_path):
@@ -25,3 +25,15 @@ def test_cpu_seconds_of_this_process_and_of_a_gone_one():
     sum(i * i for i in range(300_000))  # spend a little CPU
     assert cpu_seconds(os.getpid()) > 0
     assert cpu_seconds(2**22 + 12345) == 0.0
+
+
+def test_instruction_counts_are_read_from_perf_output_and_missing_when_unsupported():
+    counted = "# started on Sun Nov 29 05:31:02 2026\n\n5870112345,,instructions,40012345678,100.00,,\n"
+    assert instructions_in(counted) == 5_870_112_345
+    assert instructions_in("<not supported>,,instructions,0,100.00,,\n") is None
+    assert instructions_in("") is None
+
+
+def test_without_perf_the_counter_reports_nothing_instead_of_failing(tmp_path, monkeypatch):
+    monkeypatch.setattr("hotline.profiling.shutil.which", lambda name: None)
+    assert InstructionCounter(tmp_path / "perf.csv").stop() is None
