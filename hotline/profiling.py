@@ -54,9 +54,9 @@ def postgres_cpu_seconds() -> float:
 class InstructionCounter:
     """Instructions the whole machine retires while it runs (`perf stat -a`), all processes.
 
-    Instructions, unlike CPU seconds, hardly move with what else the host runs: two runs of
-    the same commit agree within a few percent where CPU seconds per appeal differ by half,
-    so this is the figure to compare commits by. Where `perf` is missing or the machine's
+    Instructions move much less than CPU seconds with what else the host runs (at full speed,
+    runs of one commit within about 5% where CPU seconds per appeal moved by a third), so this
+    is the figure to compare commits by. Where `perf` is missing or the machine's
     counters are not exposed, `stop()` gives None and the bench says so.
     """
 
