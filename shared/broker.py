@@ -103,9 +103,10 @@ class OffsetCommits:
     """Commits the offsets of processed batches at most every `interval` seconds.
 
     Committing after every batch cost a round trip to the group coordinator per batch: about
-    1.5 ms of CPU and 8 ms of waiting on these machines, and the next batch waited for it. Only offsets of batches whose transaction committed are
-    ever committed, so a crash or a rebalance makes the next owner read at most `interval` of
-    records again, which the inbox skips. A batch that dead-lettered records is committed at
+    1.5 ms of CPU and 8 ms of waiting on these machines, and the next batch waited for it.
+    Only offsets of batches whose transaction committed are ever committed, so a crash or a
+    rebalance makes the next owner read at most `interval` of records again, which the inbox
+    skips. A batch that dead-lettered records is committed at
     once, so a restart does not park them twice.
     """
 

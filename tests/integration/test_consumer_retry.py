@@ -102,22 +102,30 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
     commits = OffsetCommits(SERVICE, interval=60)
     subscribe(broker, consumer, [topic], group_id=group, commits=commits)
     await broker.start()
+
+    async def committed_at_least(count: int) -> bool:
+        return await _committed(settings, group, topic) >= count
+
+    async def applied_at_least(count: int) -> bool:
+        return len(applied) >= count
+
+    async def a_batch_awaits_its_commit() -> bool:
+        return bool(commits.uncommitted)
+
     try:
-        before = 0  # a new topic and group
-        good = [uuid.uuid4() for _ in range(3)]
-        await produce(settings.kafka_bootstrap, topic, [signed(a) for a in good])
-        await eventually(lambda: _true(len(applied) >= 3), what="the three events to be applied")
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4()) for _ in range(3)])
+        await eventually(lambda: applied_at_least(3), what="the three events to be applied")
         await asyncio.sleep(1.0)
-        assert await _committed(settings, group, topic) == before, "no commit before the interval"
+        assert await _committed(settings, group, topic) == 0, "no commit before the interval"
 
         await produce(settings.kafka_bootstrap, topic, [signed(bad)])
-        await eventually(lambda: _committed_past(settings, group, topic, before + 4), what="the commit after parking")
+        await eventually(lambda: committed_at_least(4), what="the commit after parking")
         applied.clear()
         await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
-        await eventually(lambda: _true(bool(commits.uncommitted)), what="the last batch to be done")
+        await eventually(a_batch_awaits_its_commit, what="the last batch to be done")
         assert len(applied) == 1
         await commits.close()  # what the runtime does before stopping the broker
-        assert await _committed(settings, group, topic) == before + 5, "shutdown commits what was processed"
+        assert await _committed(settings, group, topic) == 5, "shutdown commits what was processed"
     finally:
         await broker.stop()
         await pool.close()
@@ -132,11 +140,3 @@ async def _create_topic(settings, name: str) -> None:
         await admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
     finally:
         await admin.close()
-
-
-async def _true(value: bool) -> bool:
-    return value
-
-
-async def _committed_past(settings, group: str, topic: str, count: int) -> bool:
-    return await _committed(settings, group, topic) >= count
