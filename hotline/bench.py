@@ -13,6 +13,7 @@ database and topic prefix, so the figures do not mix with anything else on the s
 
 import asyncio
 import json
+import os
 import multiprocessing
 import statistics
 import time
@@ -41,6 +42,9 @@ DISTRICTS = ("和平区", "沈河区", "铁西区", "浑南区", "皇姑区", "�
 
 @dataclass
 class Report:
+    # appeals sent and let through before measuring: a freshly started broker spends 30-50% of
+    # a core compiling (its C2 JIT thread) through its first ~9,000 appeals, then ~0.3 core less
+    warmup: int = 0
     fixed_rate: float = 0.0
     fixed_sent: int = 0
     latency_ms: dict[str, float] = field(default_factory=dict)
@@ -54,6 +58,8 @@ class Report:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     # CPU milliseconds each process spent per appeal in the full-speed phase (less noisy than rates)
     cpu_ms_per_appeal: dict[str, float] = field(default_factory=dict)
+    # the same in the fixed-rate phase: where the CPU goes when latency, not throughput, is the target
+    fixed_cpu_ms_per_appeal: dict[str, float] = field(default_factory=dict)
     # the most records each service's consumer was behind in the full-speed phase: the stage
     # with the largest queue is the one that limits the rate
     peak_lag: dict[str, int] = field(default_factory=dict)
@@ -73,10 +79,11 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
     return message_id.encode(), json.dumps(body, ensure_ascii=False).encode()
 
 
-def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None = None) -> Report:
+def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None = None,
+              *, warmup: int = 0) -> Report:
     base = Settings()
     run = uuid.uuid4().hex[:8]
-    report = Report(fixed_rate=rate)
+    report = Report(fixed_rate=rate, warmup=warmup)
     asyncio.run(drop_environments(base, "bench"))
     settings = asyncio.run(fresh_environment(base, "bench", run))
     env = {
@@ -88,18 +95,20 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile
     services.start()
     try:
         services.wait_ready(timeout=90)
+        if warmup:
+            asyncio.run(_warm_up(settings, run, warmup))
+        pids = {name: proc.pid for name, proc in services.procs.items()}
+        cpu_before = _cpu(pids)
         counter = InstructionCounter(services.log_dir / "perf-fixed.csv")
         asyncio.run(_fixed_rate(settings, run, rate, seconds, report))
         _note_instructions(report, "fixed rate", counter.stop(), report.fixed_sent)
-        pids = {name: proc.pid for name, proc in services.procs.items()}
+        report.fixed_cpu_ms_per_appeal = _cpu_per_appeal(cpu_before, _cpu(pids), report.fixed_sent)
         cpu_before = _cpu(pids)
         profiler = Profiler(profile, pids, seconds=20) if profile else None
         counter = InstructionCounter(services.log_dir / "perf-full.csv")
         asyncio.run(_full_speed(settings, run, burst, report))
         _note_instructions(report, "full speed", counter.stop(), report.complete)
-        cpu_used = {name: after - cpu_before[name] for name, after in _cpu(pids).items()}
-        if report.complete:
-            report.cpu_ms_per_appeal = {name: round(1000 * s / report.complete, 2) for name, s in cpu_used.items()}
+        report.cpu_ms_per_appeal = _cpu_per_appeal(cpu_before, _cpu(pids), report.complete)
         if profiler:
             profiler.wait()
             report.hot_spots = profiler.summary()
@@ -166,9 +175,11 @@ class Watcher:
         elif kind == "hotline.public.appeal-updated.v1":
             self.public.add(record.key.decode())
 
-    def complete(self) -> int:
+    def complete(self, phase: str = "") -> int:
+        """Appeals through every stage, of those whose submission id starts with `phase`."""
         public_ids = {self._tracking.get(t) for t in self.public}
-        return sum(1 for a in self.dispatched if a in self.deadline and a in public_ids)
+        return sum(1 for a in self.dispatched if a in self.deadline and a in public_ids
+                   and self.accepted.get(a, "").startswith(phase))
 
 
 async def _counted(http: httpx.AsyncClient) -> int:
@@ -210,6 +221,23 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     }
 
 
+async def _warm_up(settings: Settings, run: str, count: int) -> None:
+    """Send `count` appeals at full speed and wait until they are through (or the time is up)."""
+    watcher, stop = Watcher(settings), asyncio.Event()
+    watching = asyncio.create_task(watcher.run(stop))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    for i in range(count):
+        key, value = submission(f"{run}w", i)
+        await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
+    await producer.stop()
+    deadline = time.monotonic() + max(120, count / 20)
+    while watcher.complete(f"bench-{run}w-") < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+    stop.set()
+    await watching
+
+
 def _percentiles(seconds: list[float]) -> dict[str, float]:
     if len(seconds) < 2:
         return {}
@@ -222,8 +250,6 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
     watching = asyncio.create_task(watcher.run(stop))
     async with httpx.AsyncClient(timeout=60) as http:  # scores recompute the month: slow under load
         counted_before = await _counted(http)
-        await asyncio.sleep(1.0)  # let the watcher catch up with the fixed-rate phase
-        complete_before = watcher.complete()
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True,
                                     linger_ms=5)
         await producer.start()
@@ -241,7 +267,7 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
                 for name, lag in (await _lags(http)).items():
                     report.peak_lag[name] = max(lag, report.peak_lag.get(name, 0))
                 next_lag = time.monotonic() + 2.0
-            complete = watcher.complete() - complete_before
+            complete = watcher.complete(f"bench-{run}m-")
             # Asking assessment recomputes its month: ask only once the topics say all are through.
             if complete >= count:
                 counted = await _counted(http) - counted_before
@@ -356,7 +382,14 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
     kafka = alive(StackConfig().state_dir / "kafka" / "kafka.pid")
     if kafka:
         seconds["kafka"] = cpu_seconds(kafka)
+    seconds["bench"] = cpu_seconds(os.getpid())  # its producer and watcher share the machine
     return seconds
+
+
+def _cpu_per_appeal(before: dict[str, float], after: dict[str, float], appeals: int) -> dict[str, float]:
+    if not appeals:
+        return {}
+    return {name: round(1000 * (seconds - before.get(name, 0.0)) / appeals, 2) for name, seconds in after.items()}
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -370,20 +403,20 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _print(report: Report) -> None:
+    if report.warmup:
+        print(f"warm-up: {report.warmup} appeals sent first, not measured")
     print(f"fixed rate {report.fixed_rate:.0f}/s, {report.fixed_sent} appeals: submission -> dispatched "
           f"p50 {report.latency_ms.get('p50')} ms, p95 {report.latency_ms.get('p95')} ms, "
           f"p99 {report.latency_ms.get('p99')} ms")
     for hop, figures in report.hop_latency_ms.items():
         print(f"  of which {hop}: p50 {figures.get('p50')} ms, p95 {figures.get('p95')} ms, p99 {figures.get('p99')} ms")
+    _print_cpu("at the fixed rate", report.fixed_cpu_ms_per_appeal)
     print(f"full speed, {report.max_sent} appeals: {report.platform_per_s}/s end to end "
           f"(dispatched + deadline + public + counted), complete {report.complete}, "
           f"not complete when the wait ended {report.lost}")
     print(f"ceiling (bare aiokafka, same hops): {report.ceiling_per_s}/s; platform / ceiling = {report.ratio}")
     print("peak memory (MB): " + ", ".join(f"{k} {v}" for k, v in report.peak_rss_mb.items()))
-    if report.cpu_ms_per_appeal:
-        total = sum(report.cpu_ms_per_appeal.values())
-        print(f"CPU per appeal at full speed (ms): {total:.1f} in all = "
-              + ", ".join(f"{k} {v}" for k, v in report.cpu_ms_per_appeal.items()))
+    _print_cpu("at full speed", report.cpu_ms_per_appeal)
     if report.instructions_per_appeal:
         print("instructions per appeal, whole machine (perf stat -a; compare commits by this): "
               + ", ".join(f"{phase} {m} M" for phase, m in report.instructions_per_appeal.items()))
@@ -394,3 +427,9 @@ def _print(report: Report) -> None:
               + ", ".join(f"{k} {v}" for k, v in report.peak_lag.items()))
     for service, spots in report.hot_spots.items():
         print(f"profile {service}: " + "; ".join(f"{share}% {frame}" for share, frame in spots[:4]))
+
+
+def _print_cpu(phase: str, per_appeal: dict[str, float]) -> None:
+    if per_appeal:
+        print(f"CPU per appeal {phase} (ms): {sum(per_appeal.values()):.1f} in all = "
+              + ", ".join(f"{k} {v}" for k, v in per_appeal.items()))

@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rate", type=float, default=100.0, help="appeals per second in the fixed-rate phase")
     bench.add_argument("--seconds", type=float, default=20.0, help="length of the fixed-rate phase")
     bench.add_argument("--burst", type=int, default=10000, help="appeals sent at full speed")
+    bench.add_argument("--warmup", type=int, default=2000,
+                       help="appeals sent first and not measured, so the broker's JIT, the database's caches "
+                            "and the services' are warm, as in a platform that has been running")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
     bench.add_argument("--profile", type=Path, metavar="DIR",
                        help="record each service with py-spy during the full-speed phase into DIR and "
@@ -155,7 +158,7 @@ def _up(_args) -> None:
 def _bench(args) -> None:
     from hotline.bench import run_bench
 
-    run_bench(args.rate, args.seconds, args.burst, args.json, args.profile)
+    run_bench(args.rate, args.seconds, args.burst, args.json, args.profile, warmup=args.warmup)
 
 
 def _replay(args) -> None:

@@ -1,0 +1,48 @@
+"""The bench's own bookkeeping: which appeals a phase counts, and CPU per appeal."""
+
+import json
+from types import SimpleNamespace
+
+from hotline.bench import Watcher, _cpu_per_appeal
+from shared.settings import Settings
+
+
+def _record(kind: str, key: str, body: dict | None = None):
+    return SimpleNamespace(headers=[("ce_type", kind.encode())], key=key.encode(),
+                           value=json.dumps(body or {}).encode())
+
+
+def _through(watcher: Watcher, appeal: str, submission_id: str) -> None:
+    """Feed the watcher every stage of one appeal."""
+    tracking = f"T-{appeal}"
+    watcher._note(_record("hotline.appeal.accepted.v1", appeal, {
+        "appeal_id": appeal, "channel_message_id": submission_id, "tracking_number": tracking}), 1.0)
+    watcher._note(_record("hotline.appeal.dispatched.v1", appeal), 1.1)
+    watcher._note(_record("hotline.appeal.deadline-set.v1", appeal), 1.2)
+    watcher._note(_record("hotline.public.appeal-updated.v1", tracking), 1.3)
+
+
+def test_a_phase_counts_only_its_own_appeals():
+    watcher = Watcher(Settings())
+    _through(watcher, "a1", "bench-run1w-0")  # warm-up
+    _through(watcher, "a2", "bench-run1m-0")  # full speed
+    _through(watcher, "a3", "bench-run1m-1")
+    assert watcher.complete("bench-run1m-") == 2
+    assert watcher.complete("bench-run1w-") == 1
+    assert watcher.complete() == 3
+
+
+def test_an_appeal_missing_a_stage_is_not_complete():
+    watcher = Watcher(Settings())
+    watcher._note(_record("hotline.appeal.accepted.v1", "a1", {
+        "appeal_id": "a1", "channel_message_id": "bench-run1m-0", "tracking_number": "T-a1"}), 1.0)
+    watcher._note(_record("hotline.appeal.dispatched.v1", "a1"), 1.1)
+    watcher._note(_record("hotline.public.appeal-updated.v1", "T-a1"), 1.3)
+    assert watcher.complete("bench-run1m-") == 0
+
+
+def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
+    before = {"intake": 10.0, "kafka": 100.0}
+    after = {"intake": 12.0, "kafka": 103.0}
+    assert _cpu_per_appeal(before, after, 1000) == {"intake": 2.0, "kafka": 3.0}
+    assert _cpu_per_appeal(before, after, 0) == {}
