@@ -9,10 +9,17 @@ not known yet.
 
 The projection is a batch handler: the consumer hands it a run of events (a whole Kafka
 batch). The run's rows are read (and locked) in one query, the events change them in memory
-one after another - each followed by the same publish decision as if it were alone, so an
-appeal accepted, dispatched and given a deadline in one run publishes three views in that
-order - and rows, steps, feed entries and Open311 tokens are then written with one statement
-each. Applying a run and applying its events one at a time leave the same state.
+one after another, and rows, steps, feed entries and Open311 tokens are then written with one
+statement each. Applying a run and applying its events one at a time leave the same rows,
+timeline and tokens.
+
+The public hears once per appeal per run: its view after the run's last event, if that differs
+from what it last heard. A view is the appeal's whole public state, so a view superseded inside
+the run tells no one anything the next does not (the timeline keeps every step), as a compacted
+topic or Kafka Streams' record cache would drop it. In a burst, when acceptance, dispatch and
+deadline of an appeal arrive in one run, that is one public event instead of three, and a third
+of the feed rows, outbox rows and records for every reader of `hotline.public.v1`. Views are
+emitted in the order of each appeal's last event in the run.
 """
 
 from collections.abc import Callable, Sequence
@@ -86,11 +93,15 @@ class Projection:
         stored = await repository.lock_rows(uow.conn, {e.data.appeal_id for e in envelopes})
         rows = {appeal_id: dict(row) for appeal_id, row in stored.items()}
         writes = _Writes()
+        touched: dict[UUID, None] = {}  # appeals in the order of their last event in the run
         for envelope in envelopes:
             appeal_id = envelope.data.appeal_id
             row = rows.setdefault(appeal_id, read_model.new_row(appeal_id))
             self._rules[type(envelope.data)](row, envelope, writes)
-            view = settle(row)
+            touched.pop(appeal_id, None)
+            touched[appeal_id] = None
+        for appeal_id in touched:
+            view = settle(rows[appeal_id])
             if view is not None:
                 writes.views.append(view)
         await repository.save(uow.conn, [row for appeal_id, row in rows.items() if row != stored.get(appeal_id)])
