@@ -6,7 +6,8 @@ One run, one machine, one broker:
    dispatched, has a deadline, has a public entry and is counted by assessment;
 3. the ceiling: the same payloads relayed through the same hops (submission -> intake ->
    routing -> sla / publication / assessment) by bare aiokafka consumers and producers,
-   each hop in its own process like the services;
+   each hop in its own process like the services: at the fixed rate (latency to routing's
+   hop, CPU per appeal) and at full speed (appeals per second);
 and every service's peak memory. The services run in their own processes on a fresh
 database and topic prefix, so the figures do not mix with anything else on the stack.
 """
@@ -52,6 +53,9 @@ class Report:
     max_sent: int = 0
     platform_per_s: float = 0.0
     ceiling_per_s: float = 0.0
+    # bare relays fed at the fixed rate: submission -> routing's hop, and the CPU they cost
+    ceiling_latency_ms: dict[str, float] = field(default_factory=dict)
+    ceiling_fixed_cpu_ms_per_appeal: dict[str, float] = field(default_factory=dict)
     ratio: float = 0.0
     complete: int = 0
     lost: int = 0
@@ -115,6 +119,7 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile
         report.peak_rss_mb = {name: _peak_rss_mb(proc.pid) for name, proc in services.procs.items()}
     finally:
         services.stop()
+    _ceiling_fixed(settings, run, rate, seconds, report)
     report.ceiling_per_s = _ceiling(settings, run, burst)
     report.ratio = round(report.platform_per_s / report.ceiling_per_s, 3) if report.ceiling_per_s else 0.0
     asyncio.run(drop_environments(base, "bench"))
@@ -298,28 +303,98 @@ async def _lags(http: httpx.AsyncClient) -> dict[str, int]:
     return lags
 
 
+class _Relays:
+    """Bare aiokafka relays through the platform's hops (submission -> intake -> routing ->
+    sla / publication / assessment), each hop in its own process like the services."""
+
+    def __init__(self, settings: Settings, name: str, count: int) -> None:
+        prefix = f"{settings.topic_prefix}{name}."
+        self.bootstrap = settings.kafka_bootstrap
+        self.chain = {"in": f"{prefix}submissions", "intake": f"{prefix}intake", "routing": f"{prefix}routing",
+                      "sla": f"{prefix}sla", "publication": f"{prefix}public"}
+        asyncio.run(_create_ceiling_topics(settings, list(self.chain.values())))
+        hops = [("intake", "in", "intake"), ("routing", "intake", "routing"), ("sla", "routing", "sla"),
+                ("publication", "routing", "publication"), ("assessment", "routing", None)]
+        ctx = multiprocessing.get_context("spawn")
+        self.done, self._ready, self._stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        self.procs = {hop: ctx.Process(target=_relay_process, args=(
+            self.bootstrap, f"{name}-{hop}", self.chain[source], self.chain[target] if target else None,
+            count, self.done, self._ready, self._stop)) for hop, source, target in hops}
+        for proc in self.procs.values():
+            proc.start()
+        for _ in self.procs:  # every consumer has its partitions: records sent now wait for no rebalance
+            self._ready.get(timeout=120)
+
+    def finished(self) -> list[float]:
+        """When the three end hops saw the last record (monotonic clock); the relays wait for
+        `stop` so that their CPU can still be read."""
+        return [self.done.get(timeout=300) for _ in range(3)]
+
+    def stop(self) -> None:
+        self._stop.set()
+        for proc in self.procs.values():
+            proc.join(timeout=30)
+
+    def pids(self) -> dict[str, int]:
+        return {f"relay {hop}": proc.pid for hop, proc in self.procs.items()}
+
+
 def _ceiling(settings: Settings, run: str, count: int) -> float:
-    """The same payloads through the same hops, by bare aiokafka relays in their own processes."""
-    prefix = f"{settings.topic_prefix}ceiling."
-    chain = {"in": f"{prefix}submissions", "intake": f"{prefix}intake", "routing": f"{prefix}routing",
-             "sla": f"{prefix}sla", "publication": f"{prefix}public"}
-    asyncio.run(_create_ceiling_topics(settings, list(chain.values())))
-    hops = [("intake", chain["in"], chain["intake"]), ("routing", chain["intake"], chain["routing"]),
-            ("sla", chain["routing"], chain["sla"]), ("publication", chain["routing"], chain["publication"]),
-            ("assessment", chain["routing"], None)]
-    ctx = multiprocessing.get_context("spawn")
-    done = ctx.Queue()
-    procs = [ctx.Process(target=_relay_process, args=(settings.kafka_bootstrap, name, src, dst, count, done))
-             for name, src, dst in hops]
-    for proc in procs:
-        proc.start()
-    time.sleep(3.0)  # consumers join their groups
+    """Appeals per second through bare relays, all sent at once."""
+    relays = _Relays(settings, "ceiling", count)
     started = time.monotonic()
-    asyncio.run(_produce_all(settings.kafka_bootstrap, chain["in"], run, count))
-    finished = [done.get(timeout=300) for _ in range(3)]  # the three end hops
-    for proc in procs:
-        proc.join(timeout=30)
+    asyncio.run(_produce_all(settings.kafka_bootstrap, relays.chain["in"], run, count))
+    finished = relays.finished()
+    relays.stop()
     return round(count / (max(finished) - started), 1) if finished else 0.0
+
+
+def _ceiling_fixed(settings: Settings, run: str, rate: float, seconds: float, report: Report) -> None:
+    """Bare relays fed at the fixed rate: the latency and CPU the bus itself costs at that rate."""
+    total = int(rate * seconds)
+    relays = _Relays(settings, "ceiling-fixed", total)
+    pids = relays.pids()
+    before = _cpu(pids)
+    arrived = asyncio.run(_paced_through(settings.kafka_bootstrap, relays.chain["in"], relays.chain["routing"],
+                                         run, rate, total))
+    relays.finished()
+    report.ceiling_fixed_cpu_ms_per_appeal = _cpu_per_appeal(before, _cpu(pids), total)
+    relays.stop()
+    report.ceiling_latency_ms = _percentiles(arrived)
+
+
+async def _paced_through(bootstrap: str, source: str, watched: str, run: str, rate: float, total: int) -> list[float]:
+    """Send `total` submissions at `rate`; return each one's seconds until it reached `watched`."""
+    consumer = AIOKafkaConsumer(watched, bootstrap_servers=bootstrap, group_id=f"ceiling-watch-{run}",
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    sent_at: dict[bytes, float] = {}
+    took: dict[bytes, float] = {}
+
+    async def watch() -> None:
+        while len(took) < total:
+            for records in (await consumer.getmany(timeout_ms=100, max_records=5000)).values():
+                now = time.monotonic()
+                for record in records:
+                    if record.key in sent_at:
+                        took.setdefault(record.key, now - sent_at[record.key])
+
+    watching = asyncio.create_task(watch())
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=1)
+    await producer.start()
+    started = time.monotonic()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+        key, value = submission(f"{run}cf", i)
+        sent_at[key] = time.monotonic()
+        await producer.send(source, value, key=key)
+    await producer.stop()
+    try:
+        await asyncio.wait_for(watching, timeout=60)
+    except TimeoutError:
+        pass
+    await consumer.stop()
+    return list(took.values())
 
 
 async def _create_ceiling_topics(settings: Settings, names: list[str]) -> None:
@@ -343,18 +418,27 @@ async def _produce_all(bootstrap: str, topic: str, run: str, count: int) -> None
     await producer.stop()
 
 
-def _relay_process(bootstrap: str, name: str, source: str, target: str | None, count: int, done) -> None:
-    asyncio.run(_relay(bootstrap, name, source, target, count, done))
+def _relay_process(bootstrap: str, name: str, source: str, target: str | None, count: int, done, ready,
+                   stop) -> None:
+    import uvloop  # the services' event loop (uvicorn picks it), so the hops differ only in their work
+
+    uvloop.run(_relay(bootstrap, name, source, target, count, done, ready))
+    stop.wait(timeout=300)
 
 
-async def _relay(bootstrap: str, name: str, source: str, target: str | None, count: int, done) -> None:
-    """Consume, parse the JSON (as a service would), forward, commit after each batch."""
+async def _relay(bootstrap: str, name: str, source: str, target: str | None, count: int, done, ready) -> None:
+    """Consume, parse the JSON (as a service would), forward; commit offsets at most once a
+    second, as the services do."""
     consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"ceiling-{name}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
     await consumer.start()
     await producer.start()
+    while not consumer.assignment():
+        await asyncio.sleep(0.05)
+    ready.put(name)
     seen = 0
+    committed = time.monotonic()
     try:
         while seen < count:
             for records in (await consumer.getmany(timeout_ms=200, max_records=500)).values():
@@ -365,8 +449,11 @@ async def _relay(bootstrap: str, name: str, source: str, target: str | None, cou
                         futures.append(await producer.send(target, json.dumps(body).encode(), key=record.key))
                 seen += len(records)
                 await asyncio.gather(*futures)
-                await consumer.commit()
-        if target is None or name in ("sla", "publication"):
+                if time.monotonic() - committed >= 1.0:
+                    await consumer.commit()
+                    committed = time.monotonic()
+        await consumer.commit()
+        if target is None or name.endswith(("sla", "publication")):
             done.put(time.monotonic())
     finally:
         await producer.stop()
@@ -414,6 +501,11 @@ def _print(report: Report) -> None:
     print(f"full speed, {report.max_sent} appeals: {report.platform_per_s}/s end to end "
           f"(dispatched + deadline + public + counted), complete {report.complete}, "
           f"not complete when the wait ended {report.lost}")
+    if report.ceiling_latency_ms:
+        figures = report.ceiling_latency_ms
+        print(f"ceiling at the fixed rate (bare aiokafka, same hops): submission -> routing's topic "
+              f"p50 {figures.get('p50')} ms, p95 {figures.get('p95')} ms, p99 {figures.get('p99')} ms")
+        _print_cpu("of the ceiling at the fixed rate", report.ceiling_fixed_cpu_ms_per_appeal)
     print(f"ceiling (bare aiokafka, same hops): {report.ceiling_per_s}/s; platform / ceiling = {report.ratio}")
     print("peak memory (MB): " + ", ".join(f"{k} {v}" for k, v in report.peak_rss_mb.items()))
     _print_cpu("at full speed", report.cpu_ms_per_appeal)
