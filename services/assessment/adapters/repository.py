@@ -30,10 +30,16 @@ ON CONFLICT (appeal_id, kind, unit_code, occurred_at) DO NOTHING
 RETURNING appeal_id
 """
 # A fact about an appeal received in a closed month may change that month's scores.
+# The batch's appeals' months first, found by appeal id alone, then the closed ones among
+# them: joined directly, the planner may walk every receipt in period order (the partial index
+# on period) and filter by appeal id, a cost that grows with the table (seen on a fresh
+# database: 2,500 rows read for 20 appeals).
 _MARK_CLOSED_PERIODS = """
+WITH touched AS MATERIALIZED (
+    SELECT DISTINCT period FROM appeal_facts WHERE appeal_id = ANY($1::uuid[])
+)
 INSERT INTO period_rechecks (period)
-SELECT DISTINCT f.period FROM appeal_facts f JOIN period_closings c ON c.period = f.period
-WHERE f.appeal_id = ANY($1::uuid[])
+SELECT c.period FROM touched JOIN period_closings c USING (period)
 ON CONFLICT (period) DO NOTHING
 """
 _FACTS_OF_PERIOD = f"""
