@@ -14,8 +14,8 @@ database and topic prefix, so the figures do not mix with anything else on the s
 
 import asyncio
 import json
-import os
 import multiprocessing
+import os
 import statistics
 import time
 import uuid
@@ -378,6 +378,8 @@ async def _paced_through(bootstrap: str, source: str, watched: str, run: str, ra
     consumer = AIOKafkaConsumer(watched, bootstrap_servers=bootstrap, group_id=f"ceiling-watch-{run}",
                                 auto_offset_reset="earliest")
     await consumer.start()
+    while not consumer.assignment():  # a watcher still joining would add its wait to the first records
+        await asyncio.sleep(0.05)
     sent_at: dict[bytes, float] = {}
     took: dict[bytes, float] = {}
 

@@ -58,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=20.0, help="length of the fixed-rate phase")
     bench.add_argument("--burst", type=int, default=10000, help="appeals sent at full speed")
     bench.add_argument("--warmup", type=int, default=2000,
-                       help="appeals sent first and not measured, so the broker's JIT, the database's caches "
-                            "and the services' are warm, as in a platform that has been running")
+                       help="appeals sent first and not measured, then the database analyzed, so caches and "
+                            "query plans are those of a platform that has been running (a freshly started "
+                            "broker's JIT needs more: about 9,000 appeals)")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
     bench.add_argument("--profile", type=Path, metavar="DIR",
                        help="record each service with py-spy during the full-speed phase into DIR and "
