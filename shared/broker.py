@@ -11,8 +11,10 @@ import dataclasses
 import inspect
 import logging
 import time
+import types
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Union
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -202,18 +204,37 @@ def subscribe(
         _record_lag(consumer.service, message, records)
 
     _document_payloads(on_batch, consumer.handled_models)
-    return broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=group_id,
         batch=True,
         max_records=max_records,
-        batch_timeout_ms=50,
+        batch_timeout_ms=_POLL_MS,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         description=description,
         decoder=_leave_to_the_pipeline,
         parser=_tolerate_undecodable_headers,
-    )(on_batch)
+    )
+    subscriber.get_msg = types.MethodType(_next_batch, subscriber)
+    return subscriber(on_batch)
+
+
+# How long one poll waits for records; it returns as soon as any arrive, so this bounds only
+# how often an idle consumer loops (and how long a stop waits for the poll to end).
+_POLL_MS = 200
+
+
+async def _next_batch(subscriber, consumer: AIOKafkaConsumer) -> tuple:
+    """The next batch of records, or () when none came within the poll.
+
+    Replaces faststream's BatchSubscriber.get_msg, which sleeps batch_timeout_ms after an empty
+    poll: a record arriving during that sleep waited for it, at every hop. At a city's usual
+    rate of a few appeals a second most polls are empty, so every hop paid up to 50 ms (p95 of
+    intake's wait 58 ms at 5 appeals/s).
+    """
+    batches = await consumer.getmany(timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records)
+    return tuple(chain.from_iterable(batches.values()))
 
 
 async def _tolerate_undecodable_headers(records, original_parser):

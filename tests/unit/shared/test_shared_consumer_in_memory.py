@@ -81,3 +81,35 @@ def test_a_bootstrap_list_reaches_kafka_as_several_servers():
     """faststream would pass "a:1,b:2" on as one host name; a cluster's brokers must stay apart."""
     broker = create_broker(Settings(env="test", kafka_bootstrap="10.0.0.1:9092, 10.0.0.2:9092"), "unit")
     assert broker._connection_kwargs["bootstrap_servers"] == ["10.0.0.1:9092", "10.0.0.2:9092"]
+
+
+class _Consumer:
+    """Stands in for AIOKafkaConsumer.getmany: hands out the polls it was given, in order."""
+
+    def __init__(self, *polls: dict) -> None:
+        self.polls, self.asked = list(polls), []
+
+    async def getmany(self, *, timeout_ms: int, max_records: int) -> dict:
+        self.asked.append((timeout_ms, max_records))
+        return self.polls.pop(0)
+
+
+async def test_a_poll_waits_in_kafka_and_never_sleeps_after_an_empty_one(monkeypatch):
+    """faststream's own batch poll sleeps after an empty poll; a record arriving meanwhile
+    waited up to 50 ms at every hop. Ours waits only inside getmany, which returns at once
+    when a record arrives."""
+    import anyio
+
+    async def no_sleep(*_):
+        raise AssertionError("an empty poll must not sleep")
+
+    monkeypatch.setattr(anyio, "sleep", no_sleep)
+    broker = create_broker(Settings(env="test"), "unit")
+    consumer = EventConsumer("unit", NoDatabase(), {AppealSigned: lambda uow, e: None},
+                             DeadLetterPublisher(broker, "unit", DEAD))
+    subscribe(broker, consumer, [INTERNAL], group_id="unit", max_records=7)
+    [subscriber] = broker.subscribers
+    kafka = _Consumer({}, {"p0": ["r1", "r2"], "p1": ["r3"]})
+    assert await subscriber.get_msg(kafka) == ()
+    assert await subscriber.get_msg(kafka) == ("r1", "r2", "r3")
+    assert kafka.asked == [(200, 7), (200, 7)]
