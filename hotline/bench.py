@@ -148,6 +148,11 @@ class Watcher:
         self.settings = settings
         self.accepted: dict[str, str] = {}  # appeal id -> channel message id
         self.accepted_at: dict[str, float] = {}
+        # wall-clock seconds: when the service decided (the event's own time) and when the
+        # watcher saw the event, to split each hop into "waiting to be decided" and "decided ->
+        # on the bus" (one machine, one clock)
+        self.decided: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
+        self.seen: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
         self.dispatched: dict[str, float] = {}
         self.deadline: set[str] = set()
         self.public: set[str] = set()
@@ -161,25 +166,33 @@ class Watcher:
         try:
             while not stop.is_set():
                 for records in (await consumer.getmany(timeout_ms=100, max_records=5000)).values():
-                    now = time.monotonic()
+                    now, wall = time.monotonic(), time.time()
                     for r in records:
-                        self._note(r, now)
+                        self._note(r, now, wall)
         finally:
             await consumer.stop()
 
-    def _note(self, record, now: float) -> None:
+    def _note(self, record, now: float, wall: float | None = None) -> None:
         kind = dict(record.headers).get("ce_type", b"").decode()
         if kind == "hotline.appeal.accepted.v1":
             body = json.loads(record.value)
             self.accepted[body["appeal_id"]] = body.get("channel_message_id") or ""
             self.accepted_at.setdefault(body["appeal_id"], now)
             self._tracking[body["tracking_number"]] = body["appeal_id"]
+            if wall is not None:
+                self._decided("intake", body["appeal_id"], body["accepted_at"], wall)
         elif kind == "hotline.appeal.dispatched.v1":
             self.dispatched.setdefault(record.key.decode(), now)
+            if wall is not None:
+                self._decided("routing", record.key.decode(), json.loads(record.value)["dispatched_at"], wall)
         elif kind == "hotline.appeal.deadline-set.v1":
             self.deadline.add(record.key.decode())
         elif kind == "hotline.public.appeal-updated.v1":
             self.public.add(record.key.decode())
+
+    def _decided(self, service: str, appeal: str, at: str, wall: float) -> None:
+        self.decided[service].setdefault(appeal, datetime.fromisoformat(at).timestamp())
+        self.seen[service].setdefault(appeal, wall)
 
     def complete(self, phase: str = "") -> int:
         """Appeals through every stage, of those whose submission id starts with `phase`."""
@@ -201,12 +214,13 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, linger_ms=1)
     await producer.start()
     sent_at: dict[str, float] = {}
+    sent_wall: dict[str, float] = {}
     total = int(rate * seconds)
     started = time.monotonic()
     for i in range(total):
         await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
         key, value = submission(f"{run}f", i)
-        sent_at[key.decode()] = time.monotonic()
+        sent_at[key.decode()], sent_wall[key.decode()] = time.monotonic(), time.time()
         await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
     await producer.stop()
     deadline = time.monotonic() + 60
@@ -221,9 +235,18 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     report.fixed_sent = total
     report.latency_ms = _percentiles([watcher.dispatched[a] - sent for a, sent in ours])
     # where the time goes: intake (submission -> accepted on the bus), then routing (-> dispatched)
+    decided, seen = watcher.decided, watcher.seen
     report.hop_latency_ms = {
         "intake": _percentiles([watcher.accepted_at[a] - sent for a, sent in ours]),
+        "intake, until it decided": _percentiles(
+            [decided["intake"][a] - sent_wall[watcher.accepted[a]] for a, _ in ours]),
+        "intake, decided -> on the bus": _percentiles(
+            [seen["intake"][a] - decided["intake"][a] for a, _ in ours]),
         "routing": _percentiles([watcher.dispatched[a] - watcher.accepted_at[a] for a, _ in ours]),
+        "routing, until it decided": _percentiles(
+            [decided["routing"][a] - seen["intake"][a] for a, _ in ours if a in decided["routing"]]),
+        "routing, decided -> on the bus": _percentiles(
+            [seen["routing"][a] - decided["routing"][a] for a, _ in ours if a in decided["routing"]]),
     }
 
 

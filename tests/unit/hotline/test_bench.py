@@ -41,6 +41,19 @@ def test_an_appeal_missing_a_stage_is_not_complete():
     assert watcher.complete("bench-run1m-") == 0
 
 
+def test_each_hop_splits_at_the_time_the_service_decided():
+    watcher = Watcher(Settings())
+    watcher._note(_record("hotline.appeal.accepted.v1", "a1", {
+        "appeal_id": "a1", "channel_message_id": "bench-run1f-0", "tracking_number": "T-a1",
+        "accepted_at": "2026-11-29T08:00:00.100000+00:00"}), 5.0, wall=1795939200.250)
+    watcher._note(_record("hotline.appeal.dispatched.v1", "a1", {
+        "dispatched_at": "2026-11-29T16:00:00.400+08:00"}), 5.4, wall=1795939200.600)
+    assert watcher.decided["intake"]["a1"] == 1795939200.100  # 2026-11-29 08:00:00.1 UTC
+    assert round(watcher.seen["intake"]["a1"] - watcher.decided["intake"]["a1"], 3) == 0.15
+    assert round(watcher.decided["routing"]["a1"] - watcher.seen["intake"]["a1"], 3) == 0.15
+    assert round(watcher.seen["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.2
+
+
 def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
     before = {"intake": 10.0, "kafka": 100.0}
     after = {"intake": 12.0, "kafka": 103.0}
