@@ -216,6 +216,8 @@ def subscribe(
         decoder=_leave_to_the_pipeline,
         parser=_tolerate_undecodable_headers,
     )
+    if not callable(getattr(type(subscriber), "get_msg", None)):  # an upgrade renamed faststream's poll
+        raise RuntimeError(f"{type(subscriber).__name__} has no get_msg to replace: see _next_batch")
     subscriber.get_msg = types.MethodType(_next_batch, subscriber)
     return subscriber(on_batch)
 
