@@ -254,12 +254,7 @@ async def _warm_up(settings: Settings, run: str, count: int) -> None:
     """Send `count` appeals at full speed and wait until they are through (or the time is up)."""
     watcher, stop = Watcher(settings), asyncio.Event()
     watching = asyncio.create_task(watcher.run(stop))
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, linger_ms=5)
-    await producer.start()
-    for i in range(count):
-        key, value = submission(f"{run}w", i)
-        await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
-    await producer.stop()
+    await _produce_all(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), f"{run}w", count)
     deadline = time.monotonic() + max(120, count / 20)
     while watcher.complete(f"bench-{run}w-") < count and time.monotonic() < deadline:
         await asyncio.sleep(0.25)
@@ -288,15 +283,8 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
     watching = asyncio.create_task(watcher.run(stop))
     async with httpx.AsyncClient(timeout=60) as http:  # scores recompute the month: slow under load
         counted_before = await _counted(http)
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True,
-                                    linger_ms=5)
-        await producer.start()
         started = time.monotonic()
-        for i in range(count):
-            key, value = submission(f"{run}m", i)
-            await producer.send(settings.topic(topics.SUBMISSIONS), value, key=key)
-        await producer.flush()
-        await producer.stop()
+        await _produce_all(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), f"{run}m", count)
         deadline = time.monotonic() + max(180, count / 20)
         complete = counted = 0
         next_lag = 0.0
@@ -376,7 +364,7 @@ def _ceiling(settings: Settings, run: str, count: int) -> float:
     """Appeals per second through bare relays, all sent at once."""
     relays = _Relays(settings, "ceiling", count)
     started = time.monotonic()
-    asyncio.run(_produce_all(settings.kafka_bootstrap, relays.chain["in"], run, count))
+    asyncio.run(_produce_all(settings.kafka_bootstrap, relays.chain["in"], f"{run}c", count))
     finished = relays.finished()
     relays.stop()
     return round(count / (max(finished) - started), 1) if finished else 0.0
@@ -443,11 +431,12 @@ async def _create_ceiling_topics(settings: Settings, names: list[str]) -> None:
         await admin.close()
 
 
-async def _produce_all(bootstrap: str, topic: str, run: str, count: int) -> None:
+async def _produce_all(bootstrap: str, topic: str, phase: str, count: int) -> None:
+    """Send `count` submissions of one phase (`phase` tags their ids) as fast as Kafka takes them."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
     await producer.start()
     for i in range(count):
-        key, value = submission(f"{run}c", i)
+        key, value = submission(phase, i)
         await producer.send(topic, value, key=key)
     await producer.flush()
     await producer.stop()
