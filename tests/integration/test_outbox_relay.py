@@ -1,5 +1,6 @@
 """The outbox relay against the real broker: every stored event reaches Kafka once, in order
-per appeal, even with several relays running and one of them dying mid-way."""
+per appeal, even with several relays running, one of them dying mid-way, or transactions
+committing out of id order."""
 
 import asyncio
 import uuid
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
+from shared import outbox
 from shared.broker import RecordSender
 from shared.contracts import topics
 from shared.contracts.events import AppealSigned
@@ -94,3 +96,31 @@ async def test_a_relay_that_fails_mid_batch_leaves_its_events_for_the_next(pool,
     ours = [dict(r.headers)["ce_id"].decode() for r in records if uuid.UUID(r.key.decode()) in appeals]
     assert set(ours) == set(ids)
     assert len(ours) == len(ids) + 7, "the first seven went out twice (at least once); consumers dedupe by ce_id"
+
+
+async def test_an_event_committed_after_a_later_id_is_still_published(pool, sender, settings):
+    """Ids come from a sequence when rows are inserted, not when they commit: a relay that went on
+    from the last id it sent would skip the slower transaction's event for ever."""
+    appeals = [uuid.uuid4(), uuid.uuid4()]
+    relay_ = relay(pool, sender, settings)
+    async with UnitOfWork(pool, "/hotline/test") as slow:
+        early = slow.emit(AppealSigned(appeal_id=appeals[0], unit_code="UNIT-1", signed_at=datetime.now(UTC)))
+        await outbox.store(slow.conn, slow.pending)  # takes its id now, commits below
+        slow.pending.clear()
+        later = await store_events(pool, appeals[1:], per_appeal=1)
+        assert await relay_.relay_once() == 1
+    assert await relay_.relay_once() == 1
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=2,
+                               keys={str(a).encode() for a in appeals})
+    assert sorted(dict(r.headers)["ce_id"].decode() for r in records) == sorted([str(early.id), *later])
+
+
+async def test_a_relay_leaves_the_events_to_the_one_publishing_and_takes_over_after(pool, sender, settings):
+    ids = await store_events(pool, [uuid.uuid4()], per_appeal=3)
+    async with pool.acquire() as other_replica:
+        assert await other_replica.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{SERVICE}")
+        assert await relay(pool, sender, settings).relay_once() == 0, "the lock holder publishes, not us"
+        await other_replica.execute("SELECT pg_advisory_unlock(hashtext($1))", f"outbox:{SERVICE}")
+    assert await relay(pool, sender, settings).relay_once() == len(ids)
+    await store_events(pool, [uuid.uuid4()], per_appeal=1)
+    assert await relay(pool, sender, settings).relay_once() == 1, "a relay lets the lock go when done"
