@@ -102,14 +102,16 @@ class DeadLetterPublisher:
 
 
 class OffsetCommits:
-    """Commits the offsets of processed batches at most every `interval` seconds.
+    """Commits the offsets of processed batches at most every `interval` seconds, in the background.
 
     Committing after every batch cost a round trip to the group coordinator per batch: about
     1.5 ms of CPU and 8 ms of waiting on these machines, and the next batch waited for it.
     Only offsets of batches whose transaction committed are ever committed, so a crash or a
     rebalance makes the next owner read at most `interval` of records again, which the inbox
-    skips. A batch that dead-lettered records is committed at
-    once, so a restart does not park them twice.
+    skips. The interval's commit runs in a task of its own: at 100 appeals/s a commit waited
+    for the coordinator 15 ms at the median and 35-60 ms at p95, and the batch after it waited
+    as long. A batch that dead-lettered records is committed at once, before the next batch, so
+    a restart does not park them twice.
     """
 
     def __init__(self, service: str, interval: float = 1.0) -> None:
@@ -119,6 +121,7 @@ class OffsetCommits:
         self._consumer = None
         self._last = time.monotonic()
         self._later: asyncio.Task | None = None
+        self._one_at_a_time = asyncio.Lock()  # commits in the order of their offsets
 
     @property
     def uncommitted(self) -> dict[TopicPartition, int]:
@@ -134,36 +137,44 @@ class OffsetCommits:
         for record in records:
             tp = TopicPartition(record.topic, record.partition)
             self._pending[tp] = max(record.offset + 1, self._pending.get(tp, 0))
-        if now or time.monotonic() - self._last >= self.interval:
+        if now:
             await self.flush()
         elif self._later is None:
             self._later = asyncio.create_task(self._flush_later())
 
     async def flush(self) -> None:
         """Commit what was processed and not yet committed (also on shutdown)."""
-        consumer, pending, self._pending = self._consumer, self._pending, {}
-        self._last = time.monotonic()
-        if consumer is None or not pending:
-            return
-        assigned = consumer.assignment()
-        ours = {tp: offset for tp, offset in pending.items() if tp in assigned}
-        if not ours:
-            return
-        try:
-            await consumer.commit(ours)
-        except (KafkaError, ConsumerStoppedError) as exc:  # a rebalance took the partitions, or shutdown
-            log.info("%s: offsets not committed (%r); the records are read again and skipped", self.service, exc)
+        async with self._one_at_a_time:
+            consumer, pending = self._consumer, dict(self._pending)
+            self._last = time.monotonic()
+            if consumer is None or not pending:
+                return
+            assigned = consumer.assignment()
+            ours = {tp: offset for tp, offset in pending.items() if tp in assigned}
+            if ours:
+                try:
+                    await consumer.commit(ours)
+                except (KafkaError, ConsumerStoppedError) as exc:  # a rebalance took the partitions, or shutdown
+                    log.info("%s: offsets not committed (%r); the records are read again and skipped",
+                             self.service, exc)
+            # Batches processed while the commit waited stay for the next one.
+            for tp, offset in pending.items():
+                if self._pending.get(tp) == offset:
+                    del self._pending[tp]
 
     async def close(self) -> None:
         """Commit what was processed, before the consumer stops."""
         if self._later is not None:
-            self._later.cancel()
+            self._later.cancel()  # a commit it had started is not lost: flush keeps offsets until done
         await self.flush()
 
     async def _flush_later(self) -> None:
         try:
-            await asyncio.sleep(self.interval)
-            await self.flush()
+            while True:  # until a commit leaves nothing behind: batches done while it waited
+                await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - self._last)))
+                await self.flush()
+                if not self._pending:
+                    return
         finally:
             self._later = None
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 
 from shared.broker import DeadLetterPublisher, OffsetCommits, create_broker, subscribe
 from shared.consumer import EventConsumer, Rejected
@@ -127,6 +128,55 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
         await commits.close()  # what the runtime does before stopping the broker
         assert await _committed(settings, group, topic) == 5, "shutdown commits what was processed"
     finally:
+        await broker.stop()
+        await pool.close()
+
+
+async def test_a_slow_offset_commit_does_not_hold_up_the_next_batch(settings, monkeypatch):
+    """The interval's commit waits for the group coordinator in the background: appeals keep
+    flowing meanwhile, and what they did is committed after it."""
+    held, committing = asyncio.Event(), asyncio.Event()
+    coordinator_commit = AIOKafkaConsumer.commit
+
+    async def held_commit(self, offsets=None):
+        committing.set()
+        await held.wait()
+        return await coordinator_commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", held_commit)
+    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
+    broker = create_broker(settings, "commit-test")
+    topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
+    await _create_topic(settings, topic)
+    applied: list[uuid.UUID] = []
+
+    async def handler(uow, envelope):
+        applied.append(envelope.data.appeal_id)
+
+    consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
+                             DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
+    subscribe(broker, consumer, [topic], group_id=group, commits=OffsetCommits(SERVICE, interval=0.1))
+    await broker.start()
+
+    async def applied_at_least(count: int) -> bool:
+        return len(applied) >= count
+
+    async def commit_started() -> bool:
+        return committing.is_set()
+
+    async def committed_at_least(count: int) -> bool:
+        return await _committed(settings, group, topic) >= count
+
+    try:
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(commit_started, what="the first batch's commit to start")
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(lambda: applied_at_least(2), timeout=10, what="the next batch while the commit waits")
+        assert await _committed(settings, group, topic) == 0, "the coordinator has not answered yet"
+        held.set()
+        await eventually(lambda: committed_at_least(2), timeout=10, what="both batches committed after")
+    finally:
+        held.set()
         await broker.stop()
         await pool.close()
 
