@@ -137,7 +137,7 @@ def _run(args) -> None:
 
     settings = Settings()
     configure_logging(args.service, settings.log_level)
-    app = create_app(service_specs()[args.service], settings)
+    app = create_app(service_specs()[args.service], settings, own_process=True)
     uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
                 log_config=None, access_log=False, lifespan="on")
 
