@@ -202,7 +202,9 @@ async def test_a_killed_broker_loses_no_appeal_and_applies_none_twice(cluster, c
           f"partitions) after {sent_before_kill} of {TOTAL} appeals were sent")
 
     assert sent[0] == TOTAL
-    assert len(reached) == TOTAL, f"{TOTAL - len(reached)} appeals did not reach every service"
+    missing = {stage: sum(1 for r in rows if r[stage] < 1) for stage in STAGES}
+    missing.update({"not accepted": TOTAL - len(rows), "no letter on the topic": len(appeals - letters.keys())})
+    assert len(reached) == TOTAL, f"{TOTAL - len(reached)} appeals did not reach every service: {missing}"
     assert not doubled, f"applied twice: {sorted(doubled)[:5]}"
 
     # The killed broker comes back on its old data and catches up: every replica in sync again.
