@@ -25,6 +25,7 @@ from shared.contracts.events import EVENT_TYPES, Event
 from shared.contracts.topics import TOPICS, dead_letter_topic
 from shared.db import create_pool
 from shared.http import install_common_routes
+from shared.loop_lag import measure_loop_lag
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWorkFactory
@@ -112,10 +113,11 @@ class ServiceRuntime:
             )
 
     async def start_relay(self) -> None:
-        """Start the outbox relay and the service's background loops."""
+        """Start the outbox relay, the event-loop lag probe and the service's background loops."""
         assert self.relay is not None and self.sender is not None and self.context is not None
         await self.sender.start()
-        self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")]
+        self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay"),
+                       asyncio.create_task(measure_loop_lag(self.spec.name), name=f"{self.spec.name}-loop-lag")]
         for loop in self.spec.background:
             self._tasks.append(asyncio.create_task(loop(self.context), name=f"{self.spec.name}-{loop.__name__}"))
 
