@@ -1,7 +1,8 @@
 """`hotline bench`: how fast the whole pipeline runs, against what the bus itself allows.
 
 One run, one machine, one broker:
-1. the platform at a fixed rate: latency from submission to transfer letter (p50/p95/p99);
+1. the platform at a fixed rate: latency from submission to transfer letter (p50/p95/p99),
+   and how often each service's event loop was held (its lag probe's late timers);
 2. the platform at full speed: appeals per second from submission until each one is
    dispatched, has a deadline, has a public entry and is counted by assessment;
 3. the ceiling: the same payloads relayed through the same hops (submission -> intake ->
@@ -17,6 +18,7 @@ import gc
 import json
 import multiprocessing
 import os
+import re
 import statistics
 import time
 import uuid
@@ -73,6 +75,9 @@ class Report:
     # millions of instructions the whole machine ran per appeal in each phase (perf stat -a): the
     # figure that moves least with the host's noise, so the one to compare commits by
     instructions_per_appeal: dict[str, float] = field(default_factory=dict)
+    # at the fixed rate, how often each service's event loop ran its 50 ms timer more than 50,
+    # 100 and 250 ms late (hotline_event_loop_lag_seconds): the stalls the p99 is made of
+    loop_stalls: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def submission(run: str, i: int) -> tuple[bytes, bytes]:
@@ -110,7 +115,9 @@ def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile
         pids = {name: proc.pid for name, proc in services.procs.items()}
         cpu_before = _cpu(pids)
         counter = InstructionCounter(services.log_dir / "perf-fixed.csv")
+        lag_before = asyncio.run(_loop_lag_buckets())
         asyncio.run(_fixed_rate(settings, run, rate, seconds, report))
+        report.loop_stalls = loop_stalls(lag_before, asyncio.run(_loop_lag_buckets()))
         _note_instructions(report, "fixed rate", counter.stop(), report.fixed_sent)
         report.fixed_cpu_ms_per_appeal = _cpu_per_appeal(cpu_before, _cpu(pids), report.fixed_sent)
         cpu_before = _cpu(pids)
@@ -329,6 +336,32 @@ async def _lags(http: httpx.AsyncClient) -> dict[str, int]:
     return lags
 
 
+_LAG_BUCKET = re.compile(r'^hotline_event_loop_lag_seconds_bucket\{(?=[^}]*le="([^"]+)")[^}]*\} (\S+)$', re.M)
+STALL_BOUNDS = ("0.05", "0.1", "0.25")
+
+
+async def _loop_lag_buckets() -> dict[str, dict[str, float]]:
+    """Each service's event-loop lag histogram so far: cumulative count per bucket bound."""
+    buckets = {}
+    async with httpx.AsyncClient() as http:
+        for name, port in BENCH_PORTS.items():
+            try:
+                text = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
+            except httpx.HTTPError:
+                continue
+            buckets[name] = {bound: float(count) for bound, count in _LAG_BUCKET.findall(text)}
+    return buckets
+
+
+def loop_stalls(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, dict[str, int]]:
+    """Per service, how many timer wake-ups between the two scrapes were later than each bound."""
+    def later_than(buckets: dict[str, float], bound: str) -> float:
+        return buckets.get("+Inf", 0.0) - buckets.get(bound, 0.0)
+    return {name: {bound: int(later_than(now, bound) - later_than(before.get(name, {}), bound))
+                   for bound in STALL_BOUNDS}
+            for name, now in after.items()}
+
+
 class _Relays:
     """Bare aiokafka relays through the platform's hops (submission -> intake -> routing ->
     sla / publication / assessment), each hop in its own process like the services."""
@@ -543,6 +576,10 @@ def _print(report: Report) -> None:
               + ", ".join(f"{phase} {m} M" for phase, m in report.instructions_per_appeal.items()))
     else:
         print("instructions per appeal: not measured (perf missing, or this machine hides its counters)")
+    if report.loop_stalls:
+        print("event loop held at the fixed rate (50 ms timer later than " + " / ".join(
+            f"{float(b) * 1000:.0f}" for b in STALL_BOUNDS) + " ms): " + ", ".join(
+            f"{name} " + "/".join(str(n) for n in counts.values()) for name, counts in report.loop_stalls.items()))
     if report.peak_lag:
         print("peak consumer lag at full speed (records): "
               + ", ".join(f"{k} {v}" for k, v in report.peak_lag.items()))

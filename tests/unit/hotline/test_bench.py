@@ -1,9 +1,11 @@
-"""The bench's own bookkeeping: which appeals a phase counts, and CPU per appeal."""
+"""The bench's own bookkeeping: which appeals a phase counts, CPU per appeal, event-loop stalls."""
 
 import json
 from types import SimpleNamespace
 
-from hotline.bench import Watcher, _cpu_per_appeal
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls
 from shared.settings import Settings
 
 
@@ -59,3 +61,20 @@ def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
     after = {"intake": 12.0, "kafka": 103.0}
     assert _cpu_per_appeal(before, after, 1000) == {"intake": 2.0, "kafka": 3.0}
     assert _cpu_per_appeal(before, after, 0) == {}
+
+
+def test_loop_stalls_count_the_late_timers_between_two_scrapes_of_metrics():
+    registry = CollectorRegistry()
+    lag = Histogram("hotline_event_loop_lag_seconds", "probe", ["service"], registry=registry,
+                    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+    def scrape() -> dict:
+        text = generate_latest(registry).decode()
+        return {"intake": {bound: float(count) for bound, count in _LAG_BUCKET.findall(text)}}
+
+    for seconds in (0.001, 0.07, 0.4):  # before the phase: not counted
+        lag.labels("intake").observe(seconds)
+    before = scrape()
+    for seconds in (0.002, 0.06, 0.3, 0.12, 0.04):
+        lag.labels("intake").observe(seconds)
+    assert loop_stalls(before, scrape()) == {"intake": {"0.05": 3, "0.1": 2, "0.25": 1}}
