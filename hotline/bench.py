@@ -75,7 +75,7 @@ class Report:
     # millions of instructions the whole machine ran per appeal in each phase (perf stat -a): the
     # figure that moves least with the host's noise, so the one to compare commits by
     instructions_per_appeal: dict[str, float] = field(default_factory=dict)
-    # at the fixed rate, how often each service's event loop ran its 50 ms timer more than 50,
+    # at the fixed rate, how often each service's event loop ran its lag probe's timer more than 50,
     # 100 and 250 ms late (hotline_event_loop_lag_seconds): the stalls the p99 is made of
     loop_stalls: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -577,7 +577,7 @@ def _print(report: Report) -> None:
     else:
         print("instructions per appeal: not measured (perf missing, or this machine hides its counters)")
     if report.loop_stalls:
-        print("event loop held at the fixed rate (50 ms timer later than " + " / ".join(
+        print("event loop held at the fixed rate (lag probe's timer later than " + " / ".join(
             f"{float(b) * 1000:.0f}" for b in STALL_BOUNDS) + " ms): " + ", ".join(
             f"{name} " + "/".join(str(n) for n in counts.values()) for name, counts in report.loop_stalls.items()))
     if report.peak_lag:

@@ -26,7 +26,7 @@ HTTP_SECONDS = Histogram(
 )
 EVENT_LOOP_LAG = Histogram(
     "hotline_event_loop_lag_seconds",
-    "How late the event loop ran a timer due every 50 ms: how long everything in the service "
+    "How late the event loop ran a timer due every 100 ms: how long everything in the service "
     "(consumers, relay, requests) waited for a long step or a garbage collection",
     ["service"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
