@@ -70,6 +70,12 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Publish what is stored now, then let run() return instead of waiting for more."""
+        self._stopping = True
+        self._wakeup.set()
 
     def wake(self) -> None:
         """Say that new rows were committed; the relay looks at once instead of at its next poll."""
@@ -81,6 +87,7 @@ class OutboxRelay:
             # Clear before looking, not after: a commit that wakes us while we publish must
             # trigger the next look at once instead of waiting for the next poll.
             self._wakeup.clear()
+            finishing = self._stopping  # a look begun after stop() sees every commit before it
             try:
                 sent = await self.relay_once()
                 backoff = 0.1
@@ -92,6 +99,8 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
+            if finishing and sent < self._batch_size:
+                return
             if sent < self._batch_size:
                 try:
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
