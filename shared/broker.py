@@ -122,6 +122,7 @@ class OffsetCommits:
         self._last = time.monotonic()
         self._later: asyncio.Task | None = None
         self._one_at_a_time = asyncio.Lock()  # commits in the order of their offsets
+        self._closed = False
 
     @property
     def uncommitted(self) -> dict[TopicPartition, int]:
@@ -137,7 +138,7 @@ class OffsetCommits:
         for record in records:
             tp = TopicPartition(record.topic, record.partition)
             self._pending[tp] = max(record.offset + 1, self._pending.get(tp, 0))
-        if now:
+        if now or self._closed:  # closed: a background commit would outlive the consumer
             await self.flush()
         elif self._later is None:
             self._later = asyncio.create_task(self._flush_later())
@@ -163,7 +164,9 @@ class OffsetCommits:
                     del self._pending[tp]
 
     async def close(self) -> None:
-        """Commit what was processed, before the consumer stops."""
+        """Commit what was processed, before the consumer stops; a batch that ends after this
+        (the broker lets the one in hand finish) is committed at once."""
+        self._closed = True
         if self._later is not None:
             self._later.cancel()  # a commit it had started is not lost: flush keeps offsets until done
         await self.flush()

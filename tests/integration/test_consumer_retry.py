@@ -127,6 +127,11 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
         assert len(applied) == 1
         await commits.close()  # what the runtime does before stopping the broker
         assert await _committed(settings, group, topic) == 5, "shutdown commits what was processed"
+
+        # A batch that ends after that (the broker lets the one in hand finish) is committed at
+        # once, not by a background commit that would outlive the consumer (the interval is 60 s).
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(lambda: committed_at_least(6), timeout=15, what="a batch after close committed at once")
     finally:
         await broker.stop()
         await pool.close()
