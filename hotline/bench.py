@@ -323,17 +323,22 @@ async def _full_speed(settings: Settings, run: str, count: int, report: Report) 
     report.platform_per_s = round(report.complete / elapsed, 1)
 
 
-async def _lags(http: httpx.AsyncClient) -> dict[str, int]:
-    """Each service's consumer lag (records behind, all partitions) from its /metrics."""
-    lags = {}
+async def _metrics(http: httpx.AsyncClient) -> dict[str, str]:
+    """Each service's /metrics text (a service that does not answer is left out)."""
+    texts = {}
     for name, port in BENCH_PORTS.items():
         try:
-            text = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
+            texts[name] = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
         except httpx.HTTPError:
             continue
-        lags[name] = int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                             if line.startswith("hotline_consumer_lag{")))
-    return lags
+    return texts
+
+
+async def _lags(http: httpx.AsyncClient) -> dict[str, int]:
+    """Each service's consumer lag (records behind, all partitions) from its /metrics."""
+    return {name: int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                          if line.startswith("hotline_consumer_lag{")))
+            for name, text in (await _metrics(http)).items()}
 
 
 _LAG_BUCKET = re.compile(r'^hotline_event_loop_lag_seconds_bucket\{(?=[^}]*le="([^"]+)")[^}]*\} (\S+)$', re.M)
@@ -342,15 +347,9 @@ STALL_BOUNDS = ("0.05", "0.1", "0.25")
 
 async def _loop_lag_buckets() -> dict[str, dict[str, float]]:
     """Each service's event-loop lag histogram so far: cumulative count per bucket bound."""
-    buckets = {}
     async with httpx.AsyncClient() as http:
-        for name, port in BENCH_PORTS.items():
-            try:
-                text = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
-            except httpx.HTTPError:
-                continue
-            buckets[name] = {bound: float(count) for bound, count in _LAG_BUCKET.findall(text)}
-    return buckets
+        texts = await _metrics(http)
+    return {name: {bound: float(count) for bound, count in _LAG_BUCKET.findall(text)} for name, text in texts.items()}
 
 
 def loop_stalls(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, dict[str, int]]:

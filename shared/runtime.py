@@ -69,7 +69,8 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.sender: RecordSender | None = None
         self.commits = OffsetCommits(spec.name, settings.offset_commit_seconds)
-        self._tasks: list[asyncio.Task] = []
+        self._relaying: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []  # the lag probe and the spec's background loops
 
     async def open(self) -> ServiceContext:
         """Connect to the database and declare the subscribers; the broker is not started yet."""
@@ -116,20 +117,19 @@ class ServiceRuntime:
         """Start the outbox relay, the event-loop lag probe and the service's background loops."""
         assert self.relay is not None and self.sender is not None and self.context is not None
         await self.sender.start()
-        self._tasks = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay"),
-                       asyncio.create_task(measure_loop_lag(self.spec.name), name=f"{self.spec.name}-loop-lag")]
+        self._relaying = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
+        self._tasks = [asyncio.create_task(measure_loop_lag(self.spec.name), name=f"{self.spec.name}-loop-lag")]
         for loop in self.spec.background:
             self._tasks.append(asyncio.create_task(loop(self.context), name=f"{self.spec.name}-{loop.__name__}"))
 
     async def close(self) -> None:
-        relaying, others = self._tasks[:1], self._tasks[1:]
-        for task in others:
+        for task in self._tasks:
             task.cancel()
-        for task in others:
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if relaying:
-            await self._finish_relaying(relaying[0])
+        if self._relaying:
+            await self._finish_relaying(self._relaying)
         if self.sender:
             await self.sender.stop()
         await self.commits.close()
