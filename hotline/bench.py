@@ -165,6 +165,9 @@ class Watcher:
         # on the bus" (one machine, one clock)
         self.decided: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
         self.seen: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
+        # and when the service's producer took the record (its CreateTime), which splits
+        # "decided -> on the bus" into the service's part and Kafka's plus the watcher's
+        self.sent: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
         self.dispatched: dict[str, float] = {}
         self.deadline: set[str] = set()
         self.public: set[str] = set()
@@ -192,19 +195,21 @@ class Watcher:
             self.accepted_at.setdefault(body["appeal_id"], now)
             self._tracking[body["tracking_number"]] = body["appeal_id"]
             if wall is not None:
-                self._decided("intake", body["appeal_id"], body["accepted_at"], wall)
+                self._decided("intake", body["appeal_id"], body["accepted_at"], wall, record.timestamp)
         elif kind == "hotline.appeal.dispatched.v1":
             self.dispatched.setdefault(record.key.decode(), now)
             if wall is not None:
-                self._decided("routing", record.key.decode(), json.loads(record.value)["dispatched_at"], wall)
+                self._decided("routing", record.key.decode(), json.loads(record.value)["dispatched_at"], wall,
+                              record.timestamp)
         elif kind == "hotline.appeal.deadline-set.v1":
             self.deadline.add(record.key.decode())
         elif kind == "hotline.public.appeal-updated.v1":
             self.public.add(record.key.decode())
 
-    def _decided(self, service: str, appeal: str, at: str, wall: float) -> None:
+    def _decided(self, service: str, appeal: str, at: str, wall: float, sent_ms: int) -> None:
         self.decided[service].setdefault(appeal, datetime.fromisoformat(at).timestamp())
         self.seen[service].setdefault(appeal, wall)
+        self.sent[service].setdefault(appeal, sent_ms / 1000)
 
     def complete(self, phase: str = "") -> int:
         """Appeals through every stage, of those whose submission id starts with `phase`."""
@@ -247,18 +252,22 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     report.fixed_sent = total
     report.latency_ms = _percentiles([watcher.dispatched[a] - sent for a, sent in ours])
     # where the time goes: intake (submission -> accepted on the bus), then routing (-> dispatched)
-    decided, seen = watcher.decided, watcher.seen
+    decided, seen, produced = watcher.decided, watcher.seen, watcher.sent
     report.hop_latency_ms = {
         "intake": _percentiles([watcher.accepted_at[a] - sent for a, sent in ours]),
         "intake, until it decided": _percentiles(
             [decided["intake"][a] - sent_wall[watcher.accepted[a]] for a, _ in ours]),
         "intake, decided -> on the bus": _percentiles(
             [seen["intake"][a] - decided["intake"][a] for a, _ in ours]),
+        "intake, decided -> sent": _percentiles(
+            [produced["intake"][a] - decided["intake"][a] for a, _ in ours]),
         "routing": _percentiles([watcher.dispatched[a] - watcher.accepted_at[a] for a, _ in ours]),
         "routing, until it decided": _percentiles(
             [decided["routing"][a] - seen["intake"][a] for a, _ in ours if a in decided["routing"]]),
         "routing, decided -> on the bus": _percentiles(
             [seen["routing"][a] - decided["routing"][a] for a, _ in ours if a in decided["routing"]]),
+        "routing, decided -> sent": _percentiles(
+            [produced["routing"][a] - decided["routing"][a] for a, _ in ours if a in decided["routing"]]),
     }
 
 

@@ -9,9 +9,9 @@ from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls
 from shared.settings import Settings
 
 
-def _record(kind: str, key: str, body: dict | None = None):
+def _record(kind: str, key: str, body: dict | None = None, timestamp: int = 0):
     return SimpleNamespace(headers=[("ce_type", kind.encode())], key=key.encode(),
-                           value=json.dumps(body or {}).encode())
+                           value=json.dumps(body or {}).encode(), timestamp=timestamp)
 
 
 def _through(watcher: Watcher, appeal: str, submission_id: str) -> None:
@@ -47,13 +47,16 @@ def test_each_hop_splits_at_the_time_the_service_decided():
     watcher = Watcher(Settings())
     watcher._note(_record("hotline.appeal.accepted.v1", "a1", {
         "appeal_id": "a1", "channel_message_id": "bench-run1f-0", "tracking_number": "T-a1",
-        "accepted_at": "2026-11-29T08:00:00.100000+00:00"}), 5.0, wall=1795939200.250)
+        "accepted_at": "2026-11-29T08:00:00.100000+00:00"}, timestamp=1795939200_180), 5.0, wall=1795939200.250)
     watcher._note(_record("hotline.appeal.dispatched.v1", "a1", {
-        "dispatched_at": "2026-11-29T16:00:00.400+08:00"}), 5.4, wall=1795939200.600)
+        "dispatched_at": "2026-11-29T16:00:00.400+08:00"}, timestamp=1795939200_530), 5.4, wall=1795939200.600)
     assert watcher.decided["intake"]["a1"] == 1795939200.100  # 2026-11-29 08:00:00.1 UTC
     assert round(watcher.seen["intake"]["a1"] - watcher.decided["intake"]["a1"], 3) == 0.15
     assert round(watcher.decided["routing"]["a1"] - watcher.seen["intake"]["a1"], 3) == 0.15
     assert round(watcher.seen["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.2
+    # the record's CreateTime: when the service's producer took it, between deciding and being seen
+    assert round(watcher.sent["intake"]["a1"] - watcher.decided["intake"]["a1"], 3) == 0.08
+    assert round(watcher.sent["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.13
 
 
 def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
