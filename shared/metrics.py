@@ -20,6 +20,9 @@ CONSUMER_LAG = Gauge(
 OPEN_DEADLINES = Gauge(
     "hotline_open_deadlines", "Deadlines not yet stopped, by supervision level", ["service", "level"]
 )
+INBOX_PRUNED = Counter(
+    "hotline_inbox_pruned_total", "Inbox rows deleted by retention (HOTLINE_INBOX_RETENTION_DAYS)", ["service"]
+)
 OUTBOX_BACKLOG = Gauge("hotline_outbox_backlog", "Outbox rows seen waiting by the relay", ["service"])
 HTTP_SECONDS = Histogram(
     "hotline_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"]

@@ -25,6 +25,7 @@ from shared.contracts.events import EVENT_TYPES, Event
 from shared.contracts.topics import TOPICS, dead_letter_topic
 from shared.db import create_pool
 from shared.http import install_common_routes
+from shared.inbox_retention import keep_inbox_pruned
 from shared.loop_lag import measure_loop_lag
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -70,7 +71,7 @@ class ServiceRuntime:
         self.sender: RecordSender | None = None
         self.commits = OffsetCommits(spec.name, settings.offset_commit_seconds)
         self._relaying: asyncio.Task | None = None
-        self._tasks: list[asyncio.Task] = []  # the lag probe and the spec's background loops
+        self._tasks: list[asyncio.Task] = []  # the lag probe, inbox retention, the spec's background loops
 
     async def open(self) -> ServiceContext:
         """Connect to the database and declare the subscribers; the broker is not started yet."""
@@ -114,11 +115,16 @@ class ServiceRuntime:
             )
 
     async def start_relay(self) -> None:
-        """Start the outbox relay, the event-loop lag probe and the service's background loops."""
+        """Start the outbox relay, the event-loop lag probe, inbox retention and the service's background loops."""
         assert self.relay is not None and self.sender is not None and self.context is not None
         await self.sender.start()
         self._relaying = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-outbox-relay")
         self._tasks = [asyncio.create_task(measure_loop_lag(self.spec.name), name=f"{self.spec.name}-loop-lag")]
+        if self.spec.consumes and self.settings.inbox_retention_days:
+            self._tasks.append(asyncio.create_task(
+                keep_inbox_pruned(self.spec.name, self.context.pool, self.settings.inbox_retention_days,
+                                  self.settings.inbox_prune_seconds),
+                name=f"{self.spec.name}-inbox-retention"))
         for loop in self.spec.background:
             self._tasks.append(asyncio.create_task(loop(self.context), name=f"{self.spec.name}-{loop.__name__}"))
 

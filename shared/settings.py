@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # How often consumers commit the offsets of processed batches (not after every batch: the
     # inbox skips what a restarted or rebalanced consumer reads again)
     offset_commit_seconds: float = 1.0
+    # How long the inbox remembers an applied event's id (shared/inbox_retention.py); 0 keeps
+    # every id for ever. Pruned hourly by each consuming service.
+    inbox_retention_days: int = Field(default=30, ge=0)
+    inbox_prune_seconds: float = Field(default=3600.0, gt=0)
     relay_batch_size: int = 500
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"
