@@ -14,6 +14,8 @@ database and topic prefix, so the figures do not mix with anything else on the s
 """
 
 import asyncio
+import contextlib
+import fcntl
 import gc
 import json
 import multiprocessing
@@ -92,6 +94,31 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
 
 def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None = None,
               *, warmup: int = 0) -> Report:
+    with one_bench_at_a_time(base_dir()):
+        return _bench(rate, seconds, burst, out, profile, warmup=warmup)
+
+
+@contextlib.contextmanager
+def one_bench_at_a_time(state_dir: Path):
+    """Refuse to start while another bench runs on this stack: a run begins by dropping every
+    earlier bench's database and topics, which would pull them from under a running one (its
+    services then spin on offset commits for topics that are gone)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / "bench.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise SystemExit(f"another `hotline bench` (pid {lock.read().strip() or '?'}) is running on this "
+                             "stack; starting now would drop its database and topics. Wait for it to end.") from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def _bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None,
+           *, warmup: int) -> Report:
     base = Settings()
     run = uuid.uuid4().hex[:8]
     report = Report(fixed_rate=rate, warmup=warmup)

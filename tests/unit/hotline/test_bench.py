@@ -1,11 +1,14 @@
 """The bench's own bookkeeping: which appeals a phase counts, CPU per appeal, event-loop stalls."""
 
 import json
+import os
 from types import SimpleNamespace
+
+import pytest
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls
+from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time
 from shared.settings import Settings
 
 
@@ -81,3 +84,12 @@ def test_loop_stalls_count_the_late_timers_between_two_scrapes_of_metrics():
     for seconds in (0.002, 0.06, 0.3, 0.12, 0.04):
         lag.labels("intake").observe(seconds)
     assert loop_stalls(before, scrape()) == {"intake": {"0.05": 3, "0.1": 2, "0.25": 1}}
+
+
+def test_a_second_bench_on_one_stack_is_refused_while_the_first_runs(tmp_path):
+    with one_bench_at_a_time(tmp_path):
+        with pytest.raises(SystemExit, match=rf"pid {os.getpid()}\) is running on this stack"):
+            with one_bench_at_a_time(tmp_path):
+                pass
+    with one_bench_at_a_time(tmp_path):  # free again once the first ended
+        pass
