@@ -55,8 +55,6 @@ async def keep_inbox_pruned(service: str, pool: asyncpg.Pool, retention_days: in
             INBOX_PRUNED.labels(service).inc(pruned)
             if pruned:
                 log.info("inbox: %d rows older than %d days pruned", pruned, retention_days)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # noqa: BLE001 - retention must outlive any one failure
             log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "inbox pruning failed: %r", exc)
         await asyncio.sleep(every_seconds)
