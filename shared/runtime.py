@@ -85,7 +85,7 @@ class ServiceRuntime:
             lambda topic, *rest: self.sender(self.settings.topic(topic), *rest),
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
-        units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.hand_over)
+        units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
         self.context = ServiceContext(self.settings, pool, self.broker, units_of_work, self.settings.clock())
         self.declare(self.context)
         return self.context
@@ -155,7 +155,6 @@ class ServiceRuntime:
         except TimeoutError:
             log.warning("%s: stored events not all published at shutdown; they go out at the next start",
                         self.spec.name)
-        await self.relay.finish_direct_sends(timeout=1.0)  # begun during the relay's last look
 
     async def database_ready(self) -> bool:
         return self.context is not None and await self.context.pool.fetchval("SELECT 1") == 1

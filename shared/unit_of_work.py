@@ -8,18 +8,16 @@ import asyncpg
 from shared import outbox
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
-from shared.outbox import Stored
 
 
 class UnitOfWork:
     """A connection in a transaction plus the events to store with it.
 
     Events go to the outbox in the same transaction as the state change, so either both
-    happen or neither; once it committed they are handed to the relay (`on_commit`), which
-    sends them at once.
+    happen or neither; after commit the relay is woken so they reach Kafka promptly.
     """
 
-    def __init__(self, pool: asyncpg.Pool, source: str, on_commit: Callable[[Stored], None] = lambda stored: None):
+    def __init__(self, pool: asyncpg.Pool, source: str, on_commit: Callable[[], None] = lambda: None):
         self._pool = pool
         self._source = source
         self._on_commit = on_commit
@@ -41,10 +39,8 @@ class UnitOfWork:
     async def __aexit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
-                stored = await outbox.store(self.conn, self.pending)
+                await outbox.store(self.conn, self.pending)
                 await self._tx.commit()
-                if stored:  # before any other await: see OutboxRelay.hand_over
-                    self._on_commit(stored)
             else:
                 await self._tx.rollback()
         except BaseException:
@@ -53,12 +49,14 @@ class UnitOfWork:
             raise
         finally:
             await self._acquired.__aexit__(None, None, None)
+        if exc_type is None and self.pending:
+            self._on_commit()
 
 
 class UnitOfWorkFactory:
     """Makes units of work for one service: its pool, its CloudEvents source, its relay."""
 
-    def __init__(self, pool: asyncpg.Pool, service: str, on_commit: Callable[[Stored], None] = lambda stored: None):
+    def __init__(self, pool: asyncpg.Pool, service: str, on_commit: Callable[[], None] = lambda: None):
         self.pool = pool
         self.service = service
         self.on_commit = on_commit
