@@ -194,7 +194,7 @@ class Watcher:
         self.seen: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
         # and when the service's producer took the record (its CreateTime), which splits
         # "decided -> on the bus" into the service's part and Kafka's plus the watcher's
-        self.sent: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
+        self.produced: dict[str, dict[str, float]] = {"intake": {}, "routing": {}}
         self.dispatched: dict[str, float] = {}
         self.deadline: set[str] = set()
         self.public: set[str] = set()
@@ -236,7 +236,7 @@ class Watcher:
     def _decided(self, service: str, appeal: str, at: str, wall: float, sent_ms: int) -> None:
         self.decided[service].setdefault(appeal, datetime.fromisoformat(at).timestamp())
         self.seen[service].setdefault(appeal, wall)
-        self.sent[service].setdefault(appeal, sent_ms / 1000)
+        self.produced[service].setdefault(appeal, sent_ms / 1000)
 
     def complete(self, phase: str = "") -> int:
         """Appeals through every stage, of those whose submission id starts with `phase`."""
@@ -279,7 +279,7 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     report.fixed_sent = total
     report.latency_ms = _percentiles([watcher.dispatched[a] - sent for a, sent in ours])
     # where the time goes: intake (submission -> accepted on the bus), then routing (-> dispatched)
-    decided, seen, produced = watcher.decided, watcher.seen, watcher.sent
+    decided, seen, produced = watcher.decided, watcher.seen, watcher.produced
     report.hop_latency_ms = {
         "intake": _percentiles([watcher.accepted_at[a] - sent for a, sent in ours]),
         "intake, until it decided": _percentiles(

@@ -58,8 +58,8 @@ def test_each_hop_splits_at_the_time_the_service_decided():
     assert round(watcher.decided["routing"]["a1"] - watcher.seen["intake"]["a1"], 3) == 0.15
     assert round(watcher.seen["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.2
     # the record's CreateTime: when the service's producer took it, between deciding and being seen
-    assert round(watcher.sent["intake"]["a1"] - watcher.decided["intake"]["a1"], 3) == 0.08
-    assert round(watcher.sent["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.13
+    assert round(watcher.produced["intake"]["a1"] - watcher.decided["intake"]["a1"], 3) == 0.08
+    assert round(watcher.produced["routing"]["a1"] - watcher.decided["routing"]["a1"], 3) == 0.13
 
 
 def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
