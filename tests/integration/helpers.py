@@ -1,10 +1,12 @@
-"""Small tools the integration tests share: read a topic, wait for a condition."""
+"""Small tools the integration tests share: read a topic, wait for a condition, a pool on one schema."""
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Container
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 
@@ -54,3 +56,14 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@contextlib.asynccontextmanager
+async def emptied_pool(database_url: str, schema: str, table: str):
+    """A pool on one service's schema with `table` emptied first: a module's tests share its database."""
+    pool = await asyncpg.create_pool(database_url, server_settings={"search_path": schema})
+    try:
+        await pool.execute(f"DELETE FROM {table}")
+        yield pool
+    finally:
+        await pool.close()

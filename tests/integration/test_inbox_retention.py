@@ -5,22 +5,20 @@ service prunes its own inbox unless retention is off."""
 import asyncio
 import uuid
 
-import asyncpg
 import pytest
 
 from services.routing.entrypoint import SPEC
 from shared.inbox_retention import prune_inbox
 from shared.runtime import ServiceRuntime
+from tests.integration.helpers import emptied_pool
 
 SERVICE = "routing"
 
 
 @pytest.fixture
 async def pool(settings):
-    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
-    await pool.execute("DELETE FROM inbox")
-    yield pool
-    await pool.close()
+    async with emptied_pool(settings.database_url, SERVICE, "inbox") as pool:
+        yield pool
 
 
 async def remember(pool, days_ago: float, count: int) -> set[uuid.UUID]:

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 
 from shared import outbox
@@ -15,17 +14,15 @@ from shared.contracts import topics
 from shared.contracts.events import AppealSigned
 from shared.outbox import OutboxRelay
 from shared.unit_of_work import UnitOfWork
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import emptied_pool, read_topic
 
 SERVICE = "routing"  # any service schema has the outbox table
 
 
 @pytest.fixture
 async def pool(settings):
-    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
-    await pool.execute("DELETE FROM outbox")
-    yield pool
-    await pool.close()
+    async with emptied_pool(settings.database_url, SERVICE, "outbox") as pool:
+        yield pool
 
 
 @pytest.fixture
