@@ -29,3 +29,11 @@ def test_up_twice_is_fine_and_status_reports_running(local_stack):
     assert "postgres already running" in again.stdout and "kafka already running" in again.stdout
     status = hotline("stack", "status")
     assert "postgres: running" in status.stdout and "kafka: running" in status.stdout
+
+
+def test_the_broker_keeps_a_gc_log_beside_its_own_logs(local_stack):
+    """A pause of the broker stalls every hop at once; its GC log is where an operator checks
+    whether a latency spike was one (bench's 'slowest seconds' give the times to look up)."""
+    gc_log = local_stack.state_dir / "kafka" / "logs" / "kafkaServer-gc.log"
+    assert gc_log.exists(), f"{gc_log} missing: was the broker started by an older `hotline stack up`?"
+    assert "Using G1" in gc_log.read_text(errors="replace")
