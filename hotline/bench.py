@@ -80,6 +80,13 @@ class Report:
     # at the fixed rate, how often each service's event loop ran its lag probe's timer more than 50,
     # 100 and 250 ms late (hotline_event_loop_lag_seconds): the stalls the p99 is made of
     loop_stalls: dict[str, dict[str, int]] = field(default_factory=dict)
+    # the seconds of the fixed-rate phase with the most appeals slower than SLOW_MS, worst first,
+    # with their wall-clock time: a p99 made of one stall shows here as one second, and the time
+    # finds it in the broker's GC log or the database's log
+    slow_seconds: list[dict] = field(default_factory=list)
+
+
+SLOW_MS = 250
 
 
 def submission(run: str, i: int) -> tuple[bytes, bytes]:
@@ -278,6 +285,8 @@ async def _fixed_rate(settings: Settings, run: str, rate: float, seconds: float,
     ours = [(a, sent_at[m]) for a, m in watcher.accepted.items() if m in sent_at and a in watcher.dispatched]
     report.fixed_sent = total
     report.latency_ms = _percentiles([watcher.dispatched[a] - sent for a, sent in ours])
+    report.slow_seconds = slow_seconds(
+        [(sent_wall[watcher.accepted[a]], watcher.dispatched[a] - sent) for a, sent in ours])
     # where the time goes: intake (submission -> accepted on the bus), then routing (-> dispatched)
     decided, seen, produced = watcher.decided, watcher.seen, watcher.produced
     report.hop_latency_ms = {
@@ -317,6 +326,18 @@ async def _warm_up(settings: Settings, run: str, count: int) -> None:
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
+
+
+def slow_seconds(appeals: list[tuple[float, float]], top: int = 3) -> list[dict]:
+    """Group (wall time sent, latency in s) by the second of sending; the `top` seconds with the
+    most appeals slower than SLOW_MS, worst first."""
+    by_second: dict[int, list[float]] = {}
+    for sent, latency in appeals:
+        if latency * 1000 > SLOW_MS:
+            by_second.setdefault(int(sent), []).append(latency)
+    worst = sorted(by_second.items(), key=lambda item: (-len(item[1]), item[0]))[:top]
+    return [{"at": datetime.fromtimestamp(second, UTC).strftime("%H:%M:%S"), "slow": len(latencies),
+             "max_ms": round(max(latencies) * 1000, 1)} for second, latencies in worst]
 
 
 def _percentiles(seconds: list[float]) -> dict[str, float]:
@@ -594,6 +615,9 @@ def _print(report: Report) -> None:
           f"p99 {report.latency_ms.get('p99')} ms")
     for hop, figures in report.hop_latency_ms.items():
         print(f"  of which {hop}: p50 {figures.get('p50')} ms, p95 {figures.get('p95')} ms, p99 {figures.get('p99')} ms")
+    if report.slow_seconds:
+        print(f"  slowest seconds (appeals over {SLOW_MS} ms sent in that second, UTC): " + ", ".join(
+            f"{s['at']} {s['slow']} (max {s['max_ms']} ms)" for s in report.slow_seconds))
     _print_cpu("at the fixed rate", report.fixed_cpu_ms_per_appeal)
     print(f"full speed, {report.max_sent} appeals: {report.platform_per_s}/s end to end "
           f"(dispatched + deadline + public + counted), complete {report.complete}, "

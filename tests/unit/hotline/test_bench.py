@@ -2,13 +2,15 @@
 
 import json
 import os
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time
+from hotline.bench import (_LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time,
+                          slow_seconds)
 from shared.settings import Settings
 
 
@@ -93,3 +95,16 @@ def test_a_second_bench_on_one_stack_is_refused_while_the_first_runs(tmp_path):
                 pass
     with one_bench_at_a_time(tmp_path):  # free again once the first ended
         pass
+
+
+def test_slow_seconds_name_the_seconds_whose_appeals_were_slow_worst_first():
+    t = datetime(2026, 12, 2, 16, 30, 0, tzinfo=UTC).timestamp()
+    appeals = ([(t + 0.1 * i, 0.05) for i in range(50)]  # fast everywhere
+               + [(t + 7.2, 0.6), (t + 7.9, 0.3), (t + 7.5, 0.251)]  # three slow in 16:30:07
+               + [(t + 3.5, 0.9)]  # one slower in 16:30:03
+               + [(t + 5.0, 0.25)])  # exactly the threshold is not slow
+    assert slow_seconds(appeals) == [
+        {"at": "16:30:07", "slow": 3, "max_ms": 600.0},
+        {"at": "16:30:03", "slow": 1, "max_ms": 900.0},
+    ]
+    assert slow_seconds([(t, 0.05)]) == []
