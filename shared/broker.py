@@ -114,9 +114,14 @@ class OffsetCommits:
     a restart does not park them twice.
     """
 
-    def __init__(self, service: str, interval: float = 1.0) -> None:
+    def __init__(self, service: str, interval: float = 1.0, *, commit_timeout: float = 5.0) -> None:
         self.service = service
         self.interval = interval
+        # aiokafka retries a commit for as long as the coordinator answers with a retriable error
+        # (for ever when the topic was deleted under the consumer): the service then never
+        # stopped. A commit is given this long; a later one covers its offsets, and what none
+        # covers is read again by the partition's next owner and skipped by the inbox.
+        self.commit_timeout = commit_timeout
         self._pending: dict[TopicPartition, int] = {}
         self._consumer = None
         self._last = time.monotonic()
@@ -154,8 +159,9 @@ class OffsetCommits:
             ours = {tp: offset for tp, offset in pending.items() if tp in assigned}
             if ours:
                 try:
-                    await consumer.commit(ours)
-                except (KafkaError, ConsumerStoppedError) as exc:  # a rebalance took the partitions, or shutdown
+                    await asyncio.wait_for(consumer.commit(ours), self.commit_timeout)
+                except (KafkaError, ConsumerStoppedError, TimeoutError) as exc:
+                    # a rebalance took the partitions, shutdown, or no answer in time
                     log.info("%s: offsets not committed (%r); the records are read again and skipped",
                              self.service, exc)
             # Batches processed while the commit waited stay for the next one.

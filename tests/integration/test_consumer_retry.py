@@ -100,7 +100,7 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
 
     consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
                              DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
-    commits = OffsetCommits(SERVICE, interval=60)
+    commits = OffsetCommits(SERVICE, interval=60, commit_timeout=2.0)
     subscribe(broker, consumer, [topic], group_id=group, commits=commits)
     await broker.start()
 
@@ -184,6 +184,51 @@ async def test_a_slow_offset_commit_does_not_hold_up_the_next_batch(settings, mo
         held.set()
         await broker.stop()
         await pool.close()
+
+
+async def test_a_service_whose_topic_was_deleted_still_stops(settings):
+    """An operator deleted a live topic: aiokafka retries the offset commit for its partitions
+    without end, and the service did not stop on SIGTERM. Shutdown gives the commit a bound; the
+    records are read again (and skipped) by whoever consumes a topic of that name later."""
+    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
+    broker = create_broker(settings, "commit-test")
+    topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
+    await _create_topic(settings, topic)
+    applied: list[uuid.UUID] = []
+
+    async def handler(uow, envelope):
+        applied.append(envelope.data.appeal_id)
+
+    consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
+                             DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
+    commits = OffsetCommits(SERVICE, interval=60, commit_timeout=2.0)
+    subscribe(broker, consumer, [topic], group_id=group, commits=commits)
+    await broker.start()
+
+    async def batch_awaits_its_commit() -> bool:
+        return bool(applied) and bool(commits.uncommitted)
+
+    try:
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(batch_awaits_its_commit, what="the batch to be applied, its commit pending")
+        await _delete_topic(settings, topic)
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(commits.close(), timeout=20)
+        assert asyncio.get_running_loop().time() - started < 10, "the commit at shutdown is bounded"
+    finally:
+        await asyncio.wait_for(broker.stop(), timeout=20)
+        await pool.close()
+
+
+async def _delete_topic(settings, name: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics([name])
+    finally:
+        await admin.close()
 
 
 async def _create_topic(settings, name: str) -> None:
