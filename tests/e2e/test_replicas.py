@@ -111,6 +111,9 @@ async def test_routing_and_sla_replicas_through_rebalances(platform, settings, d
         await replace("routing#2", "routing#4", f"at {await count(db, DISPATCHED, run)} letters")
         # An sla replica dies while deadlines are set and ladder steps already fire; another joins.
         await reached(DEADLINES, TOTAL // 4)
+        # On a quick run the first quarter of deadlines is set before the virtual clock makes
+        # any step due (CI on 2026-12-02): wait for one, or this kill tests no firing ladder.
+        await reached(FIRED, 1)
         fired_at_kills.append(await count(db, FIRED, run))
         await replace("sla#3", "sla#4", f"at {await count(db, DEADLINES, run)} deadlines, {fired_at_kills[-1]} steps")
         # The first sla process dies too, its consumer and its due-time poller mid-stream.
@@ -190,7 +193,6 @@ async def test_routing_and_sla_replicas_through_rebalances(platform, settings, d
     print(f"  sla topic: {len(sla_records)} records of our appeals, {republished} republished by a relay "
           f"(same ce_id); {len(disordered)} appeals out of causal order")
     assert stalled is None, stalled
-    assert fired_at_kills[0] > 0, "the virtual clock should have made ladder steps due before sla#3 died"
     least = TOTAL * sum(1 for step in steps.values() if not step.only_early_reminder)
     assert fired_at_kills[-1] < least, "the last sla replica died after every ladder was complete"
     assert len(ours) == TOTAL, "every submission became an appeal"
