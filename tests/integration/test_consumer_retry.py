@@ -2,12 +2,14 @@
 a handler's permanent failure parks only that event; offsets move only after success."""
 
 import asyncio
+import contextlib
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.broker import DeadLetterPublisher, OffsetCommits, create_broker, subscribe
 from shared.consumer import EventConsumer, Rejected
@@ -69,16 +71,20 @@ async def test_transient_failure_is_retried_and_poison_is_parked(settings):
     assert dict(parked[0].headers)["hotline_dlq_reason"] == b"appeal is unknown to this test"
 
 
-async def _committed(settings, group: str, topic: str) -> int:
-    """Records of `topic` the group has committed, over all partitions (Kafka's own view)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
+@contextlib.asynccontextmanager
+async def _admin(settings):
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(group)
+        yield admin
     finally:
         await admin.close()
+
+
+async def _committed(settings, group: str, topic: str) -> int:
+    """Records of `topic` the group has committed, over all partitions (Kafka's own view)."""
+    async with _admin(settings) as admin:
+        offsets = await admin.list_consumer_group_offsets(group)
     return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
 
 
@@ -221,22 +227,10 @@ async def test_a_service_whose_topic_was_deleted_still_stops(settings):
 
 
 async def _delete_topic(settings, name: str) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
+    async with _admin(settings) as admin:
         await admin.delete_topics([name])
-    finally:
-        await admin.close()
 
 
 async def _create_topic(settings, name: str) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
+    async with _admin(settings) as admin:
         await admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
-    finally:
-        await admin.close()
