@@ -24,8 +24,13 @@ from shared.contracts.topics import SERVICES
 from shared.settings import Settings
 
 
+RANKING_TOP = 5
+
+
 def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_days: float = 30.0,
-             speed: float = 17280.0, seed: int = 7) -> int:
+             speed: float = 17280.0, seed: int = 7, *, kind: str = "demo") -> int:
+    """`kind` names the database and topics the run gets (`hotline_<kind>_<time>`) and the earlier
+    ones it drops: a test runs the demo under its own kind and leaves a running demo alone."""
     config = StackConfig()
     print("== stack ==")
     print(" ", postgres.up(config))
@@ -33,13 +38,13 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
     base = Settings()
     # Each demo runs in a fresh database and topic prefix: an earlier demo's open appeals
     # would otherwise go overdue on this run's clock and muddle its report.
-    asyncio.run(drop_environments(base, "demo"))
-    settings = asyncio.run(fresh_environment(base, "demo", datetime.now(UTC).strftime("%Y%m%d%H%M%S")))
+    asyncio.run(drop_environments(base, kind))
+    settings = asyncio.run(fresh_environment(base, kind, datetime.now(UTC).strftime("%Y%m%d%H%M%S")))
     clock = Clock(start=datetime.now(UTC).replace(microsecond=0), speed=speed, anchor=time.time())
     env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
            "HOTLINE_CLOCK_START": clock.start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
            "HOTLINE_CLOCK_ANCHOR": repr(clock.anchor), "HOTLINE_LOG_LEVEL": "WARNING"}
-    services = Services(list(SERVICES), config.state_dir / "services", env)
+    services = Services(list(SERVICES), config.state_dir / ("services" if kind == "demo" else kind), env)
     services.start()
     try:
         services.wait_ready(timeout=90)
@@ -60,21 +65,25 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
     return 0
 
 
-def _progress(clock: Clock):
-    last = [0.0]
+def _progress(clock: Clock, stream=None):
+    """A bar redrawn in place twice a second on a terminal; into a log or a pipe, where each
+    redraw would be kept, a line every 10 s."""
+    stream = stream or sys.stderr
+    terminal = stream.isatty()
+    every, last = (0.5 if terminal else 10.0), [0.0]
 
     def show(ledger: Ledger, total: int) -> None:
-        if time.monotonic() - last[0] < 0.5:
+        if time.monotonic() - last[0] < every:
             return
         last[0] = time.monotonic()
         sent = sum(ledger.submitted.values())
         width = 30
         filled = int(width * sent / total) if total else width
-        line = (f"\r  [{'#' * filled}{'.' * (width - filled)}] {sent}/{total} submitted, "
+        line = (f"  [{'#' * filled}{'.' * (width - filled)}] {sent}/{total} submitted, "
                 f"{ledger.decided} decided, {sum(ledger.dispatches.values())} dispatched, "
                 f"{ledger.replies} replied, {ledger.overdue} overdue | {clock.now():%m-%d %H:%M}")
-        sys.stderr.write(line)
-        sys.stderr.flush()
+        stream.write(f"\r{line}" if terminal else f"{line}\n")
+        stream.flush()
 
     return show
 
@@ -114,12 +123,18 @@ def _ranking(received: datetime) -> None:
     except httpx.HTTPError as exc:
         print(f"\n== ranking == unavailable: {exc}")
         return
-    units = scores.get("units", [])
-    print(f"\n== unit ranking, {period} (top 10 by score) ==")
-    for unit in sorted(units, key=lambda u: (-(u.get("score") or 0), u["unit_code"]))[:10]:
-        score = unit.get("score")
-        print(f"  {unit['unit_code']:<18} {unit.get('group', ''):<22} received {unit['received']:>4}"
-              + (f"  score {score:6.2f}  rank {unit.get('rank')}" if score is not None else ""))
+    # Units are ranked within their group (district governments against each other, and so on):
+    # one list sorted by score across groups showed several "rank 1"s side by side.
+    groups: dict[str, list[dict]] = {}
+    for unit in scores.get("units", []):
+        if unit.get("rank") is not None:
+            groups.setdefault(unit.get("group") or "-", []).append(unit)
+    print(f"\n== unit ranking, {period} (each group ranked on its own; its first {RANKING_TOP}) ==")
+    for group, ranked in sorted(groups.items()):
+        print(f"  {group} ({len(ranked)} ranked)")
+        for unit in sorted(ranked, key=lambda u: (u["rank"], u["unit_code"]))[:RANKING_TOP]:
+            print(f"    {unit['rank']:>2}. {unit['unit_code']:<18} score {unit['score']:6.2f}  "
+                  f"received {unit['received']:>4}")
 
 
 if __name__ == "__main__":
