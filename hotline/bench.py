@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from hotline.profiling import InstructionCounter, Profiler, cpu_seconds, postgres_cpu_seconds
 from hotline.provision import drop_environments, fresh_environment
-from hotline.supervisor import Services
+from hotline.supervisor import Services, children_stopped_on_sigterm
 from shared.contracts import topics
 from shared.contracts.topics import SERVICES
 from shared.settings import Settings
@@ -104,7 +104,7 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
 
 def run_bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None = None,
               *, warmup: int = 0) -> Report:
-    with one_bench_at_a_time(base_dir()):
+    with one_bench_at_a_time(base_dir()), children_stopped_on_sigterm():
         return _bench(rate, seconds, burst, out, profile, warmup=warmup)
 
 

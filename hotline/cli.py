@@ -144,16 +144,17 @@ def _run(args) -> None:
 
 def _up(_args) -> None:
     from hotline.stack.config import StackConfig
-    from hotline.supervisor import Services
+    from hotline.supervisor import Services, children_stopped_on_sigterm
 
     services = Services(list(SERVICES), StackConfig().state_dir / "services")
-    services.start()
-    try:
-        services.wait_ready()
-        print("all five services ready; Ctrl-C stops them")
-        services.wait()
-    finally:
-        services.stop()
+    with children_stopped_on_sigterm():
+        services.start()
+        try:
+            services.wait_ready()
+            print("all five services ready; Ctrl-C stops them")
+            services.wait()
+        finally:
+            services.stop()
 
 
 def _bench(args) -> None:

@@ -18,7 +18,7 @@ from hotline.provision import drop_environments, fresh_environment
 from hotline.simulation.driver import CitySimulation, Ledger
 from hotline.stack import kafka, postgres
 from hotline.stack.config import StackConfig
-from hotline.supervisor import Services, port_of
+from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
 from shared.clock import Clock
 from shared.contracts.topics import SERVICES
 from shared.settings import Settings
@@ -45,23 +45,24 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
            "HOTLINE_CLOCK_START": clock.start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
            "HOTLINE_CLOCK_ANCHOR": repr(clock.anchor), "HOTLINE_LOG_LEVEL": "WARNING"}
     services = Services(list(SERVICES), config.state_dir / ("services" if kind == "demo" else kind), env)
-    services.start()
-    try:
-        services.wait_ready(timeout=90)
-        print(f"  five services ready; virtual clock at {clock.now():%Y-%m-%d %H:%M} UTC, "
-              f"{speed:.0f}x (a day every {86400 / speed:.0f} s)")
-        simulation = CitySimulation(settings, clock, seed=seed, appeals=appeals, span=timedelta(days=days),
-                                    publication_url=f"http://127.0.0.1:{port_of('publication')}")
-        print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
-        ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
-        print()
-        _report(ledger, clock, timedelta(days=days))
-        if once:
-            return 0
-        print("\nThe platform keeps running; Ctrl-C stops the services (the stack stays: `hotline stack down`).")
-        services.wait()
-    finally:
-        services.stop()
+    with children_stopped_on_sigterm():  # `kill` of the demo stops its services, as Ctrl-C does
+        services.start()
+        try:
+            services.wait_ready(timeout=90)
+            print(f"  five services ready; virtual clock at {clock.now():%Y-%m-%d %H:%M} UTC, "
+                  f"{speed:.0f}x (a day every {86400 / speed:.0f} s)")
+            simulation = CitySimulation(settings, clock, seed=seed, appeals=appeals, span=timedelta(days=days),
+                                        publication_url=f"http://127.0.0.1:{port_of('publication')}")
+            print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
+            ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
+            print()
+            _report(ledger, clock, timedelta(days=days))
+            if once:
+                return 0
+            print("\nThe platform keeps running; Ctrl-C stops the services (the stack stays: `hotline stack down`).")
+            services.wait()
+        finally:
+            services.stop()
     return 0
 
 

@@ -1,9 +1,11 @@
 """Run the five services as child processes and wait until each one is ready."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -76,6 +78,26 @@ class Services:
         """Block until a child exits or we are interrupted."""
         while all(p.poll() is None for p in self.procs.values()):
             time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def children_stopped_on_sigterm():
+    """Inside, SIGTERM (`kill`, systemd, `docker stop`) ends this process the way Ctrl-C does:
+    through its `finally` blocks, which stop the services it started. Python's default for
+    SIGTERM ends the process at once, and the five services went on running as orphans.
+    Signal handlers belong to the main thread; elsewhere this changes nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def service_of(name: str) -> str:
