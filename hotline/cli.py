@@ -82,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=17280.0, help="virtual seconds per real second")
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(func=_demo)
+
+    simulate = sub.add_parser(
+        "simulate", help="file a seeded city's appeals into the running platform and report what it did",
+        description="Drives the platform that HOTLINE_* describe (started by `hotline up`, or deployed) "
+                    "with the demo's simulated city. Compressed time needs the platform and this command "
+                    "on one virtual clock: the same HOTLINE_CLOCK_START, _SPEED and _ANCHOR.")
+    simulate.add_argument("--appeals", type=int, default=1000, help="appeals to file")
+    simulate.add_argument("--days", type=float, default=1.0, help="virtual days over which they arrive")
+    simulate.add_argument("--settle-days", type=float, default=5.0, help="virtual days of handling afterwards")
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.set_defaults(func=_simulate)
     return parser
 
 
@@ -206,6 +217,20 @@ def _demo(args) -> None:
 
     return run_demo(once=args.once, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
                     speed=args.speed, seed=args.seed)
+
+
+def _simulate(args) -> None:
+    from hotline.demo import simulate_city
+    from shared.settings import Settings
+
+    settings = Settings()
+    try:
+        clock = settings.clock()
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    ledger = simulate_city(settings, clock, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
+                           seed=args.seed)
+    return 0 if ledger.decided == sum(ledger.submitted.values()) else 1
 
 
 if __name__ == "__main__":

@@ -51,12 +51,7 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
             services.wait_ready(timeout=90)
             print(f"  five services ready; virtual clock at {clock.now():%Y-%m-%d %H:%M} UTC, "
                   f"{speed:.0f}x (a day every {86400 / speed:.0f} s)")
-            simulation = CitySimulation(settings, clock, seed=seed, appeals=appeals, span=timedelta(days=days),
-                                        publication_url=f"http://127.0.0.1:{port_of('publication')}")
-            print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
-            ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
-            print()
-            _report(ledger, clock, timedelta(days=days))
+            simulate_city(settings, clock, appeals=appeals, days=days, settle_days=settle_days, seed=seed)
             if once:
                 return 0
             print("\nThe platform keeps running; Ctrl-C stops the services (the stack stays: `hotline stack down`).")
@@ -64,6 +59,19 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
         finally:
             services.stop()
     return 0
+
+
+def simulate_city(settings: Settings, clock: Clock, *, appeals: int, days: float, settle_days: float,
+                  seed: int) -> Ledger:
+    """File a seeded city's appeals into the running platform on `clock`, play the units and the
+    petitioners until `settle_days` after the last one, and print the report."""
+    simulation = CitySimulation(settings, clock, seed=seed, appeals=appeals, span=timedelta(days=days),
+                                publication_url=f"http://127.0.0.1:{port_of('publication')}")
+    print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
+    ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
+    print()
+    _report(ledger, clock, timedelta(days=days))
+    return ledger
 
 
 def _progress(clock: Clock, stream=None):
