@@ -92,34 +92,19 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
     """Batches are not each followed by a commit; what was processed is committed within the
     interval, at once when something was parked (so a restart does not park it twice), and
     when the service stops."""
-    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
-    broker = create_broker(settings, "commit-test")
-    topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
-    await _create_topic(settings, topic)
-    applied: list[uuid.UUID] = []
     bad = uuid.uuid4()
+    commits = OffsetCommits(SERVICE, interval=60)
+    async with _consumer_of_a_new_topic(settings, commits, reject=bad) as (topic, group, applied):
 
-    async def handler(uow, envelope):
-        if envelope.data.appeal_id == bad:
-            raise Rejected("appeal is unknown to this test")
-        applied.append(envelope.data.appeal_id)
+        async def committed_at_least(count: int) -> bool:
+            return await _committed(settings, group, topic) >= count
 
-    consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
-                             DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
-    commits = OffsetCommits(SERVICE, interval=60, commit_timeout=2.0)
-    subscribe(broker, consumer, [topic], group_id=group, commits=commits)
-    await broker.start()
+        async def applied_at_least(count: int) -> bool:
+            return len(applied) >= count
 
-    async def committed_at_least(count: int) -> bool:
-        return await _committed(settings, group, topic) >= count
+        async def a_batch_awaits_its_commit() -> bool:
+            return bool(commits.uncommitted)
 
-    async def applied_at_least(count: int) -> bool:
-        return len(applied) >= count
-
-    async def a_batch_awaits_its_commit() -> bool:
-        return bool(commits.uncommitted)
-
-    try:
         await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4()) for _ in range(3)])
         await eventually(lambda: applied_at_least(3), what="the three events to be applied")
         await asyncio.sleep(1.0)
@@ -138,9 +123,6 @@ async def test_offsets_are_committed_on_an_interval_at_once_after_a_dead_letter_
         # once, not by a background commit that would outlive the consumer (the interval is 60 s).
         await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
         await eventually(lambda: committed_at_least(6), timeout=15, what="a batch after close committed at once")
-    finally:
-        await broker.stop()
-        await pool.close()
 
 
 async def test_a_slow_offset_commit_does_not_hold_up_the_next_batch(settings, monkeypatch):
@@ -155,47 +137,53 @@ async def test_a_slow_offset_commit_does_not_hold_up_the_next_batch(settings, mo
         return await coordinator_commit(self, offsets)
 
     monkeypatch.setattr(AIOKafkaConsumer, "commit", held_commit)
-    pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
-    broker = create_broker(settings, "commit-test")
-    topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
-    await _create_topic(settings, topic)
-    applied: list[uuid.UUID] = []
+    commits = OffsetCommits(SERVICE, interval=0.1)
+    async with _consumer_of_a_new_topic(settings, commits) as (topic, group, applied):
 
-    async def handler(uow, envelope):
-        applied.append(envelope.data.appeal_id)
+        async def applied_at_least(count: int) -> bool:
+            return len(applied) >= count
 
-    consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
-                             DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
-    subscribe(broker, consumer, [topic], group_id=group, commits=OffsetCommits(SERVICE, interval=0.1))
-    await broker.start()
+        async def commit_started() -> bool:
+            return committing.is_set()
 
-    async def applied_at_least(count: int) -> bool:
-        return len(applied) >= count
+        async def committed_at_least(count: int) -> bool:
+            return await _committed(settings, group, topic) >= count
 
-    async def commit_started() -> bool:
-        return committing.is_set()
-
-    async def committed_at_least(count: int) -> bool:
-        return await _committed(settings, group, topic) >= count
-
-    try:
-        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
-        await eventually(commit_started, what="the first batch's commit to start")
-        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
-        await eventually(lambda: applied_at_least(2), timeout=10, what="the next batch while the commit waits")
-        assert await _committed(settings, group, topic) == 0, "the coordinator has not answered yet"
-        held.set()
-        await eventually(lambda: committed_at_least(2), timeout=10, what="both batches committed after")
-    finally:
-        held.set()
-        await broker.stop()
-        await pool.close()
+        try:
+            await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+            await eventually(commit_started, what="the first batch's commit to start")
+            await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+            await eventually(lambda: applied_at_least(2), timeout=10, what="the next batch while the commit waits")
+            assert await _committed(settings, group, topic) == 0, "the coordinator has not answered yet"
+            held.set()
+            await eventually(lambda: committed_at_least(2), timeout=10, what="both batches committed after")
+        finally:
+            held.set()  # before the consumer stops: its commit at shutdown goes through this one
 
 
 async def test_a_service_whose_topic_was_deleted_still_stops(settings):
     """An operator deleted a live topic: aiokafka retries the offset commit for its partitions
     without end, and the service did not stop on SIGTERM. Shutdown gives the commit a bound; the
     records are read again (and skipped) by whoever consumes a topic of that name later."""
+    commits = OffsetCommits(SERVICE, interval=60, commit_timeout=2.0)
+    async with _consumer_of_a_new_topic(settings, commits) as (topic, _group, applied):
+
+        async def batch_awaits_its_commit() -> bool:
+            return bool(applied) and bool(commits.uncommitted)
+
+        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
+        await eventually(batch_awaits_its_commit, what="the batch to be applied, its commit pending")
+        await _delete_topic(settings, topic)
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(commits.close(), timeout=20)
+        assert asyncio.get_running_loop().time() - started < 10, "the commit at shutdown is bounded"
+
+
+@contextlib.asynccontextmanager
+async def _consumer_of_a_new_topic(settings, commits: OffsetCommits, *, reject: uuid.UUID | None = None):
+    """A running consumer of AppealSigned on a new two-partition topic, committing through
+    `commits`: yields (topic, group, the appeal ids it applied, in order). Its handler refuses
+    the appeal `reject` (dead-lettered). Stopping it is bounded, so a hang fails the test."""
     pool = await asyncpg.create_pool(settings.database_url, server_settings={"search_path": SERVICE})
     broker = create_broker(settings, "commit-test")
     topic, group = settings.topic(f"commit-test-{uuid.uuid4().hex[:8]}"), f"commits-{uuid.uuid4()}"
@@ -203,24 +191,16 @@ async def test_a_service_whose_topic_was_deleted_still_stops(settings):
     applied: list[uuid.UUID] = []
 
     async def handler(uow, envelope):
+        if envelope.data.appeal_id == reject:
+            raise Rejected("appeal is unknown to this test")
         applied.append(envelope.data.appeal_id)
 
     consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), {AppealSigned: handler},
                              DeadLetterPublisher(broker, SERVICE, settings.topic(topics.dead_letter_topic(SERVICE))))
-    commits = OffsetCommits(SERVICE, interval=60, commit_timeout=2.0)
     subscribe(broker, consumer, [topic], group_id=group, commits=commits)
     await broker.start()
-
-    async def batch_awaits_its_commit() -> bool:
-        return bool(applied) and bool(commits.uncommitted)
-
     try:
-        await produce(settings.kafka_bootstrap, topic, [signed(uuid.uuid4())])
-        await eventually(batch_awaits_its_commit, what="the batch to be applied, its commit pending")
-        await _delete_topic(settings, topic)
-        started = asyncio.get_running_loop().time()
-        await asyncio.wait_for(commits.close(), timeout=20)
-        assert asyncio.get_running_loop().time() - started < 10, "the commit at shutdown is bounded"
+        yield topic, group, applied
     finally:
         await asyncio.wait_for(broker.stop(), timeout=20)
         await pool.close()
