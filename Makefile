@@ -27,13 +27,16 @@ stack-down: venv
 demo: stack
 	$(BIN)/hotline demo $(DEMO_ARGS)
 
-## browser: Debian's chromium for the browser tests (installed when missing, as root)
+## browser: Debian's chromium and CJK fonts for the browser tests (installed when missing, as root):
+## without fonts-noto-cjk, screenshots show boxes where the Chinese text is
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@need=""; command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	fc-list 2>/dev/null | grep -qi 'Noto.*CJK' || need="$$need fonts-noto-cjk"; \
+	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
-	  else echo "chromium is missing: browser tests skip here (and fail under CI)"; fi; }
+	    echo "installing Debian's$$need for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need >/dev/null; \
+	  else echo "missing:$$need - browser tests skip here (and fail under CI)"; fi; fi
 
 ## test: the whole suite (unit, integration, end-to-end) against the real stack
 test: stack browser
