@@ -8,7 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from hotline.registry import service_specs
 from shared.contracts.topics import TOPICS
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.migrations import migrate
 from shared.settings import Settings
 
