@@ -18,6 +18,7 @@ from shared.kafka.faststream_compat import (
     tolerate_undecodable_headers,
 )
 from shared.kafka.offsets import OffsetCommits
+from shared.loops import Backoff
 from shared.metrics import CONSUMER_LAG, HANDLER_ERRORS
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def subscribe(
     commits: OffsetCommits | None = None,
 ) -> Any:
     """Feed batches from `topics` to `consumer`, committing offsets only after success."""
-    backoff = _Backoff()
+    backoff = Backoff()
     commits = commits or OffsetCommits(consumer.service)
 
     async def on_batch(events: list[Any]) -> None:
@@ -107,14 +108,3 @@ def _flatten(raw: Any) -> tuple[ConsumerRecord, ...]:
         return (raw,)
     return tuple(record for item in raw for record in _flatten(item))
 
-
-class _Backoff:
-    def __init__(self, first: float = 0.1, limit: float = 5.0) -> None:
-        self._first, self._limit, self._delay = first, limit, first
-
-    def next(self) -> float:
-        delay, self._delay = self._delay, min(self._delay * 2, self._limit)
-        return delay
-
-    def reset(self) -> None:
-        self._delay = self._first
