@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
 
-.PHONY: venv stack stack-down browser demo test unit
+.PHONY: venv stack stack-down browser demo test unit quick
 
 $(BIN)/hotline: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -44,4 +44,8 @@ test: stack browser
 
 ## unit: the fast tests only, no stack needed
 unit: venv
-	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not integration and not e2e and not slow" $(PYTEST_ARGS)
+
+## quick: the whole suite but the slow chaos/reliability scenarios (marker `slow`)
+quick: stack browser
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

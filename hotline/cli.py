@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply each service's database migrations")
     migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(SERVICES)}")
+    migrate.add_argument("--undo-retired", action="store_true",
+                         help="undo migrations deleted on purpose (shared.migrations.RETIRED) that the database applied")
     migrate.set_defaults(func=_migrate)
 
     sub.add_parser("topics", help="create the Kafka topics of the registry").set_defaults(func=_topics)
@@ -115,12 +117,17 @@ def _stack(args) -> None:
 
 def _migrate(args) -> None:
     from hotline.provision import migrate_all
+    from shared.migrations import MigrationError
     from shared.settings import Settings
 
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
-    applied = asyncio.run(migrate_all(Settings(), args.services or None))
+    try:
+        applied = asyncio.run(migrate_all(Settings(), args.services or None,
+                                          undo_retired=getattr(args, "undo_retired", False)))
+    except MigrationError as exc:
+        raise SystemExit(f"error: {exc}") from None
     print("\n".join(applied) if applied else "migrations: up to date")
 
 

@@ -8,20 +8,21 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from hotline.registry import service_specs
 from shared.contracts.topics import TOPICS
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.migrations import migrate
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def migrate_all(settings: Settings, names: list[str] | None = None) -> list[str]:
+async def migrate_all(settings: Settings, names: list[str] | None = None, *,
+                      undo_retired: bool = False) -> list[str]:
     specs = service_specs()
     applied: list[str] = []
     conn = await _connect(settings.database_url)
     try:
         for name in names or list(specs):
-            applied += await migrate(conn, name, specs[name].migrations)
+            applied += await migrate(conn, name, specs[name].migrations, undo_retired=undo_retired)
     finally:
         await conn.close()
     return applied

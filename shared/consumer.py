@@ -10,7 +10,7 @@ The pipeline for one batch of Kafka records:
    inside savepoints, halving what fails down to single events, so only the events that
    fail are dead-lettered;
 4. publish the dead letters, then (in the caller) let the batch's offsets be committed
-   (`shared.broker.OffsetCommits`: at most once a second, at once after a dead letter).
+   (`shared.kafka.offsets.OffsetCommits`: at most once a second, at once after a dead letter).
 A transient failure (database or broker down) propagates, so the batch is read again.
 """
 

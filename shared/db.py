@@ -30,7 +30,9 @@ def is_transient(exc: BaseException) -> bool:
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 8) -> asyncpg.Pool:
     """Open a pool whose connections see `schema` first, retrying while the server starts."""
-    delay = 0.2
+    from shared.loops import Backoff  # imported here: shared.loops imports this module
+
+    backoff = Backoff(first=0.2, limit=5.0)
     for attempt in range(1, 31):
         try:
             return await asyncpg.create_pool(
@@ -43,8 +45,7 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
             )
         except TRANSIENT_ERRORS as exc:
             log.warning("database not reachable (attempt %d): %s", attempt, exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            await asyncio.sleep(backoff.next())
     raise RuntimeError(f"database at {_without_password(dsn)} unreachable after 30 attempts")
 
 

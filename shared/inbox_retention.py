@@ -14,13 +14,12 @@ through the service's replay command instead (`hotline replay publication | asse
 which reads the log with its own consumer and leaves the group's offsets alone.
 """
 
-import asyncio
 import logging
 import random
 
 import asyncpg
 
-from shared.db import is_transient
+from shared.loops import run_forever
 from shared.metrics import INBOX_PRUNED
 
 log = logging.getLogger(__name__)
@@ -48,13 +47,12 @@ async def prune_inbox(pool: asyncpg.Pool, retention_days: int, chunk: int = 10_0
 async def keep_inbox_pruned(service: str, pool: asyncpg.Pool, retention_days: int, every_seconds: float) -> None:
     """Until cancelled: prune now and then every `every_seconds` (replicas start at random
     points in the first period, so they do not all prune at once)."""
-    await asyncio.sleep(random.uniform(0, min(every_seconds, 60.0)))
-    while True:
-        try:
-            pruned = await prune_inbox(pool, retention_days)
-            INBOX_PRUNED.labels(service).inc(pruned)
-            if pruned:
-                log.info("inbox: %d rows older than %d days pruned", pruned, retention_days)
-        except Exception as exc:  # noqa: BLE001 - retention must outlive any one failure
-            log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "inbox pruning failed: %r", exc)
-        await asyncio.sleep(every_seconds)
+
+    async def prune() -> None:
+        pruned = await prune_inbox(pool, retention_days)
+        INBOX_PRUNED.labels(service).inc(pruned)
+        if pruned:
+            log.info("inbox: %d rows older than %d days pruned", pruned, retention_days)
+
+    await run_forever(service, "inbox pruning", prune, every=every_seconds,
+                      first_delay=random.uniform(0, min(every_seconds, 60.0)))

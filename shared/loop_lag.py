@@ -8,6 +8,7 @@ an appeal's latency is made of such stalls; this shows them on /metrics
 
 import asyncio
 
+from shared.loops import run_forever
 from shared.metrics import EVENT_LOOP_LAG
 
 # 10 wake-ups a second: about 0.3% of a core on these machines (0.5% at 20); a stall of any
@@ -19,7 +20,13 @@ async def measure_loop_lag(service: str, period: float = PERIOD_SECONDS) -> None
     """Until cancelled: sleep `period`, note how much later than due the loop woke us."""
     lag = EVENT_LOOP_LAG.labels(service)
     loop = asyncio.get_running_loop()
-    while True:
-        due = loop.time() + period
-        await asyncio.sleep(period)
-        lag.observe(max(0.0, loop.time() - due))
+    due = loop.time() + period
+
+    async def measure() -> float:
+        nonlocal due
+        now = loop.time()
+        lag.observe(max(0.0, now - due))
+        due = now + period
+        return period
+
+    await run_forever(service, "loop-lag probe", measure, every=period, first_delay=period)

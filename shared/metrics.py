@@ -34,3 +34,9 @@ EVENT_LOOP_LAG = Histogram(
     ["service"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+BACKGROUND_STEPS = Counter(
+    "hotline_background_steps_total",
+    "Steps of a background task (outbox relay, pruning, pollers), by outcome: a rising `failed` "
+    "with no `ok` is a task waiting for the database or Kafka to come back",
+    ["service", "task", "outcome"],
+)

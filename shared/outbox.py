@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 
 from shared.contracts.envelope import Envelope
-from shared.db import is_transient
+from shared.loops import Finished, run_forever
 from shared.metrics import MESSAGES_OUT, OUTBOX_BACKLOG
 
 log = logging.getLogger(__name__)
@@ -82,30 +82,19 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        backoff = 0.1
-        while True:
-            # Clear before looking, not after: a commit that wakes us while we publish must
-            # trigger the next look at once instead of waiting for the next poll.
-            self._wakeup.clear()
-            finishing = self._stopping  # a look begun after stop() sees every commit before it
-            try:
-                sent = await self.relay_once()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive any one failure
-                level = logging.WARNING if is_transient(exc) else logging.ERROR
-                log.log(level, "outbox relay failed, retrying in %.1fs: %r", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if finishing and sent < self._batch_size:
-                return
-            if sent < self._batch_size:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
-                except TimeoutError:
-                    pass
+        """Relay until stop(): at once while full batches go out, else at the next commit or poll."""
+        await run_forever(self.service, "outbox relay", self._cycle, every=self._poll_seconds,
+                          wake=self._wakeup)
+
+    async def _cycle(self) -> float | None:
+        # run_forever clears the wake-up before each cycle, not after: a commit that wakes us
+        # while we publish triggers the next look at once instead of waiting for the next poll.
+        finishing = self._stopping  # a look begun after stop() sees every commit before it
+        if await self.relay_once() == self._batch_size:
+            return 0
+        if finishing:
+            raise Finished
+        return None
 
     async def relay_once(self) -> int:
         """Publish up to one batch; return how many events went out."""

@@ -18,7 +18,10 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from shared.broker import DeadLetterPublisher, OffsetCommits, RecordSender, create_broker, subscribe
+from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.kafka.offsets import OffsetCommits
+from shared.kafka.producer import RecordSender, create_broker
+from shared.kafka.subscription import subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event

@@ -28,7 +28,7 @@ from shared.clock import Clock
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import RequestExtension, ReplyToAppeal, ReturnAppeal, SignAppeal
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 

@@ -1,6 +1,5 @@
 """Use cases that publish: close a month, and correct a closed month after late facts."""
 
-import asyncio
 import logging
 from datetime import datetime
 from uuid import UUID
@@ -9,7 +8,7 @@ from services.assessment import reports
 from services.assessment.adapters import closings, weights as weights_sql
 from services.assessment.domain.periods import has_ended, next_period
 from shared.contracts.events import UnitScore, UnitScoresPublished
-from shared.db import is_transient
+from shared.loops import run_forever
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -84,11 +83,8 @@ async def recheck_pending(ctx: ServiceContext) -> list[UUID]:
 
 async def recheck_loop(ctx: ServiceContext) -> None:
     """Background loop: late facts for closed months become corrections, never silent changes."""
-    while True:
-        try:
-            await recheck_pending(ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the loop must outlive one failed recheck
-            log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "recheck failed: %r", exc)
-        await asyncio.sleep(RECHECK_SECONDS)
+
+    async def recheck_all() -> None:
+        await recheck_pending(ctx)
+
+    await run_forever("assessment", "closed-month recheck", recheck_all, every=RECHECK_SECONDS)

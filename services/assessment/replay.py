@@ -19,8 +19,8 @@ from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_wi
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
 from shared.db import create_pool
-from shared.kafka_log import topic_partitions
-from shared.kafka_security import client_options
+from shared.kafka.partitions import topic_partitions
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from shared.consumer import DeadLetter, EventConsumer
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.db import create_pool
-from shared.kafka_log import topic_partitions
-from shared.kafka_security import client_options
+from shared.kafka.partitions import topic_partitions
+from shared.kafka.security import client_options
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 

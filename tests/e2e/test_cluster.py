@@ -43,7 +43,7 @@ SCENARIO = "three-broker cluster, one broker killed"
 
 # 2-3.5 minutes on two cores shared with other work, 9 under heavy load (three JVMs and five
 # services), so more room than the suite's 300 s default.
-pytestmark = pytest.mark.timeout(720)
+pytestmark = [pytest.mark.timeout(720), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ from tests.e2e import scenarios
 from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually, produce, read_topic
 
+pytestmark = pytest.mark.slow  # a chaos/reliability scenario: `make unit` and `make quick` leave it out
+
 PORTS = {name: 18401 + i for i, name in enumerate(SERVICES)}
 REPLICAS = {"routing#2": 18406, "routing#3": 18407, "sla#2": 18408, "sla#3": 18409}
 SPARES = {"routing#4": 18410, "sla#4": 18411, "sla#5": 18412}  # started after a kill

@@ -19,6 +19,8 @@ from tests.e2e import scenarios
 from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually, produce
 
+pytestmark = pytest.mark.slow  # a chaos/reliability scenario: `make unit` and `make quick` leave it out
+
 PORTS = {name: 18201 + i for i, name in enumerate(SERVICES)}
 
 

@@ -37,6 +37,8 @@ from tests.integration.test_security_access_matrix import ALLOWED
 from tests.integration.test_security_support import TRACEBACK, spec_of
 from tests.support import bearer
 
+pytestmark = pytest.mark.slow  # a chaos/reliability scenario: `make unit` and `make quick` leave it out
+
 PORTS = {name: 18501 + i for i, name in enumerate(SERVICES)}
 # Fuzzing-phase examples per operation (the examples and coverage phases add their own cases).
 MAX_EXAMPLES = 30

@@ -11,7 +11,10 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.broker import DeadLetterPublisher, OffsetCommits, create_broker, subscribe
+from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.kafka.offsets import OffsetCommits
+from shared.kafka.producer import create_broker
+from shared.kafka.subscription import subscribe
 from shared.consumer import EventConsumer, Rejected
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared import outbox
-from shared.broker import RecordSender
+from shared.kafka.producer import RecordSender
 from shared.contracts import topics
 from shared.contracts.events import AppealSigned
 from shared.outbox import OutboxRelay

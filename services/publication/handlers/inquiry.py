@@ -24,6 +24,7 @@ from services.publication.domain.inquiry import (
     window_start,
 )
 from services.publication.domain.lifecycle import is_disclosed
+from shared.loops import run_forever
 from shared.runtime import ServiceContext
 
 _HASHER = PasswordHasher()
@@ -88,7 +89,10 @@ async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, c
 
 async def prune_attempts(ctx: ServiceContext) -> None:
     """Background loop: forget counters of windows long past."""
-    while True:
-        window = max(limit.window for limit in LIMITS)
+    window = max(limit.window for limit in LIMITS)
+
+    async def prune() -> None:
         await limits.prune(ctx.pool, ctx.clock.now() - 2 * window)
-        await asyncio.sleep(max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))
+
+    await run_forever("publication", "inquiry-attempt pruning", prune,
+                      every=max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))

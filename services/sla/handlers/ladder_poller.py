@@ -7,7 +7,6 @@ rows come due again for the next poller; a service that was down fires what came
 meanwhile on its first poll, late but once.
 """
 
-import asyncio
 import logging
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from services.sla.domain import ladder
 from services.sla.domain.rules import Rules
 from shared.clock import Clock
 from shared.contracts.events import AppealOverdue, Event, ReminderDue, SupervisionRaised
-from shared.db import is_transient
+from shared.loops import Backoff, run_forever
 from shared.metrics import OPEN_DEADLINES
 from shared.unit_of_work import UnitOfWorkFactory
 
@@ -80,18 +79,15 @@ class LadderPoller:
                 OPEN_DEADLINES.labels("sla", str(level)).set(count)
 
     async def run(self, poll_seconds: float) -> None:
-        delay = poll_seconds
         polls = 0
-        while True:
-            try:
-                claimed = await self.fire_due()
-                delay = poll_seconds
-                polls += 1
-                if polls % 30 == 1:  # a count over all open deadlines, not on every poll
-                    await self.count_open()
-            except Exception as exc:  # noqa: BLE001 - the poller must outlive one bad poll
-                level = logging.WARNING if is_transient(exc) else logging.ERROR
-                log.log(level, "due-time poll failed: %r", exc)
-                claimed, delay = 0, min(delay * 2, 30.0)
-            if claimed < self.batch:  # a full batch means more is due: poll again at once
-                await asyncio.sleep(delay)
+
+        async def poll() -> float | None:
+            nonlocal polls
+            claimed = await self.fire_due()
+            polls += 1
+            if polls % 30 == 1:  # a count over all open deadlines, not on every poll
+                await self.count_open()
+            return 0 if claimed >= self.batch else None  # a full batch means more is due: poll again at once
+
+        await run_forever("sla", "due-time poll", poll, every=poll_seconds,
+                          backoff=Backoff(first=poll_seconds, limit=30.0))

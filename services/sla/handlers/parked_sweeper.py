@@ -1,12 +1,12 @@
 """Dead-letters parked events whose appeal never became known (or that failed when applied)."""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from services.sla.adapters import parking
 from shared.clock import Clock
+from shared.loops import run_forever
 from shared.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,7 @@ async def sweep_parked(units_of_work: UnitOfWorkFactory, clock: Clock, max_wait:
 
 async def run_sweeper(units_of_work: UnitOfWorkFactory, clock: Clock, max_wait: timedelta, publish: Publish,
                       every_seconds: float) -> None:
-    while True:
-        try:
-            await sweep_parked(units_of_work, clock, max_wait, publish)
-        except Exception as exc:  # noqa: BLE001 - keep sweeping after a failed round
-            log.warning("parked-event sweep failed: %r", exc)
-        await asyncio.sleep(every_seconds)
+    async def sweep() -> None:
+        await sweep_parked(units_of_work, clock, max_wait, publish)
+
+    await run_forever("sla", "parked-event sweep", sweep, every=every_seconds)

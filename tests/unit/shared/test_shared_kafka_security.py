@@ -3,7 +3,7 @@
 import pytest
 from faststream.security import SASLScram512
 
-from shared.kafka_security import broker_security, client_options
+from shared.kafka.security import broker_security, client_options
 from shared.settings import Settings
 
 

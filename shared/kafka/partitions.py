@@ -3,7 +3,7 @@
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 
