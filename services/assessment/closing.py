@@ -39,7 +39,7 @@ async def close_period(ctx: ServiceContext, period: str, closed_by: str) -> dict
             raise CannotClose(409, f"period {period} was closed at {closed['closed_at'].isoformat()} "
                                    f"(publication {closed['publication_id']}); late facts publish corrections")
         weights = await weights_sql.current(uow.conn)
-        report = await reports.month_report(uow.conn, period, weights)
+        report = await reports.month_report(uow.conn, period, now, weights)
         scores = report.published()
         envelope = uow.emit(_publication(period, weights.version, scores, now), time=now)
         await closings.close(uow.conn, period, weights.version, closed_by, now, envelope.id, scores)
@@ -56,11 +56,11 @@ async def recheck(ctx: ServiceContext, period: str) -> UUID | None:
         closed = await closings.closing(uow.conn, period, for_update=True)
         if closed is None:
             return None
-        report = await reports.month_report(uow.conn, period)
+        now = ctx.clock.now()
+        report = await reports.month_report(uow.conn, period, now)
         scores = report.published()
         if scores == closed["scores"]:
             return None
-        now = ctx.clock.now()
         envelope = uow.emit(_publication(period, closed["weights_version"], scores, now,
                                          correction_of=closed["publication_id"]), time=now)
         await closings.correct(uow.conn, period, closed["weights_version"], envelope.id,

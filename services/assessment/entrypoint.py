@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.assessment import closing, handlers
+from services.assessment import closing, handlers, rebuild
 from services.assessment.api import admin, dashboard, scores
 from shared.contracts import topics
 from shared.runtime import ServiceSpec, create_app
@@ -18,7 +18,7 @@ SPEC = ServiceSpec(
     consumes=CONSUMED_TOPICS,
     handlers=handlers.handlers,
     routers=(scores.router, admin.router, dashboard.router),
-    background=(closing.recheck_loop,),
+    background=(closing.recheck_loop, rebuild.rebuild_if_requested),
     description="Unified assessment: per-unit metrics, scores and rankings of each month; "
                 "closed months published to hotline.assessment.v1, late facts as corrections.",
 )

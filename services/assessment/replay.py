@@ -2,8 +2,8 @@
 
 Reads every consumed topic from the beginning up to the offsets it ends at when the replay
 starts, turns each event into its fact exactly as the live consumer does (domain/facts.py),
-and replaces the fact table in one transaction, so readers see the old facts or the new
-ones, never half. Closed months are then marked for a recheck: if the rebuilt facts give
+and replaces the fact table, and the verdicts and totals judged from it (rebuild.py), in
+one transaction, so readers see the old scores or the new ones, never half. Closed months are then marked for a recheck: if the rebuilt facts give
 other scores than were published, the recheck publishes a correction instead of a silent change.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from aiokafka import AIOKafkaConsumer
 
 from services.assessment.adapters import repository
+from services.assessment.rebuild import rebuild
 from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_with
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
@@ -97,6 +98,7 @@ async def replay(settings: Settings) -> dict:
             await conn.execute(_CLEAR_RECEIVED)
             await conn.execute(_REBUILD_RECEIVED)
             stats["facts"] = await conn.fetchval("SELECT count(*) FROM appeal_facts")
+            stats["appeals"] = await rebuild(conn)
             await conn.execute(_RECHECK_CLOSED)
     finally:
         await pool.close()

@@ -1,15 +1,18 @@
-"""Use cases that read: a month's (or a date range's) report computed from the stored facts."""
+"""Use cases that read: a month's report from the running totals, a date range's from verdict rows.
 
-from collections.abc import Callable
+A month costs two small queries whatever its size: the totals (one row per unit) and the
+pending rows whose outcome time alone decides (`as_of`). Both the API and closing use it.
+"""
+
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from services.assessment.adapters import closings, repository, weights as weights_sql
-from services.assessment.domain.appeals import AppealVerdict
-from services.assessment.domain.periods import previous_period
-from services.assessment.domain.report import as_rows, in_month, in_range, scorecards, verdicts
+from services.assessment.adapters import closings, verdicts as verdicts_sql, weights as weights_sql
+from services.assessment.domain.metrics import aggregate, metrics_of
+from services.assessment.domain.periods import SHANGHAI, previous_period
+from services.assessment.domain.report import as_rows, in_range, scorecards
 from services.assessment.domain.scoring import UnitScoreCard, Weights
 from shared.contracts.events import UnitScore
 
@@ -21,12 +24,17 @@ class Report:
     label: str
     weights: Weights
     cards: list[UnitScoreCard]
-    verdicts: list[AppealVerdict]
-    counts: Callable[[str, datetime], bool]   # whether a letter (month, receipt time) is in the report
+    as_of: datetime
+    period: str | None = None                  # a month, or None for a date range
+    span: tuple[datetime, datetime] | None = None
     closing: dict | None = None
 
     def rows(self) -> list[dict]:
         return as_rows(self.cards)
+
+    @property
+    def undecided(self) -> dict[str, int]:
+        return {k: sum(c.metrics.undecided[k] for c in self.cards) for k in ("response", "on_time")}
 
     def published(self) -> list[dict]:
         """What the municipal feed gets: ranked units only (the contract requires a rank)."""
@@ -46,27 +54,36 @@ async def weights_for(conn: Conn, period: str) -> tuple[Weights, dict | None]:
     return await weights_sql.current(conn), None
 
 
-async def ranks_of(conn: Conn, period: str) -> dict[str, int]:
+async def month_metrics(conn: Conn, period: str, now: datetime) -> list:
+    late = await verdicts_sql.lapsed(conn, period, now)
+    return [metrics_of(t["unit_code"], t["unit_group"], t, late.get(t["unit_code"], {}))
+            for t in await verdicts_sql.totals(conn, period)]
+
+
+async def ranks_of(conn: Conn, period: str, now: datetime) -> dict[str, int]:
     """Units' ranks in a month: as published if it was closed, else as computed now."""
     closed = await closings.closing(conn, period)
     if closed:
         return {s["unit_code"]: s["rank"] for s in closed["scores"]}
-    weights = await weights_sql.current(conn)
-    cards = scorecards(verdicts(await repository.facts_of_period(conn, period)), in_month(period), weights)
+    cards = scorecards(await month_metrics(conn, period, now), await weights_sql.current(conn))
     return {c.metrics.unit_code: c.rank for c in cards if c.rank is not None}
 
 
-async def month_report(conn: Conn, period: str, weights: Weights | None = None) -> Report:
+async def month_report(conn: Conn, period: str, now: datetime, weights: Weights | None = None) -> Report:
     chosen, closed = await weights_for(conn, period)
     weights = weights or chosen
-    judged = verdicts(await repository.facts_of_period(conn, period))
-    previous = await ranks_of(conn, previous_period(period))
-    counts = in_month(period)
-    return Report(period, weights, scorecards(judged, counts, weights, previous), judged, counts, closed)
+    previous = await ranks_of(conn, previous_period(period), now)
+    cards = scorecards(await month_metrics(conn, period, now), weights, previous)
+    return Report(period, weights, cards, now, period=period, closing=closed)
 
 
-async def range_report(conn: Conn, start: date, end: date) -> Report:
+def span_of(start: date, end: date) -> tuple[datetime, datetime]:
+    since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
+    return since, datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
+
+
+async def range_report(conn: Conn, start: date, end: date, now: datetime) -> Report:
     weights = await weights_sql.current(conn)
-    judged = verdicts(await repository.facts_of_range(conn, start, end))
-    counts = in_range(start, end)
-    return Report(f"{start}..{end}", weights, scorecards(judged, counts, weights), judged, counts)
+    span = span_of(start, end)
+    units = aggregate(await verdicts_sql.rows_in_range(conn, *span), in_range(start, end), now)
+    return Report(f"{start}..{end}", weights, scorecards(units.values(), weights), now, span=span)

@@ -8,20 +8,20 @@ from services.assessment.domain.scoring import Weights
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
-_CURRENT = "SELECT version, weights, deductions FROM weights_versions ORDER BY id DESC LIMIT 1"
-_BY_VERSION = "SELECT version, weights, deductions FROM weights_versions WHERE version = $1"
-_ALL = "SELECT version, weights, deductions, note, created_by, created_at FROM weights_versions ORDER BY id"
+_CURRENT = "SELECT version, weights, deductions, basis FROM weights_versions ORDER BY id DESC LIMIT 1"
+_BY_VERSION = "SELECT version, weights, deductions, basis FROM weights_versions WHERE version = $1"
+_ALL = "SELECT version, weights, deductions, basis, note, created_by, created_at FROM weights_versions ORDER BY id"
 # Versions are numbered by the table's own sequence, so two admins adding at once get v2 and v3.
 _ADD = """
 WITH next AS (SELECT nextval(pg_get_serial_sequence('weights_versions', 'id')) AS id)
-INSERT INTO weights_versions (id, version, weights, deductions, note, created_by)
-SELECT id, 'v' || id, $1::jsonb, $2::jsonb, $3, $4 FROM next
+INSERT INTO weights_versions (id, version, weights, deductions, note, created_by, basis)
+SELECT id, 'v' || id, $1::jsonb, $2::jsonb, $3, $4, 'rate' FROM next
 RETURNING version
 """
 
 
 def _weights(row: asyncpg.Record) -> Weights:
-    return Weights(row["version"], json.loads(row["weights"]), json.loads(row["deductions"]))
+    return Weights(row["version"], json.loads(row["weights"]), json.loads(row["deductions"]), row["basis"])
 
 
 async def current(conn: Conn) -> Weights:

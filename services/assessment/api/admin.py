@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1", tags=["assessment admin"])
 class NewWeights(BaseModel):
     # Any JSON is taken here so that every problem is reported by the domain rule, by field.
     weights: dict[str, Any] = Field(description="Rate weights summing to 100: response, on_time, resolution, satisfaction")
-    deductions: dict[str, Any] = Field(default_factory=dict, description="Points per occurrence")
+    deductions: dict[str, Any] = Field(default_factory=dict, description=(
+        "Points (of 100) taken when every decided letter has the finding: escalation_level_2, escalation_level_3, "
+        "reopened, co_handling_missed; at most 100 in all"))
+    basis: Any = Field("rate", description="Only 'rate': every deduction is a share of decided letters")
     note: str = Field("", max_length=500)
 
 
@@ -37,7 +40,7 @@ async def add_weights(
     ctx: Annotated[ServiceContext, Depends(context_of)],
     principal: Annotated[Principal, Depends(require("admin"))],
 ):
-    found = problems(body.weights, body.deductions)
+    found = problems(body.weights, body.deductions, body.basis)
     if found:
         current = await weights_sql.current(ctx.pool)
         return JSONResponse(status_code=422, content={

@@ -47,7 +47,7 @@ async def dashboard(ctx: Annotated[ServiceContext, Depends(context_of)],
     period = period or period_of(now)
     if not has_started(period, now):
         raise invalid("period", f"period {period} has not started yet")
-    report = await reports.month_report(ctx.pool, period)
+    report = await reports.month_report(ctx.pool, period, now)
     closed = report.closing
     html = _TEMPLATE.render(
         period=period, weights_version=report.weights.version, weights=dict(report.weights.weights),

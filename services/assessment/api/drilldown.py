@@ -1,69 +1,97 @@
-"""A unit's drill-down: for every number, the appeals behind it, and for every appeal its events."""
+"""A unit's drill-down: for every number, the appeals behind it, and for every appeal its events.
+
+Reads only the unit's own verdict rows of the period and the facts of those appeals (for the
+evidence), so it costs the unit's letters, not the month's events.
+"""
 
 from uuid import UUID
 
-from services.assessment.adapters import repository
+from services.assessment.adapters import repository, verdicts as verdicts_sql
+from services.assessment.domain.report import verdicts
+from services.assessment.domain.verdicts import CO_HANDLER, EXCLUDED, HOLDER, RETURNED, VerdictRow
 from services.assessment.reports import Report
+
+NUMBERS = ("received", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated",
+           "resolved", "satisfied", "returned", "reopened", "overdue", "supervised", "completed", "co_handled",
+           "co_contributed")
 
 
 async def drill_down(conn, report: Report, unit_code: str) -> dict:
     row = next((r for r in report.rows() if r["unit_code"] == unit_code), None)
-    counts = report.counts
-    numbers: dict[str, list[str]] = {name: [] for name in (
-        "received", "signed_on_time", "completion_decided", "completed_on_time", "rated", "resolved",
-        "satisfied", "returned", "reopened", "overdue", "supervised", "completed", "co_handled",
-        "co_contributed")}
-    appeals, wanted = [], set()
-    for verdict in report.verdicts:
-        held = verdict.held
-        if held and held.unit_code == unit_code and counts(held.period, held.received_at):
-            a = str(held.appeal_id)
-            flags = {
-                "received": True, "signed_on_time": held.signed_on_time,
-                "completion_decided": held.completed_on_time is not None, "completed_on_time": bool(held.completed_on_time),
-                "rated": held.resolved is not None, "resolved": bool(held.resolved), "satisfied": bool(held.satisfied),
-                "reopened": held.reopened > 0, "overdue": held.overdue, "supervised": held.supervision_level > 0,
-                "completed": held.working_days is not None,
-            }
+    if report.period:
+        letters = await verdicts_sql.rows_of_unit(conn, report.period, unit_code)
+    else:
+        letters = await verdicts_sql.rows_in_range(conn, *report.span, unit_code=unit_code)
+    judged = {v.appeal_id: v for v in verdicts(await verdicts_sql.facts_of_appeals(conn, {r.appeal_id for r in letters}))}
+    now = report.as_of
+    numbers: dict[str, list[str]] = {name: [] for name in NUMBERS}
+    appeals, wanted, excluded = [], set(), []
+    for letter in sorted(letters, key=lambda r: (r.received_at, str(r.appeal_id))):
+        a, verdict = str(letter.appeal_id), judged.get(letter.appeal_id)
+        if letter.role == EXCLUDED:
+            excluded.append({"appeal_id": a, "reason": letter.reason})
+        elif letter.role == HOLDER:
+            flags = _holder_flags(letter, now)
             for name, on in flags.items():
                 if on:
                     numbers[name].append(a)
-            ids = [i for group in held.evidence.values() for i in group]
+            evidence = verdict.held.evidence if verdict and verdict.held else {}
+            ids = [i for group in evidence.values() for i in group]
             wanted.update(ids)
             appeals.append({
-                "appeal_id": a, "tracking_number": held.tracking_number, "role": "holder",
-                "received_at": held.received_at.isoformat(), "signed_on_time": held.signed_on_time,
-                "completed_on_time": held.completed_on_time, "resolved": held.resolved,
-                "satisfied": held.satisfied, "reopened": held.reopened, "overdue": held.overdue,
-                "supervision_level": held.supervision_level, "working_days": held.working_days,
-                "evidence": {k: [str(i) for i in v] for k, v in held.evidence.items()}, "events": ids,
+                "appeal_id": a, "tracking_number": letter.tracking_number, "role": "holder",
+                "received_at": letter.received_at.isoformat(),
+                "response_ends_at": letter.response_ends_at.isoformat(),
+                "signed_on_time": flags["signed_on_time"], "response_decided": flags["response_decided"],
+                "completed_on_time": _completion(letter, now), "due_at": letter.due_at.isoformat() if letter.due_at else None,
+                "resolved": letter.resolved, "satisfied": letter.satisfied, "reopened": letter.reopened,
+                "overdue": letter.overdue, "supervision_level": letter.supervision_level,
+                "working_days": letter.working_days,
+                "evidence": {k: [str(i) for i in v] for k, v in evidence.items()}, "events": ids,
             })
-        for letter in verdict.lost:
-            if letter.unit_code == unit_code and counts(letter.period, letter.received_at):
-                numbers["returned"].append(str(letter.appeal_id))
-                wanted.update(letter.event_ids)
-                appeals.append({"appeal_id": str(letter.appeal_id), "role": "returned",
-                                "received_at": letter.received_at.isoformat(), "events": list(letter.event_ids)})
-        for part in verdict.co_handling:
-            if part.unit_code == unit_code and counts(part.period, part.received_at):
-                numbers["co_handled"].append(str(part.appeal_id))
-                if part.contributed:
-                    numbers["co_contributed"].append(str(part.appeal_id))
-                wanted.update(part.event_ids)
-                appeals.append({"appeal_id": str(part.appeal_id), "role": "co_handler",
-                                "lead_unit_code": part.lead_unit_code, "contributed": part.contributed,
-                                "received_at": part.received_at.isoformat(), "events": list(part.event_ids)})
-    excluded = [{"appeal_id": str(v.appeal_id), "reason": v.excluded} for v in report.verdicts
-                if v.excluded and any(u == unit_code and _in(report, p) for u, p in v.letters)]
+        elif letter.role == RETURNED:
+            numbers["returned"].append(a)
+            lost = next((x for x in (verdict.lost if verdict else ()) if x.unit_code == unit_code
+                         and x.received_at == letter.received_at), None)
+            ids = list(lost.event_ids) if lost else []
+            wanted.update(ids)
+            appeals.append({"appeal_id": a, "role": "returned", "received_at": letter.received_at.isoformat(),
+                            "events": ids})
+        elif letter.role == CO_HANDLER:
+            numbers["co_handled"].append(a)
+            if letter.contributed:
+                numbers["co_contributed"].append(a)
+            part = next((x for x in (verdict.co_handling if verdict else ()) if x.unit_code == unit_code), None)
+            ids = list(part.event_ids) if part else []
+            wanted.update(ids)
+            appeals.append({"appeal_id": a, "role": "co_handler", "lead_unit_code": letter.lead_unit_code,
+                            "contributed": bool(letter.contributed), "received_at": letter.received_at.isoformat(),
+                            "events": ids})
     events = await repository.events_by_id(conn, wanted)
     for appeal in appeals:
         appeal["events"] = [_event(events.get(i), i) for i in appeal["events"]]
     return {"period": report.label, "unit_code": unit_code, "weights_version": report.weights.version,
-            "summary": row, "numbers": numbers, "appeals": appeals, "excluded": excluded}
+            "as_of": now.isoformat(), "summary": row, "numbers": numbers, "appeals": appeals, "excluded": excluded}
 
 
-def _in(report: Report, period: str) -> bool:
-    return ".." in report.label or period == report.label
+def _completion(letter: VerdictRow, now) -> bool | None:
+    if letter.completed_on_time is not None:
+        return letter.completed_on_time
+    return False if letter.due_at is not None and letter.due_at <= now else None
+
+
+def _holder_flags(letter: VerdictRow, now) -> dict[str, bool]:
+    completion = _completion(letter, now)
+    signed_on_time = letter.signed_at is not None and letter.signed_at <= letter.response_ends_at
+    return {
+        "received": True,
+        "response_decided": letter.signed_at is not None or letter.response_ends_at <= now,
+        "signed_on_time": signed_on_time,
+        "completion_decided": completion is not None, "completed_on_time": bool(completion),
+        "rated": letter.resolved is not None, "resolved": bool(letter.resolved), "satisfied": bool(letter.satisfied),
+        "reopened": letter.reopened > 0, "overdue": letter.overdue, "supervised": letter.supervision_level > 0,
+        "completed": letter.working_days is not None,
+    }
 
 
 def _event(row: dict | None, event_id: UUID) -> dict:

@@ -16,9 +16,9 @@ from shared.auth import Principal, require
 router = APIRouter(prefix="/v1", tags=["scores"])
 
 CSV_COLUMNS = (
-    "period", "unit_code", "group", "received", "score", "rank", "rank_change",
+    "period", "as_of", "unit_code", "group", "received", "score", "rank", "rank_change",
     "response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate",
-    "signed_on_time", "completion_decided", "completed_on_time", "rated", "resolved", "satisfied",
+    "response_undecided", "on_time_undecided", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated", "resolved", "satisfied",
     "returned", "reopened", "overdue", "supervised", "supervised_level_1", "supervised_level_2",
     "supervised_level_3", "completed", "average_working_days", "co_handled", "co_contributed",
     "deductions_total", "weights_version",
@@ -31,6 +31,9 @@ def _body(report: Report) -> dict:
         "period": report.label,
         "weights_version": report.weights.version,
         "weights": dict(report.weights.weights),
+        "deductions": dict(report.weights.deductions),
+        "as_of": report.as_of.isoformat(),
+        "undecided": report.undecided,
         "closed": closed is not None,
         "publication_id": str(closed["publication_id"]) if closed else None,
         "units": report.rows(),
@@ -44,9 +47,9 @@ def _csv(report: Report) -> Response:
     for r in report.rows():
         rates, levels = r["rates"], r["supervision_levels"]
         writer.writerow([
-            report.label, r["unit_code"], r["group"], r["received"], r["score"], r["rank"], r["rank_change"],
-            rates["response"], rates["on_time"], rates["resolution"], rates["satisfaction"],
-            r["signed_on_time"], r["completion_decided"], r["completed_on_time"], r["rated"], r["resolved"],
+            report.label, report.as_of.isoformat(), r["unit_code"], r["group"], r["received"], r["score"], r["rank"],
+            r["rank_change"], rates["response"], rates["on_time"], rates["resolution"], rates["satisfaction"],
+            r["undecided"]["response"], r["undecided"]["on_time"], r["response_decided"], r["signed_on_time"], r["completion_decided"], r["completed_on_time"], r["rated"], r["resolved"],
             r["satisfied"], r["returned"], r["reopened"], r["overdue"], r["supervised"],
             levels["1"], levels["2"], levels["3"], r["completed"], r["average_working_days"], r["co_handled"],
             r["co_contributed"], round(sum(r["deductions"].values()), 4), report.weights.version,

@@ -39,6 +39,7 @@ class Selection:
         self.ctx, self.period, self.start, self.end = ctx, period, start, end
 
     async def report(self) -> reports.Report:
+        now = self.ctx.clock.now()
         if self.period:
-            return await reports.month_report(self.ctx.pool, self.period)
-        return await reports.range_report(self.ctx.pool, self.start, self.end)
+            return await reports.month_report(self.ctx.pool, self.period, now)
+        return await reports.range_report(self.ctx.pool, self.start, self.end, now)

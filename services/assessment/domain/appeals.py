@@ -10,20 +10,27 @@ order (or number of times) its events arrived. Rules, in the words of the README
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from services.assessment.domain.facts import RECEIPTS, Fact
 from services.assessment.domain.periods import period_of
-from services.assessment.domain.workdays import weekdays_after
+from services.assessment.domain.workdays import end_of_working_days, working_days_after
 
-SIGN_WITHIN = timedelta(hours=24)
+# The response window: signed by 24:00 of the first working day after the day of the letter
+# (official calendar), so a Friday-evening letter is answered on Monday, not over the weekend.
+RESPONSE_WORKING_DAYS = 1
 SATISFIED = ("satisfied", "basically_satisfied")
 
 
 @dataclass(frozen=True)
 class HeldAppeal:
-    """The holder's verdict on one appeal; None means the number is not decided (excluded)."""
+    """The holder's verdict on one appeal, from its facts alone (no clock).
+
+    What time decides is stored as the moment it decides it: `response_ends_at` (an unsigned
+    letter counts as not responded from then on) and `due_at` (a letter without a deadline stop
+    or overdue counts as late from then on). Whether that moment has come is asked at read time.
+    """
 
     appeal_id: UUID
     unit_code: str
@@ -31,8 +38,10 @@ class HeldAppeal:
     period: str
     received_at: datetime
     tracking_number: str | None
-    signed_on_time: bool
+    signed_at: datetime | None         # the holder's first signature of this letter
+    response_ends_at: datetime
     completed_on_time: bool | None     # None: no deadline stop and not overdue yet
+    due_at: datetime | None            # the latest deadline sla set for the holder
     resolved: bool | None              # None: not rated
     satisfied: bool | None             # None: not rated
     reopened: int
@@ -40,6 +49,10 @@ class HeldAppeal:
     supervision_level: int             # highest level raised, 0 for none
     working_days: int | None           # None: not replied yet
     evidence: dict[str, tuple[UUID, ...]] = field(default_factory=dict)
+
+    @property
+    def signed_on_time(self) -> bool:
+        return self.signed_at is not None and self.signed_at <= self.response_ends_at
 
 
 @dataclass(frozen=True)
@@ -63,13 +76,15 @@ class CoHandling:
     received_at: datetime
     contributed: bool
     event_ids: tuple[UUID, ...]
+    lead_completed: bool = False       # the lead's deadline stopped or went overdue
+    due_at: datetime | None = None     # the lead's deadline: the part is decided by then
 
 
 @dataclass(frozen=True)
 class AppealVerdict:
     appeal_id: UUID
     excluded: str | None = None        # why the appeal counts for nobody
-    letters: tuple[tuple[str, str], ...] = ()  # (unit, month) of every letter, for the drill-down
+    letters: tuple[tuple[str, str, datetime, str], ...] = ()  # (unit, month, time, group) of every letter
     held: HeldAppeal | None = None
     lost: tuple[LostLetter, ...] = ()
     co_handling: tuple[CoHandling, ...] = ()
@@ -86,7 +101,8 @@ def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
                      key=lambda f: (f.attempt or 1, f.occurred_at, f.unit_code))
     if any(f.kind == "merged" for f in facts):
         return AppealVerdict(appeal_id, excluded="merged duplicate",
-                             letters=tuple((f.unit_code, period_of(f.occurred_at)) for f in letters))
+                             letters=tuple((f.unit_code, period_of(f.occurred_at), f.occurred_at, f.label or "ungrouped")
+                                           for f in letters))
     if not letters:
         return AppealVerdict(appeal_id, excluded="not dispatched yet")
     tracking = next((f.tracking_number for f in facts if f.tracking_number), None)
@@ -98,7 +114,7 @@ def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
         lost.append(_lost(final, returns[0]))
         return AppealVerdict(appeal_id, lost=tuple(lost))
     held = _held(appeal_id, final, facts, tracking)
-    co = tuple(_co(appeal_id, final, unit, facts) for unit in sorted(set(final.co_units)))
+    co = tuple(_co(appeal_id, final, unit, facts, held) for unit in sorted(set(final.co_units)))
     return AppealVerdict(appeal_id, held=held, lost=tuple(lost), co_handling=co)
 
 
@@ -111,7 +127,8 @@ def _lost(letter: Fact, returned: Fact | None = None) -> LostLetter:
 def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None) -> HeldAppeal:
     unit, since = letter.unit_code, letter.occurred_at
     # One pass over the (sorted) facts after the letter; each list keeps time order.
-    mine: dict[str, list[Fact]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [], "supervised": []}
+    mine: dict[str, list[Fact]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [],
+                                   "supervised": [], "deadline_set": []}
     reopens: list[Fact] = []
     ratings: list[Fact] = []
     for f in facts:
@@ -144,19 +161,22 @@ def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None
     return HeldAppeal(
         appeal_id=appeal_id, unit_code=unit, group=letter.label or "ungrouped",
         period=period_of(since), received_at=since, tracking_number=tracking,
-        signed_on_time=bool(signed) and signed[0].occurred_at - since <= SIGN_WITHIN,
+        signed_at=signed[0].occurred_at if signed else None,
+        response_ends_at=end_of_working_days(since, RESPONSE_WORKING_DAYS),
         completed_on_time=on_time,
+        due_at=max((f.occurred_at for f in mine["deadline_set"]), default=None),
         resolved=None if rating is None else bool(rating.flag),
         satisfied=None if rating is None else rating.label in SATISFIED,
         reopened=len(reopens), overdue=bool(overdue),
         supervision_level=max((f.level or 0 for f in supervision), default=0),
-        working_days=weekdays_after(since, replies[0].occurred_at) if replies else None,
+        working_days=working_days_after(since, replies[0].occurred_at) if replies else None,
         evidence={k: v for k, v in evidence.items() if v},
     )
 
 
-def _co(appeal_id: UUID, letter: Fact, unit: str, facts: list[Fact]) -> CoHandling:
+def _co(appeal_id: UUID, letter: Fact, unit: str, facts: list[Fact], lead: HeldAppeal) -> CoHandling:
     parts = [f for f in facts if f.kind == "co_replied" and f.unit_code == unit
              and f.occurred_at >= letter.occurred_at]
     return CoHandling(appeal_id, unit, letter.unit_code, period_of(letter.occurred_at), letter.occurred_at,
-                      contributed=bool(parts), event_ids=(letter.event_id,) + tuple(f.event_id for f in parts[:1]))
+                      contributed=bool(parts), event_ids=(letter.event_id,) + tuple(f.event_id for f in parts[:1]),
+                      lead_completed=lead.completed_on_time is not None, due_at=lead.due_at)

@@ -1,6 +1,7 @@
-"""A period's report: verdicts of its appeals -> metrics -> scores -> ranking, in one pure step.
+"""A period's report: verdicts -> metrics -> scores -> ranking, as pure steps.
 
-Both the HTTP API and the period closing call this; the replay test compares its output.
+The service reads metrics from running totals (adapters/verdicts.py); `scorecards_of_facts`
+computes the same from facts alone, the reference the tests compare with.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -9,9 +10,10 @@ from uuid import UUID
 
 from services.assessment.domain.appeals import AppealVerdict, judge
 from services.assessment.domain.facts import Fact
-from services.assessment.domain.metrics import aggregate
+from services.assessment.domain.metrics import UnitMetrics, aggregate
 from services.assessment.domain.periods import SHANGHAI
 from services.assessment.domain.scoring import UnitScoreCard, Weights, rank, score_of
+from services.assessment.domain.verdicts import VerdictRow, rows_of
 
 
 def verdicts(facts: Iterable[Fact]) -> list[AppealVerdict]:
@@ -35,10 +37,20 @@ def in_range(start: date, end: date) -> Callable[[str, datetime], bool]:
     return lambda _period, at: start <= at.astimezone(SHANGHAI).date() <= end
 
 
-def scorecards(all_verdicts: Iterable[AppealVerdict], counts: Callable[[str, datetime], bool],
-               weights: Weights, previous_ranks: Mapping[str, int] | None = None) -> list[UnitScoreCard]:
-    units = aggregate(all_verdicts, counts)
-    return rank([score_of(m, weights) for m in units.values()], previous_ranks)
+def verdict_rows(all_verdicts: Iterable[AppealVerdict]) -> list[VerdictRow]:
+    return [row for verdict in all_verdicts for row in rows_of(verdict)]
+
+
+def scorecards(metrics: Iterable[UnitMetrics], weights: Weights,
+               previous_ranks: Mapping[str, int] | None = None) -> list[UnitScoreCard]:
+    return rank([score_of(m, weights) for m in metrics], previous_ranks)
+
+
+def scorecards_of_facts(facts: Iterable[Fact], counts: Callable[[str, datetime], bool], now: datetime,
+                        weights: Weights, previous_ranks: Mapping[str, int] | None = None) -> list[UnitScoreCard]:
+    """The whole computation from facts, in memory: the definition the stored totals must match."""
+    units = aggregate(verdict_rows(verdicts(facts)), counts, now)
+    return scorecards(units.values(), weights, previous_ranks)
 
 
 def as_rows(cards: Iterable[UnitScoreCard]) -> list[dict]:
@@ -50,13 +62,15 @@ def as_rows(cards: Iterable[UnitScoreCard]) -> list[dict]:
             "unit_code": m.unit_code, "group": m.group, "received": m.received,
             "score": card.score, "rank": card.rank, "rank_change": card.rank_change,
             "rates": {k: None if v is None else round(v, 4) for k, v in m.rates.items()},
-            "deductions": card.deductions,
+            "finding_rates": {k: None if v is None else round(v, 4) for k, v in m.finding_rates.items()},
+            "deductions": card.deductions, "undecided": m.undecided,
+            "response_decided": m.response_decided,
             "signed_on_time": m.signed_on_time, "completion_decided": m.completion_decided,
             "completed_on_time": m.completed_on_time, "rated": m.rated, "resolved": m.resolved,
             "satisfied": m.satisfied, "returned": m.returned, "reopened": m.reopened,
-            "overdue": m.overdue, "supervised": m.supervised,
+            "overdue": m.overdue, "supervised": m.supervised, "reopened_letters": m.reopened_letters,
             "supervision_levels": {str(k): v for k, v in sorted(m.supervision_levels.items())},
             "completed": m.completed, "average_working_days": m.average_working_days,
-            "co_handled": m.co_handled, "co_contributed": m.co_contributed,
+            "co_handled": m.co_handled, "co_decided": m.co_decided, "co_contributed": m.co_contributed,
         })
     return rows

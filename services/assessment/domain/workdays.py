@@ -1,30 +1,43 @@
-"""Working days to completion, approximated by weekdays in Shanghai time.
+"""Working days on the official Chinese calendar, as sla counts them (assessment may not import sla).
 
-The official calendar (holidays, make-up Saturdays) belongs to the sla service, which
-assessment may not import; the contract carries no working-day count either. Monday to
-Friday is a documented approximation: it can be off by the holidays inside a period.
+The State Council's yearly schedule moves weekends: some weekdays are holidays, some
+Saturdays and Sundays are make-up working days. `chinese-calendar` carries the published
+years; for a year it lacks, Monday-Friday minus the fixed-date statutory holidays (the same
+provisional rule sla uses). A period counted in days does not include the day it starts on
+and ends at 24:00 (Shanghai) of its last working day.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from functools import cache
+
+import chinese_calendar
 
 from services.assessment.domain.periods import SHANGHAI
 
+# Holidays whose date never moves (New Year 1 day, Labour Day 2, National Day 3); lunar ones
+# cannot be known without the published schedule.
+FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
 
-def weekdays_after(start: datetime, end: datetime) -> int:
-    """Weekdays after the day of `start` up to and including the day of `end` (Shanghai dates).
 
-    Like deadlines, a count in days does not include the day it starts on.
-    """
+@cache
+def is_workday(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the library does not carry yet: provisional
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+
+
+def end_of_working_days(start: datetime, days: int) -> datetime:
+    """24:00 Shanghai of the `days`-th working day after the (Shanghai) day of `start`."""
+    day = start.astimezone(SHANGHAI).date()
+    while days > 0:
+        day += timedelta(days=1)
+        days -= is_workday(day)
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=SHANGHAI)
+
+
+def working_days_after(start: datetime, end: datetime) -> int:
+    """Working days after the day of `start` up to and including the day of `end` (Shanghai dates)."""
     first, last = start.astimezone(SHANGHAI).date(), end.astimezone(SHANGHAI).date()
-    if last <= first:
-        return 0
-    return _weekdays_through(last) - _weekdays_through(first)
-
-
-def _weekdays_through(day: date) -> int:
-    """Weekdays from an arbitrary Monday epoch through `day`, in O(1)."""
-    epoch = date(2001, 1, 1)  # a Monday
-    days = (day - epoch).days
-    weeks, rest = divmod(days + 1, 7)
-    return weeks * 5 + min(rest, 5)
+    return sum(1 for n in range(1, (last - first).days + 1) if is_workday(first + timedelta(days=n)))
 

@@ -55,6 +55,10 @@ class Appeal:
     def stopped(self, unit: str, when: datetime, met: bool = True) -> "Appeal":
         return self.add(ev.DeadlineStopped, unit_code=unit, due_at=at(28), stopped_at=when, met=met)
 
+    def deadline(self, unit: str, due: datetime, reason: str = "dispatched") -> "Appeal":
+        return self.add(ev.DeadlineSet, unit_code=unit, starts_on=due.date(), working_days=5, due_at=due,
+                        provisional=False, calendar_version="test", reason=reason)
+
     def overdue(self, unit: str, when: datetime) -> "Appeal":
         return self.add(ev.AppealOverdue, unit_code=unit, due_at=at(20), overdue_at=when)
 

@@ -6,22 +6,48 @@ from assessment_builders import Appeal, at, facts_of
 
 from services.assessment.domain.appeals import judge
 from services.assessment.domain.metrics import aggregate
-from services.assessment.domain.report import in_month, in_range, verdicts
-from services.assessment.domain.workdays import weekdays_after
+from services.assessment.domain.report import in_month, in_range, verdict_rows, verdicts
+from services.assessment.domain.workdays import end_of_working_days, working_days_after
+
+LATER = at(1, month=12) + timedelta(days=60)   # every window and deadline of November has ended
 
 
-def metrics(*appeals: Appeal, period: str = "2026-11"):
+def metrics(*appeals: Appeal, period: str = "2026-11", now: datetime = LATER):
     facts = [f for a in appeals for f in a.facts()]
-    return aggregate(verdicts(facts), in_month(period))
+    return aggregate(verdict_rows(verdicts(facts)), in_month(period), now)
 
 
-def test_response_rate_counts_signatures_within_24_hours_and_unsigned_as_late():
-    on_time = Appeal().dispatched("SAMR", at(2)).signed("SAMR", at(3))              # exactly 24 h
-    late = Appeal().dispatched("SAMR", at(2)).signed("SAMR", at(3) + timedelta(seconds=1))
+def test_response_rate_counts_signatures_by_the_end_of_the_next_working_day_and_unsigned_as_late():
+    # Monday 2 Nov 10:00: the window ends at 24:00 on Tuesday 3 Nov.
+    on_time = Appeal().dispatched("SAMR", at(2)).signed("SAMR", at(3, 23))
+    late = Appeal().dispatched("SAMR", at(2)).signed("SAMR", at(4, 0) + timedelta(seconds=1))
     unsigned = Appeal().dispatched("SAMR", at(2))
     m = metrics(on_time, late, unsigned)["SAMR"]
-    assert (m.received, m.signed_on_time) == (3, 1)
+    assert (m.received, m.response_decided, m.signed_on_time) == (3, 3, 1)
     assert m.rates["response"] == 1 / 3
+
+
+def test_a_friday_letter_may_be_signed_on_monday_and_a_holiday_does_not_count():
+    friday = Appeal().dispatched("SAMR", at(6, 18)).signed("SAMR", at(9, 20))         # Fri -> Mon evening
+    assert metrics(friday)["SAMR"].signed_on_time == 1
+    # 30 Sep 2026 (Wed) before National Day: the next working day is 8 Oct (1-7 Oct are holidays).
+    assert end_of_working_days(at(30, 12, month=9), 1) == at(9, 0, month=10)
+
+
+def test_letters_whose_outcome_is_not_known_yet_are_left_out_of_the_rates():
+    fresh = Appeal().dispatched("SAMR", at(20, 9))                    # Friday: window ends Mon 23 24:00
+    signed = Appeal().dispatched("SAMR", at(20, 9)).signed("SAMR", at(20, 10))
+    m = metrics(fresh, signed, now=at(21))["SAMR"]
+    assert (m.received, m.response_decided, m.rates["response"]) == (2, 1, 1.0)
+    assert m.undecided == {"response": 1, "on_time": 2}
+    assert metrics(fresh, signed, now=at(24, 0))["SAMR"].rates["response"] == 0.5
+
+
+def test_a_deadline_that_passed_without_a_stop_counts_as_late_before_sla_says_overdue():
+    a = Appeal().dispatched("SAMR", at(2)).deadline("SAMR", at(10))
+    assert metrics(a, now=at(9))["SAMR"].completion_decided == 0
+    m = metrics(a, now=at(11))["SAMR"]
+    assert (m.completion_decided, m.completed_on_time, m.rates["on_time"]) == (1, 0, 0.0)
 
 
 def test_on_time_completion_uses_deadline_stops_and_leaves_undecided_appeals_out():
@@ -97,7 +123,7 @@ def test_a_date_range_counts_letters_received_on_those_shanghai_days():
     inside = Appeal().dispatched("SAMR", at(10, 23))
     late = Appeal().dispatched("SAMR", at(11, 0))
     facts = facts_of(early.events + inside.events + late.events)
-    m = aggregate(verdicts(facts), in_range(at(2).date(), at(10).date()))
+    m = aggregate(verdict_rows(verdicts(facts)), in_range(at(2).date(), at(10).date()), LATER)
     assert m["SAMR"].received == 1
 
 
@@ -113,11 +139,13 @@ def test_co_handling_units_are_assessed_on_their_part_only():
          .evaluated(at(12), "dissatisfied", solved=False))
     m = metrics(a)
     assert (m["WATER"].co_handled, m["WATER"].co_contributed, m["WATER"].received, m["WATER"].rated) == (1, 1, 0, 0)
-    assert m["POWER"].co_handling_missed == 1
+    assert m["POWER"].co_handling_missed == 0, "not decided while the lead's case runs"
     assert m["SAMR"].rated == 1
+    a.stopped("SAMR", at(10))
+    assert metrics(a)["POWER"].co_handling_missed == 1
 
 
-def test_average_working_days_counts_weekdays_after_the_day_of_receipt():
+def test_average_working_days_counts_working_days_after_the_day_of_receipt():
     friday = Appeal().dispatched("SAMR", at(6)).replied("SAMR", at(9))      # Fri -> Mon: 1
     monday = Appeal().dispatched("SAMR", at(9)).replied("SAMR", at(16))     # Mon -> Mon: 5
     same_day = Appeal().dispatched("SAMR", at(9, 9)).replied("SAMR", at(9, 17))  # 0
@@ -125,8 +153,9 @@ def test_average_working_days_counts_weekdays_after_the_day_of_receipt():
     assert (m.completed, m.working_days_total, m.average_working_days) == (3, 6, 2.0)
 
 
-def test_weekdays_after_is_zero_or_more_and_skips_weekends():
-    assert weekdays_after(at(7), at(8)) == 0            # Saturday -> Sunday
-    assert weekdays_after(at(6), at(13)) == 5           # Friday -> next Friday
-    assert weekdays_after(at(9), at(2)) == 0            # reply stamped before receipt
-    assert weekdays_after(datetime(2000, 12, 29, tzinfo=at(1).tzinfo), at(1)) > 0  # before the epoch
+def test_working_days_skip_weekends_and_official_holidays_and_count_make_up_days():
+    assert working_days_after(at(7), at(8)) == 0            # Saturday -> Sunday
+    assert working_days_after(at(6), at(13)) == 5           # Friday -> next Friday
+    assert working_days_after(at(9), at(2)) == 0            # reply stamped before receipt
+    assert working_days_after(at(30, month=9), at(9, month=10)) == 2   # 1-7 Oct off; Sat 10 Oct is not reached
+    assert working_days_after(at(9, month=10), at(10, month=10)) == 1  # 10 Oct 2026 (Sat) is a make-up day

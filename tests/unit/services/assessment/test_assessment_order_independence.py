@@ -6,11 +6,12 @@ from assessment_builders import Appeal, at, facts_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.assessment.domain.report import as_rows, in_month, scorecards, verdicts
+from services.assessment.domain.report import as_rows, in_month, scorecards_of_facts
 from services.assessment.domain.scoring import Weights
 
-WEIGHTS = Weights("v1", {"response": 30, "resolution": 35, "satisfaction": 35},
-                  {"overdue": 1.0, "supervision_level_2": 2.0, "reopened": 0.5, "co_handling_missed": 0.5})
+WEIGHTS = Weights("v2", {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30},
+                  {"escalation_level_2": 10, "escalation_level_3": 20, "reopened": 10, "co_handling_missed": 10})
+NOW = at(15, month=12)
 
 
 def a_month_of_events() -> list:
@@ -33,7 +34,7 @@ EVENTS = a_month_of_events()
 
 
 def scores(events) -> list[dict]:
-    return as_rows(scorecards(verdicts(facts_of(events)), in_month("2026-11"), WEIGHTS, {"SAMR": 2}))
+    return as_rows(scorecards_of_facts(facts_of(events), in_month("2026-11"), NOW, WEIGHTS, {"SAMR": 2}))
 
 
 EXPECTED = scores(EVENTS)

@@ -1,0 +1,157 @@
+"""Per-appeal verdicts as stored rows, and what each row adds to its unit's month.
+
+The consumer judges an appeal again whenever it gets a new fact and replaces the appeal's
+rows; each row's `contribution` is added to (and the old row's subtracted from) the unit's
+running totals for the month. A read then sums nothing per appeal: it takes the totals and
+adds, per unit, the letters whose outcome time alone has decided since (`lapsed`): an
+unsigned letter whose response window ended, a letter whose deadline passed without a stop.
+Those are found by a predicate against "now" on the few rows still `pending`.
+
+Adding an event type (a supervision order, a direct answer at intake, a return-call task):
+its fact in facts.py, its effect on the appeal in appeals.py, a column here if it is a new
+per-letter outcome, and a counter in COUNTERS (plus a column in the next migration).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from uuid import UUID
+
+from services.assessment.domain.appeals import AppealVerdict
+
+HOLDER, RETURNED, CO_HANDLER, EXCLUDED = "holder", "returned", "co_handler", "excluded"
+
+# Running totals per (month, unit); each is a sum of `contribution` over the unit's rows.
+COUNTERS = (
+    "received", "signed", "signed_on_time", "completion_known", "completed_on_time",
+    "rated", "resolved", "satisfied", "reopened", "reopened_letters", "overdue", "supervised",
+    "supervision_level_1", "supervision_level_2", "supervision_level_3", "completed", "working_days_total",
+    "returned", "co_handled", "co_known", "co_contributed",
+)
+# Counted at read time from pending rows: decided by time passing, not by a fact.
+LAPSED = ("response_lapsed", "completion_lapsed", "co_lapsed")
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRow:
+    appeal_id: UUID
+    role: str
+    unit_code: str
+    received_at: datetime
+    period: str
+    unit_group: str | None = None
+    tracking_number: str | None = None
+    signed_at: datetime | None = None
+    response_ends_at: datetime | None = None
+    completed_on_time: bool | None = None   # holder: by a fact; co-handler: the lead's
+    due_at: datetime | None = None
+    resolved: bool | None = None            # None: not rated
+    satisfied: bool | None = None
+    reopened: int = 0
+    overdue: bool = False
+    supervision_level: int = 0
+    working_days: int | None = None
+    contributed: bool | None = None
+    lead_unit_code: str | None = None
+    reason: str | None = None                # why an excluded letter counts for nobody
+
+    @property
+    def pending(self) -> bool:
+        """Some outcome of this letter still waits for a fact or for its time to come."""
+        if self.role == HOLDER:
+            return self.signed_at is None or self.completed_on_time is None
+        if self.role == CO_HANDLER:
+            return not self.contributed and self.completed_on_time is None
+        return False
+
+
+COLUMNS = tuple(f.name for f in fields(VerdictRow)) + ("pending",)
+
+
+def values(row: VerdictRow) -> tuple:
+    return tuple(getattr(row, name) for name in COLUMNS)
+
+
+def rows_of(verdict: AppealVerdict) -> list[VerdictRow]:
+    """The stored rows of one appeal's verdict: one per letter that counts for some unit."""
+    a = verdict.appeal_id
+    if verdict.excluded:
+        return [VerdictRow(a, EXCLUDED, unit, at, period, unit_group=group, reason=verdict.excluded)
+                for unit, period, at, group in verdict.letters]
+    rows = [VerdictRow(a, RETURNED, x.unit_code, x.received_at, x.period, unit_group=x.group)
+            for x in verdict.lost]
+    h = verdict.held
+    if h is not None:
+        rows.append(VerdictRow(
+            a, HOLDER, h.unit_code, h.received_at, h.period, unit_group=h.group, tracking_number=h.tracking_number,
+            signed_at=h.signed_at, response_ends_at=h.response_ends_at, completed_on_time=h.completed_on_time,
+            due_at=h.due_at, resolved=h.resolved, satisfied=h.satisfied, reopened=h.reopened, overdue=h.overdue,
+            supervision_level=h.supervision_level, working_days=h.working_days))
+    rows.extend(VerdictRow(a, CO_HANDLER, c.unit_code, c.received_at, c.period, contributed=c.contributed,
+                           completed_on_time=True if c.lead_completed else None, due_at=c.due_at,
+                           lead_unit_code=c.lead_unit_code)
+                for c in verdict.co_handling)
+    return rows
+
+
+def contribution(row: VerdictRow) -> dict[str, int]:
+    """What the row adds to its unit's totals (only non-zero counters)."""
+    if row.role == RETURNED:
+        return {"returned": 1}
+    if row.role == CO_HANDLER:
+        return _nonzero(co_handled=1, co_contributed=int(bool(row.contributed)),
+                        co_known=int(bool(row.contributed) or row.completed_on_time is not None))
+    if row.role != HOLDER:
+        return {}
+    level = row.supervision_level
+    return _nonzero(
+        received=1, signed=int(row.signed_at is not None),
+        signed_on_time=int(row.signed_at is not None and row.signed_at <= row.response_ends_at),
+        completion_known=int(row.completed_on_time is not None), completed_on_time=int(bool(row.completed_on_time)),
+        rated=int(row.resolved is not None), resolved=int(bool(row.resolved)), satisfied=int(bool(row.satisfied)),
+        reopened=row.reopened, reopened_letters=int(row.reopened > 0), overdue=int(row.overdue),
+        supervised=int(level > 0), supervision_level_1=int(level == 1), supervision_level_2=int(level == 2),
+        supervision_level_3=int(level == 3), completed=int(row.working_days is not None),
+        working_days_total=row.working_days or 0,
+    )
+
+
+def lapsed(row: VerdictRow, now: datetime) -> dict[str, int]:
+    """What time alone has decided by `now` for a pending row (the read-time half)."""
+    if row.role == HOLDER:
+        return _nonzero(
+            response_lapsed=int(row.signed_at is None and row.response_ends_at <= now),
+            completion_lapsed=int(row.completed_on_time is None and row.due_at is not None and row.due_at <= now))
+    if row.role == CO_HANDLER and row.pending:
+        return _nonzero(co_lapsed=int(row.due_at is not None and row.due_at <= now))
+    return {}
+
+
+def _nonzero(**counts: int) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def delta(old: Iterable[VerdictRow], new: Iterable[VerdictRow]) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (month, unit), what replacing the `old` rows by the `new` ones changes in the totals."""
+    changes: dict[tuple[str, str], dict[str, int]] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for row in rows:
+            into = changes.setdefault((row.period, row.unit_code), {})
+            for name, n in contribution(row).items():
+                into[name] = into.get(name, 0) + sign * n
+    return {key: {k: v for k, v in c.items() if v} for key, c in changes.items()}
+
+
+def group_of(rows: Iterable[VerdictRow]) -> Mapping[tuple[str, str], tuple[datetime, str]]:
+    """Per (month, unit), the group on the unit's latest letter (ties by name).
+
+    Every letter counts, a merged duplicate's too: a receipt never stops being one, so the
+    running maximum kept in the totals is always the maximum over the current rows.
+    """
+    found: dict[tuple[str, str], tuple[datetime, str]] = {}
+    for row in rows:
+        if row.role != CO_HANDLER:
+            key, mark = (row.period, row.unit_code), (row.received_at, row.unit_group or "ungrouped")
+            if key not in found or mark > found[key]:
+                found[key] = mark
+    return found
