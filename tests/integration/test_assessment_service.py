@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.assessment import closing, replay
+from services.assessment import closing, replay, reports
+from services.assessment.adapters import repository
+from services.assessment.domain.report import as_rows, in_month, scorecards_of_facts
 from services.assessment.entrypoint import SPEC
 from shared.contracts import events as ev
 from shared.contracts import topics
@@ -66,6 +68,8 @@ def month_of_events(year: int, month: int, samr: str, water: str, heping: str) -
         ev.SupervisionRaised(appeal_id=ids["b"], unit_code=water, level=2, reason="overdue", raised_at=at(year, month, 22)),
         letter("c", heping, "district_government", 5),
         ev.AppealSigned(appeal_id=ids["c"], unit_code=heping, signed_at=at(year, month, 7)),   # late
+        ev.DeadlineSet(appeal_id=ids["c"], unit_code=heping, starts_on=at(year, month, 5).date(), working_days=5,
+                       due_at=at(year, month, 13, 0), provisional=False, calendar_version="test", reason="dispatched"),
         letter("d", samr, "municipal_department", 6),
         ev.AppealMerged(appeal_id=ids["d"], tracking_number=f"SY{year}{month:02d}01ABCDEF90",
                         into_appeal_id=ids["a"], into_tracking_number=f"SY{year}{month:02d}01ABCDEF70",
@@ -93,6 +97,10 @@ async def wait_for_facts(db, appeal_ids, count: int) -> None:
     await eventually(stored, what=f"{count} facts stored")
 
 
+def got_rates(body: dict, code: str) -> dict:
+    return next(u["rates"] for u in body["units"] if u["unit_code"] == code)
+
+
 def ours(body: dict, codes) -> dict:
     return {u["unit_code"]: u for u in body["units"] if u["unit_code"] in codes}
 
@@ -106,14 +114,20 @@ async def test_a_month_is_scored_ranked_and_drilled_down(assessment, settings, d
 
     body = (await assessment.get("/v1/scores", params={"period": "2025-03"})).json()
     got = ours(body, (samr, water, heping))
-    assert body["weights_version"] == "v1" and body["closed"] is False
+    assert body["weights_version"] == "v2" and body["closed"] is False
+    # HEPING's letter was never completed and its deadline passed: decided, late
+    assert body["as_of"] and body["undecided"] == {"response": 0, "on_time": 0}
+    assert got_rates(body, heping)["on_time"] == 0.0
     assert (got[samr]["received"], got[samr]["returned"], got[samr]["signed_on_time"]) == (1, 1, 1)
     assert got[samr]["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0}
     assert got[samr]["score"] == 100.0 and got[samr]["average_working_days"] == 4.0  # Sun 2nd -> Thu 6th
     assert (got[water]["received"], got[water]["overdue"], got[water]["supervised"]) == (1, 1, 1)
     assert got[water]["co_contributed"] == 1 and got[water]["group"] == "enterprise"
-    # WATER: response 0/1 -> base 0; deductions overdue 1 + supervision level 2 -> floor 0
-    assert got[water]["score"] == 0.0 and got[water]["deductions"] == {"overdue": 1.0, "supervision_level_2": 2.0}
+    # WATER: never signed (its window ended long ago) and overdue: response 0/1, on time 0/1 -> 0,
+    # a score near 0 because its rates are 0; the escalation takes a share of nothing
+    assert got[water]["rates"]["response"] == 0.0 and got[water]["rates"]["on_time"] == 0.0
+    assert got[water]["score"] == 0.0 and got[water]["finding_rates"]["escalation_level_2"] == 1.0
+    assert got[water]["undecided"] == {"response": 0, "on_time": 0}
     assert got[heping]["rates"]["response"] == 0.0 and got[heping]["group"] == "district_government"
 
     table = list(csv.DictReader(io.StringIO((await assessment.get("/v1/scores.csv", params={"period": "2025-03"})).text)))
@@ -184,6 +198,14 @@ async def test_malformed_weights_are_refused_and_the_current_version_stays(asses
     assert before in bad.json()["detail"]
     short = await assessment.post("/v1/weights", headers=admin, json={"weights": {"response": 50}})
     assert short.json()["errors"][0]["field"] == "weights" and "sum to 100" in short.json()["errors"][0]["reason"]
+    per_letter = await assessment.post("/v1/weights", headers=admin, json={
+        "weights": {"response": 50, "on_time": 50}, "deductions": {"overdue": 1.0}, "basis": "per_occurrence"})
+    assert per_letter.status_code == 422 and before in per_letter.json()["detail"]
+    assert {e["field"] for e in per_letter.json()["errors"]} == {"basis", "deductions.overdue"}
+    assert "volume" in per_letter.json()["errors"][0]["reason"]
+    negative = await assessment.post("/v1/weights", headers=admin, json={
+        "weights": {"response": 100}, "deductions": {"escalation_level_3": 80, "reopened": 30}})
+    assert negative.status_code == 422 and "below 0" in negative.json()["errors"][0]["reason"]
     forbidden = await assessment.post("/v1/weights", headers=bearer(settings, "operator"),
                                       json={"weights": {"response": 100}})
     assert forbidden.status_code == 403
@@ -211,7 +233,7 @@ async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessm
     [first] = await read_topic(settings.kafka_bootstrap, feed, expect=1, keys={b"period:2025-05"})
     published = json.loads(first.value)
     assert dict(first.headers)["ce_id"].decode() == first_id
-    assert published["weights_version"] == "v1" and published["correction_of"] is None
+    assert published["weights_version"] == "v2" and published["correction_of"] is None
     mine = {s["unit_code"]: s for s in published["scores"] if s["unit_code"] in (samr, water, heping)}
     assert mine[heping]["rates"]["satisfaction"] is None
 
@@ -222,7 +244,7 @@ async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessm
     records = await read_topic(settings.kafka_bootstrap, feed, expect=2, keys={b"period:2025-05"}, timeout=30)
     assert len(records) == 2, "one correction, and only one, for the late evaluation"
     correction = json.loads(records[1].value)
-    assert correction["correction_of"] == first_id and correction["weights_version"] == "v1"
+    assert correction["correction_of"] == first_id and correction["weights_version"] == "v2"
     fixed = {s["unit_code"]: s for s in correction["scores"]}
     assert fixed[heping]["rates"]["satisfaction"] == 0.0 and fixed[heping]["rates"]["resolution"] == 0.0
 
@@ -256,5 +278,13 @@ async def test_replay_rebuilds_identical_scores_from_the_log(assessment, setting
     stats = await replay.replay(settings)
     assert stats["events"] >= len(events) and stats["events_per_second"] > 0
     after = (await assessment.get("/v1/scores", params={"period": "2025-07"})).json()
-    assert after == before
+    assert {**after, "as_of": None} == {**before, "as_of": None}
     assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts") >= facts_before
+
+    # the running totals are exactly the month computed from all its facts at once
+    pool = assessment.app.state.context.pool
+    now = datetime(2025, 7, 9, 12, tzinfo=SH)    # some windows and deadlines ended, some not
+    kept = await reports.month_report(pool, "2025-07", now)
+    facts = await repository.facts_of_period(pool, "2025-07")
+    assert kept.rows() == as_rows(scorecards_of_facts(facts, in_month("2025-07"), now, kept.weights,
+                                                      await reports.ranks_of(pool, "2025-06", now)))

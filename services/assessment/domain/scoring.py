@@ -112,8 +112,8 @@ def score_of(m: UnitMetrics, weights: Weights) -> UnitScoreCard:
     base = base_of(m, weights)
     findings = m.finding_rates
     # In points of this unit's score, so that score = base - sum(deductions) can be read off.
-    deductions = {name: round(base * p * findings[name] / 100, 4) for name, p in sorted(weights.deductions.items())
-                  if p and findings.get(name)}
+    deductions = {name: points for name, p in sorted(weights.deductions.items())
+                  if (points := round(base * p * (findings.get(name) or 0) / 100, 4))}
     if m.received == 0:
         return UnitScoreCard(m, None, deductions)
     shares = sum(p * (findings.get(name) or 0) for name, p in weights.deductions.items())
