@@ -1,9 +1,13 @@
-"""Benchmark: recompute a month from N stored appeal events, and replay speed from Kafka.
+"""Benchmark: reading a month's scores, closing it, keeping verdicts live, and replaying from Kafka.
 
-    python -m services.assessment.bench [--events 2000000] [--replay-events 100000]
+    python -m services.assessment.bench [--events 2000000] [--replay-events 100000] [--reads 50]
 
-Works in a throwaway database and topic prefix on the configured stack (HOTLINE_*), and
-drops both at the end. Prints medians; no asserts on time (the machines are shared).
+Stores N synthetic events of one month as facts (COPY), judges them into verdict rows and
+running totals (the rebuild), then times: the scores read (median and p99 of --reads), a
+unit's drill-down, closing the month, the live consumer's path (events applied in batches
+as the handler does), and the replay from Kafka (checking the replayed scores equal direct
+application). Works in a throwaway database and topic prefix on the configured stack
+(HOTLINE_*) and drops both at the end. No asserts on time (the machines are shared).
 """
 
 import argparse
@@ -20,8 +24,10 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.assessment import reports
-from services.assessment.adapters import repository
+from services.assessment import handlers, reports
+from services.assessment.adapters import closings, repository, verdicts as verdicts_sql, weights as weights_sql
+from services.assessment.api.drilldown import drill_down
+from services.assessment.rebuild import rebuild
 from services.assessment.domain.facts import fact_of
 from services.assessment.domain.periods import SHANGHAI
 from services.assessment.entrypoint import CONSUMED_TOPICS, SPEC
@@ -33,17 +39,18 @@ from shared.migrations import migrate
 from shared.settings import Settings
 
 PERIOD = "2026-03"
+NOW = datetime(2026, 4, 10, 12, tzinfo=SHANGHAI)   # most of March decided, its last letters still running
 GROUPS = ("municipal_department", "district_government", "enterprise", "stationed_unit")
 UNITS = [(f"U{g[:3].upper()}{i:02d}", g) for g in GROUPS for i in range(15)]
 _COPY_COLUMNS = ["appeal_id", "kind", "unit_code", "occurred_at", "period", "attempt", "level", "flag", "label",
                  "other_unit", "co_units", "tracking_number", "event_id", "event_type"]
 
 
-def appeal_events(rng: random.Random, n: int) -> list[ev.Event]:
-    """One appeal's lifecycle in March 2026: 6-10 events, with returns, overdue, ratings, reopens."""
+def appeal_events(rng: random.Random, n: int, month: int = 3) -> list[ev.Event]:
+    """One appeal's lifecycle in a month of 2026: 2-11 events, with returns, overdue, ratings, reopens."""
     a = uuid.uuid4()
     unit, group = rng.choice(UNITS)
-    t = datetime(2026, 3, 1, tzinfo=SHANGHAI) + timedelta(minutes=rng.randrange(30 * 24 * 60))
+    t = datetime(2026, month, 1, tzinfo=SHANGHAI) + timedelta(minutes=rng.randrange(30 * 24 * 60))
     tracking = f"SY20260301{n % 10**8:08d}"
     out: list[ev.Event] = [ev.AppealDispatched(
         appeal_id=a, tracking_number=tracking, unit_code=unit, unit_name=unit, unit_group=group, rule_id="r",
@@ -56,7 +63,13 @@ def appeal_events(rng: random.Random, n: int) -> list[ev.Event]:
             out.append(ev.AppealRedispatched(appeal_id=a, from_unit_code=unit, unit_code=other, unit_name=other,
                                              unit_group=other_group, reason="re", attempt=2, redispatched_at=t))
             unit = other
+    out.append(ev.DeadlineSet(appeal_id=a, unit_code=unit, starts_on=t.date(), working_days=15,
+                              due_at=t + timedelta(days=20), provisional=False, calendar_version="bench", reason="dispatched"))
+    if rng.random() < 0.02:
+        return out  # never signed, never completed: decided by time alone (pending rows)
     out.append(ev.AppealSigned(appeal_id=a, unit_code=unit, signed_at=t + timedelta(hours=rng.choice((1, 5, 30)))))
+    if rng.random() < 0.03:
+        return out  # still running
     done = t + timedelta(days=rng.randrange(1, 25))
     late = rng.random() < 0.1
     if late:
@@ -76,11 +89,11 @@ def appeal_events(rng: random.Random, n: int) -> list[ev.Event]:
     return out
 
 
-def event_stream(total: int, seed: int = 12345) -> Iterator[ev.Event]:
+def event_stream(total: int, seed: int = 12345, month: int = 3) -> Iterator[ev.Event]:
     rng = random.Random(seed)
     produced, n = 0, 0
     while produced < total:
-        for event in appeal_events(rng, n)[: total - produced]:
+        for event in appeal_events(rng, n, month)[: total - produced]:
             produced += 1
             yield event
         n += 1
@@ -117,16 +130,49 @@ async def load_facts(pool: asyncpg.Pool, events: int) -> float:
     return time.perf_counter() - started
 
 
-async def time_recompute(pool: asyncpg.Pool, runs: int) -> tuple[list[float], list[float], list[dict]]:
-    loads, totals, rows = [], [], []
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def time_reads(pool: asyncpg.Pool, runs: int) -> tuple[list[float], list[dict]]:
+    took, rows = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        await repository.facts_of_period(pool, PERIOD)
-        loads.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        rows = (await reports.month_report(pool, PERIOD)).rows()
-        totals.append(time.perf_counter() - started)
-    return loads, totals, rows
+        rows = (await reports.month_report(pool, PERIOD, NOW)).rows()
+        took.append(time.perf_counter() - started)
+    return took, rows
+
+
+async def time_drill_down(pool: asyncpg.Pool, unit_code: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    report = await reports.month_report(pool, PERIOD, NOW)
+    found = await drill_down(pool, report, unit_code)
+    return time.perf_counter() - started, len(found["appeals"])
+
+
+async def time_close(pool: asyncpg.Pool) -> float:
+    """What POST /v1/periods/{p}/close does inside its transaction (without the outbox row)."""
+    started = time.perf_counter()
+    async with pool.acquire() as conn, conn.transaction():
+        weights = await weights_sql.current(conn)
+        report = await reports.month_report(conn, PERIOD, NOW, weights)
+        await closings.close(conn, PERIOD, weights.version, "bench", NOW, uuid.uuid4(), report.published())
+    return time.perf_counter() - started
+
+
+async def time_live(pool: asyncpg.Pool, events: int, batch: int = 500) -> float:
+    """The consumer's path for `events` new events (a second month), in batches: events/s."""
+    stream = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(events, seed=7, month=4)]
+    facts = [f for f in stream if f]
+    started = time.perf_counter()
+    for i in range(0, len(facts), batch):
+        chunk = facts[i:i + batch]
+        async with pool.acquire() as conn, conn.transaction():
+            await verdicts_sql.lock_appeals(conn, {f.appeal_id for f in chunk})
+            changed = await repository.store_facts(conn, chunk)
+            await handlers.rejudge(conn, changed)
+    return events / (time.perf_counter() - started)
 
 
 async def produce_log(settings: Settings, events: int) -> float:
@@ -164,27 +210,42 @@ async def _cleanup(settings: Settings, bench: Settings, name: str) -> None:
     await conn.close()
 
 
-async def main(events: int, replay_events: int, runs: int) -> None:
+async def main(events: int, replay_events: int, reads: int, live_events: int) -> None:
     settings = Settings()
     name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
     bench = await _database(settings, name)
     pool = await create_pool(bench.database_url, "assessment", min_size=1, max_size=2)
     try:
         loaded = await load_facts(pool, events)
-        print(f"stored {events:,} appeal events as facts in {loaded:.1f} s (COPY)")
-        loads, totals, rows = await time_recompute(pool, runs)
-        print(f"recompute {PERIOD} ({events:,} events, {sum(r['received'] for r in rows):,} appeals, {len(rows)} units): "
-              f"median {statistics.median(totals):.2f} s (of which reading the facts {statistics.median(loads):.2f} s), "
-              f"{runs} runs: {', '.join(f'{t:.2f}' for t in totals)}")
+        print(f"stored {events:,} appeal events of {PERIOD} as facts in {loaded:.1f} s (COPY, including generating them)")
+        started = time.perf_counter()
+        async with pool.acquire() as conn, conn.transaction():
+            appeals = await rebuild(conn)
+        await pool.execute("ANALYZE appeal_verdicts; ANALYZE unit_month_totals")
+        judged = time.perf_counter() - started
+        pending = await pool.fetchval("SELECT count(*) FROM appeal_verdicts WHERE pending")
+        print(f"rebuild: judged {appeals:,} appeals into verdicts and totals in {judged:.1f} s "
+              f"({events / judged:,.0f} events/s); {pending:,} letters pending")
+        took, rows = await time_reads(pool, reads)
+        print(f"scores read ({len(rows)} units, {sum(r['received'] for r in rows):,} appeals held): "
+              f"median {statistics.median(took) * 1000:.1f} ms, p99 {percentile(took, 0.99) * 1000:.1f} ms "
+              f"of {reads} reads")
+        drill, listed = await time_drill_down(pool, rows[0]["unit_code"])
+        print(f"drill-down of {rows[0]['unit_code']} ({listed:,} letters): {drill * 1000:.0f} ms")
+        print(f"close {PERIOD}: {await time_close(pool) * 1000:.0f} ms")
+        if live_events:
+            print(f"live consumer path (store facts, judge, replace verdicts, move totals; batches of 500): "
+                  f"{await time_live(pool, live_events):,.0f} events/s over {live_events:,} events")
         if replay_events:
-            await pool.execute("TRUNCATE appeal_facts")
+            await pool.execute("TRUNCATE appeal_facts, appeal_verdicts, unit_month_totals, period_closings CASCADE")
             produced = await produce_log(bench, replay_events)
             direct = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(replay_events, seed=99)]
-            async with pool.acquire() as conn:
-                await repository.store_facts(conn, [f for f in direct if f])
-            expected = (await reports.month_report(pool, PERIOD)).rows()
+            async with pool.acquire() as conn, conn.transaction():
+                changed = await repository.store_facts(conn, [f for f in direct if f])
+                await handlers.rejudge(conn, changed)
+            expected = (await reports.month_report(pool, PERIOD, NOW)).rows()
             stats = await replay(bench)
-            replayed = (await reports.month_report(pool, PERIOD)).rows()
+            replayed = (await reports.month_report(pool, PERIOD, NOW)).rows()
             print(f"produce {replay_events:,} events to Kafka: {replay_events / produced:,.0f} events/s (reference)")
             print(f"replay: {stats['events']:,} events in {stats['seconds']:.1f} s = {stats['events_per_second']:,.0f} events/s; "
                   f"scores identical to direct application: {replayed == expected}")
@@ -197,9 +258,10 @@ def cli() -> None:
     parser = argparse.ArgumentParser(prog="python -m services.assessment.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2_000_000, help="appeal events in the month (default 2,000,000)")
     parser.add_argument("--replay-events", type=int, default=100_000, help="events to replay from Kafka (0: skip)")
-    parser.add_argument("--runs", type=int, default=3, help="recompute runs (median reported)")
+    parser.add_argument("--reads", type=int, default=50, help="scores reads timed (median and p99 reported)")
+    parser.add_argument("--live-events", type=int, default=50_000, help="events applied through the consumer's path")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.replay_events, args.runs))
+    asyncio.run(main(args.events, args.replay_events, args.reads, args.live_events))
 
 
 if __name__ == "__main__":
