@@ -77,6 +77,19 @@ async def month_report(conn: Conn, period: str, now: datetime, weights: Weights 
     return Report(period, weights, cards, now, period=period, closing=closed)
 
 
+async def trend(conn: Conn, period: str, months: int, now: datetime) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Each unit's score in the `months` months up to `period` (None where it had none): O(units) per month."""
+    chosen = [period]
+    while len(chosen) < months:
+        chosen.insert(0, previous_period(chosen[0]))
+    scores: dict[str, list[float | None]] = {}
+    for i, month in enumerate(chosen):
+        weights, _ = await weights_for(conn, month)
+        for card in scorecards(await month_metrics(conn, month, now), weights):
+            scores.setdefault(card.metrics.unit_code, [None] * len(chosen))[i] = card.score
+    return chosen, scores
+
+
 def span_of(start: date, end: date) -> tuple[datetime, datetime]:
     since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
     return since, datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)

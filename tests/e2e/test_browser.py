@@ -97,18 +97,37 @@ async def test_a_petitioner_rates_the_reply_through_the_public_page(platform, se
     await eventually(evaluated, what="the rating to be recorded")
 
 
-async def test_the_dashboard_shows_the_ranking(platform, settings, chromium_path):
+async def test_the_dashboard_shows_rankings_trends_and_charts_in_both_languages(platform, settings, chromium_path):
     from playwright.async_api import async_playwright
 
     await replied_public_appeal(settings)
     period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    page_url = url("assessment", f"/dashboard?period={period}")
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
-        page = await browser.new_page()
-        await page.goto(url("assessment", f"/dashboard?period={period}"))
-        await page.screenshot(path=str(platform.log_dir / "dashboard.png"), full_page=True)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        elsewhere: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else elsewhere.append(r.url))
+        await page.goto(page_url)
+        await page.wait_for_selector("#rates-municipal_department canvas")   # ECharts drew the rates
+        await page.screenshot(path=str(platform.log_dir / "dashboard-zh.png"), full_page=True)
         body = await page.inner_text("body")
-        svg_charts = await page.locator("svg").count()
+        charts = await page.locator(".plot canvas").count()
+        overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        await page.click("text=English")
+        await page.wait_for_selector("#trend-municipal_department canvas")
+        await page.screenshot(path=str(platform.log_dir / "dashboard-en.png"), full_page=True)
+        english = await page.inner_text("body")
+        plain = await browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+        without_js = await plain.new_page()
+        await without_js.goto(page_url)
+        table = await without_js.inner_text("table.ranking")
+        await without_js.screenshot(path=str(platform.log_dir / "dashboard-nojs.png"), full_page=True)
         await browser.close()
+    assert "统一考核" in body and "市直部门" in body and "签收率" in body and "截至" in body
     assert "SAMR" in body, "the unit that handled the appeal is in the ranking"
-    assert svg_charts >= 1
+    assert charts >= 2, "a rates chart and a trend chart"
+    assert overflow <= 0, "fits 1280 px without horizontal scrolling"
+    assert elsewhere == [], "nothing is loaded from the internet"
+    assert "Municipal departments" in english and "Response" in english and "As of" in english
+    assert "SAMR" in table and "名次" in table, "the table is complete without JavaScript"
