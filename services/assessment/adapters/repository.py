@@ -51,8 +51,9 @@ SELECT {_COLUMNS} FROM appeal_facts
 WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts
                     WHERE period IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2)
 """
-_FACTS_BY_ID = "SELECT event_id, kind, unit_code, occurred_at, event_type FROM appeal_facts WHERE event_id = ANY($1::uuid[])"
-_KNOWN_UNIT = "SELECT EXISTS (SELECT 1 FROM appeal_facts WHERE unit_code = $1 OR $1 = ANY(co_units))"
+# Every unit that ever received a letter (lead or co-handler) has totals: a few rows per unit,
+# where the facts would need a scan of every co_units array for an unknown code.
+_KNOWN_UNIT = "SELECT EXISTS (SELECT 1 FROM unit_month_totals WHERE unit_code = $1)"
 
 
 async def record_received(conn: asyncpg.Connection, letters: Sequence[Fact]) -> None:
@@ -113,11 +114,6 @@ async def facts_of_range(conn: Conn, start: date, end: date) -> list[Fact]:
     since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
     until = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
     return await _read(conn, _FACTS_OF_RANGE, since, until)
-
-
-async def events_by_id(conn: Conn, event_ids: Iterable[UUID]) -> dict[UUID, dict]:
-    rows = await conn.fetch(_FACTS_BY_ID, list(event_ids))
-    return {r["event_id"]: dict(r) for r in rows}
 
 
 async def is_known_unit(conn: Conn, unit_code: str) -> bool:

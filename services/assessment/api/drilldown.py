@@ -6,7 +6,7 @@ evidence), so it costs the unit's letters, not the month's events.
 
 from uuid import UUID
 
-from services.assessment.adapters import repository, verdicts as verdicts_sql
+from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.domain.report import verdicts
 from services.assessment.domain.verdicts import CO_HANDLER, EXCLUDED, HOLDER, RETURNED, VerdictRow
 from services.assessment.reports import Report
@@ -22,10 +22,14 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
         letters = await verdicts_sql.rows_of_unit(conn, report.period, unit_code)
     else:
         letters = await verdicts_sql.rows_in_range(conn, *report.span, unit_code=unit_code)
-    judged = {v.appeal_id: v for v in verdicts(await verdicts_sql.facts_of_appeals(conn, {r.appeal_id for r in letters}))}
+    facts = await verdicts_sql.facts_of_appeals(conn, {r.appeal_id for r in letters})
+    judged = {v.appeal_id: v for v in verdicts(facts)}
+    # The evidence's events are among these facts: no second query by event id (not indexed).
+    events = {f.event_id: {"kind": f.kind, "event_type": f.event_type, "unit_code": f.unit_code,
+                           "occurred_at": f.occurred_at} for f in facts}
     now = report.as_of
     numbers: dict[str, list[str]] = {name: [] for name in NUMBERS}
-    appeals, wanted, excluded = [], set(), []
+    appeals, excluded = [], []
     for letter in sorted(letters, key=lambda r: (r.received_at, str(r.appeal_id))):
         a, verdict = str(letter.appeal_id), judged.get(letter.appeal_id)
         if letter.role == EXCLUDED:
@@ -37,7 +41,6 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
                     numbers[name].append(a)
             evidence = verdict.held.evidence if verdict and verdict.held else {}
             ids = [i for group in evidence.values() for i in group]
-            wanted.update(ids)
             appeals.append({
                 "appeal_id": a, "tracking_number": letter.tracking_number, "role": "holder",
                 "received_at": letter.received_at.isoformat(),
@@ -54,7 +57,6 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
             lost = next((x for x in (verdict.lost if verdict else ()) if x.unit_code == unit_code
                          and x.received_at == letter.received_at), None)
             ids = list(lost.event_ids) if lost else []
-            wanted.update(ids)
             appeals.append({"appeal_id": a, "role": "returned", "received_at": letter.received_at.isoformat(),
                             "events": ids})
         elif letter.role == CO_HANDLER:
@@ -63,11 +65,9 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
                 numbers["co_contributed"].append(a)
             part = next((x for x in (verdict.co_handling if verdict else ()) if x.unit_code == unit_code), None)
             ids = list(part.event_ids) if part else []
-            wanted.update(ids)
             appeals.append({"appeal_id": a, "role": "co_handler", "lead_unit_code": letter.lead_unit_code,
                             "contributed": bool(letter.contributed), "received_at": letter.received_at.isoformat(),
                             "events": ids})
-    events = await repository.events_by_id(conn, wanted)
     for appeal in appeals:
         appeal["events"] = [_event(events.get(i), i) for i in appeal["events"]]
     return {"period": report.label, "unit_code": unit_code, "weights_version": report.weights.version,
