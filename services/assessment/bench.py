@@ -27,6 +27,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from services.assessment import handlers, reports
 from services.assessment.adapters import closings, repository, verdicts as verdicts_sql, weights as weights_sql
 from services.assessment.api.drilldown import drill_down
+from services.assessment.domain.report import verdict_rows, verdicts
+from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
 from services.assessment.rebuild import rebuild
 from services.assessment.domain.facts import fact_of
 from services.assessment.domain.periods import SHANGHAI
@@ -112,22 +114,47 @@ async def _database(settings: Settings, name: str) -> Settings:
     return bench
 
 
-async def load_facts(pool: asyncpg.Pool, events: int) -> float:
+def appeal_stream(total: int, seed: int = 12345, month: int = 3) -> Iterator[list[ev.Event]]:
+    """The events of `total`, one appeal's list at a time."""
+    rng = random.Random(seed)
+    produced, n = 0, 0
+    while produced < total:
+        events = appeal_events(rng, n, month)[: total - produced]
+        produced += len(events)
+        n += 1
+        yield events
+
+
+async def load_facts(pool: asyncpg.Pool, events: int, judge_too: bool) -> float:
+    """COPY the month's facts; with `judge_too`, also each appeal's verdict rows and the totals,
+    judged as the generator hands out each appeal (the pure rules the consumer uses)."""
     started = time.perf_counter()
-    chunk: list[tuple] = []
+    facts: list[tuple] = []
+    rows: list[VerdictRow] = []
     async with pool.acquire() as conn:
-        for event in event_stream(events):
-            f = fact_of(event, uuid.uuid4(), event.event_type)
-            if f is not None:
-                chunk.append((f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag,
-                              f.label, f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type))
-            if len(chunk) >= 50_000:
-                await conn.copy_records_to_table("appeal_facts", records=chunk, columns=_COPY_COLUMNS)
-                chunk.clear()
-        if chunk:
-            await conn.copy_records_to_table("appeal_facts", records=chunk, columns=_COPY_COLUMNS)
+        for appeal in appeal_stream(events):
+            found = [f for e in appeal if (f := fact_of(e, uuid.uuid4(), e.event_type)) is not None]
+            facts.extend((f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag,
+                          f.label, f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type)
+                         for f in found)
+            if judge_too and found:
+                rows.extend(verdict_rows(verdicts(found)))
+            if len(facts) >= 50_000:
+                await _flush(conn, facts, rows)
+        await _flush(conn, facts, rows)
         await conn.execute("ANALYZE appeal_facts")
+        await conn.execute("ANALYZE appeal_verdicts")
     return time.perf_counter() - started
+
+
+async def _flush(conn: asyncpg.Connection, facts: list[tuple], rows: list[VerdictRow]) -> None:
+    if facts:
+        await conn.copy_records_to_table("appeal_facts", records=facts, columns=_COPY_COLUMNS)
+    if rows:
+        await conn.copy_records_to_table("appeal_verdicts", records=[values(r) for r in rows], columns=list(COLUMNS))
+        await verdicts_sql.add_to_totals(conn, [], rows)
+    facts.clear()
+    rows.clear()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -161,17 +188,19 @@ async def time_close(pool: asyncpg.Pool) -> float:
     return time.perf_counter() - started
 
 
-async def time_live(pool: asyncpg.Pool, events: int, batch: int = 500) -> float:
-    """The consumer's path for `events` new events (a second month), in batches: events/s."""
-    stream = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(events, seed=7, month=4)]
+async def time_live(pool: asyncpg.Pool, events: int, judge: bool, month: int, batch: int = 500) -> float:
+    """The consumer's path for `events` new events (another month), in batches: events/s.
+    Without `judge`, only storing the facts: the consumer before verdicts, for reference."""
+    stream = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(events, seed=month, month=month)]
     facts = [f for f in stream if f]
     started = time.perf_counter()
     for i in range(0, len(facts), batch):
         chunk = facts[i:i + batch]
         async with pool.acquire() as conn, conn.transaction():
-            await verdicts_sql.lock_appeals(conn, {f.appeal_id for f in chunk})
-            changed = await repository.store_facts(conn, chunk)
-            await handlers.rejudge(conn, changed)
+            if judge:
+                await handlers.apply_facts(conn, chunk)
+            else:
+                await repository.store_facts(conn, chunk)
     return events / (time.perf_counter() - started)
 
 
@@ -210,22 +239,25 @@ async def _cleanup(settings: Settings, bench: Settings, name: str) -> None:
     await conn.close()
 
 
-async def main(events: int, replay_events: int, reads: int, live_events: int) -> None:
+async def main(events: int, replay_events: int, reads: int, live_events: int, with_rebuild: bool) -> None:
     settings = Settings()
     name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
     bench = await _database(settings, name)
     pool = await create_pool(bench.database_url, "assessment", min_size=1, max_size=2)
     try:
-        loaded = await load_facts(pool, events)
-        print(f"stored {events:,} appeal events of {PERIOD} as facts in {loaded:.1f} s (COPY, including generating them)")
-        started = time.perf_counter()
-        async with pool.acquire() as conn, conn.transaction():
-            appeals = await rebuild(conn)
-        await pool.execute("ANALYZE appeal_verdicts; ANALYZE unit_month_totals")
-        judged = time.perf_counter() - started
+        loaded = await load_facts(pool, events, judge_too=not with_rebuild)
+        print(f"stored {events:,} appeal events of {PERIOD} as facts"
+              f"{'' if with_rebuild else ', verdicts and totals'} in {loaded:.1f} s (COPY, including generating them)")
+        if with_rebuild:
+            started = time.perf_counter()
+            async with pool.acquire() as conn, conn.transaction():
+                appeals = await rebuild(conn)
+            await pool.execute("ANALYZE appeal_verdicts; ANALYZE unit_month_totals")
+            judged = time.perf_counter() - started
+            print(f"rebuild (what replay and migration 003 do): judged {appeals:,} appeals from the stored facts "
+                  f"in {judged:.1f} s ({events / judged:,.0f} events/s)")
         pending = await pool.fetchval("SELECT count(*) FROM appeal_verdicts WHERE pending")
-        print(f"rebuild: judged {appeals:,} appeals into verdicts and totals in {judged:.1f} s "
-              f"({events / judged:,.0f} events/s); {pending:,} letters pending")
+        print(f"{pending:,} letters pending (unsigned or not completed: their outcome waits for time or a fact)")
         took, rows = await time_reads(pool, reads)
         print(f"scores read ({len(rows)} units, {sum(r['received'] for r in rows):,} appeals held): "
               f"median {statistics.median(took) * 1000:.1f} ms, p99 {percentile(took, 0.99) * 1000:.1f} ms "
@@ -234,15 +266,17 @@ async def main(events: int, replay_events: int, reads: int, live_events: int) ->
         print(f"drill-down of {rows[0]['unit_code']} ({listed:,} letters): {drill * 1000:.0f} ms")
         print(f"close {PERIOD}: {await time_close(pool) * 1000:.0f} ms")
         if live_events:
-            print(f"live consumer path (store facts, judge, replace verdicts, move totals; batches of 500): "
-                  f"{await time_live(pool, live_events):,.0f} events/s over {live_events:,} events")
+            stored_only = await time_live(pool, live_events, judge=False, month=5)
+            judged_too = await time_live(pool, live_events, judge=True, month=4)
+            print(f"live consumer path, batches of 500, {live_events:,} events: store facts, judge, replace verdicts, "
+                  f"move totals {judged_too:,.0f} events/s; storing the facts alone (before verdicts) "
+                  f"{stored_only:,.0f} events/s")
         if replay_events:
             await pool.execute("TRUNCATE appeal_facts, appeal_verdicts, unit_month_totals, period_closings CASCADE")
             produced = await produce_log(bench, replay_events)
             direct = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(replay_events, seed=99)]
             async with pool.acquire() as conn, conn.transaction():
-                changed = await repository.store_facts(conn, [f for f in direct if f])
-                await handlers.rejudge(conn, changed)
+                await handlers.apply_facts(conn, [f for f in direct if f])
             expected = (await reports.month_report(pool, PERIOD, NOW)).rows()
             stats = await replay(bench)
             replayed = (await reports.month_report(pool, PERIOD, NOW)).rows()
@@ -260,8 +294,10 @@ def cli() -> None:
     parser.add_argument("--replay-events", type=int, default=100_000, help="events to replay from Kafka (0: skip)")
     parser.add_argument("--reads", type=int, default=50, help="scores reads timed (median and p99 reported)")
     parser.add_argument("--live-events", type=int, default=50_000, help="events applied through the consumer's path")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="judge the stored month by reading its facts back (rebuild.py) and time it")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.replay_events, args.reads, args.live_events))
+    asyncio.run(main(args.events, args.replay_events, args.reads, args.live_events, args.rebuild))
 
 
 if __name__ == "__main__":

@@ -30,19 +30,19 @@ async def on_lifecycle_events(uow: UnitOfWork, envelopes: Sequence[Envelope]) ->
         if isinstance(envelope.data, AppealDispatched | AppealRedispatched):
             # The walking skeleton's receipt log, kept: operators and the e2e suite read it.
             receipts.append(fact)
-    await verdicts_sql.lock_appeals(uow.conn, {f.appeal_id for f in facts})
-    await repository.record_received(uow.conn, receipts)
-    changed = await repository.store_facts(uow.conn, facts)
-    await rejudge(uow.conn, changed)
-    await repository.mark_closed_periods(uow.conn, changed)
+    await apply_facts(uow.conn, facts, receipts)
 
 
-async def rejudge(conn, appeal_ids) -> None:
-    """Judge the appeals from all their stored facts and replace their verdict rows."""
-    if appeal_ids:
-        ids = sorted(appeal_ids)
-        rows = verdict_rows(verdicts(await verdicts_sql.facts_of_appeals(conn, ids)))
-        await verdicts_sql.replace(conn, ids, rows)
+async def apply_facts(conn, facts, receipts=()) -> None:
+    """Four statements per batch: lock the appeals, store the facts (reading back every fact of
+    the appeals that got a new one), take out their old verdict rows, put in the new rows with
+    the totals' difference and the closed months to recheck."""
+    await verdicts_sql.lock_appeals(conn, {f.appeal_id for f in facts})
+    stored = await repository.store_and_read(conn, facts, receipts)
+    if stored:
+        ids = sorted({f.appeal_id for f in stored})
+        periods = {f.period for f in stored if f.period}
+        await verdicts_sql.replace(conn, ids, verdict_rows(verdicts(stored)), periods)
 
 
 def handlers(_ctx) -> dict[type, Batch]:

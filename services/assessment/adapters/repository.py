@@ -12,11 +12,6 @@ from services.assessment.domain.periods import SHANGHAI
 Conn = asyncpg.Connection | asyncpg.Pool
 CHUNK = 20_000
 
-_RECEIVED = """
-INSERT INTO received_appeals (appeal_id, unit_code, period, dispatched_at)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
-ON CONFLICT (appeal_id, unit_code) DO NOTHING
-"""
 _COLUMNS = ("appeal_id, kind, unit_code, occurred_at, event_id, event_type, attempt, level, flag, label, "
             "other_unit, co_units, tracking_number")
 _INSERT_FACTS = f"""
@@ -29,18 +24,20 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $
 ON CONFLICT (appeal_id, kind, unit_code, occurred_at) DO NOTHING
 RETURNING appeal_id
 """
-# A fact about an appeal received in a closed month may change that month's scores.
-# The batch's appeals' months first, found by appeal id alone, then the closed ones among
-# them: joined directly, the planner may walk every receipt in period order (the partial index
-# on period) and filter by appeal id, a cost that grows with the table (seen on a fresh
-# database: 2,500 rows read for 20 appeals).
-_MARK_CLOSED_PERIODS = """
-WITH touched AS MATERIALIZED (
-    SELECT DISTINCT period FROM appeal_facts WHERE appeal_id = ANY($1::uuid[])
+# One round trip for a consumer batch: note the receipts, store the new facts, and read back
+# every fact of the appeals that got one. The outer SELECT sees the table as it was before the
+# statement, so the facts just inserted come from the INSERT's RETURNING.
+_STORE_AND_READ = f"""
+WITH received AS (
+    INSERT INTO received_appeals (appeal_id, unit_code, period, dispatched_at)
+    SELECT * FROM unnest($15::uuid[], $16::text[], $17::text[], $18::timestamptz[])
+    ON CONFLICT (appeal_id, unit_code) DO NOTHING
+), stored AS (
+    {_INSERT_FACTS.replace("RETURNING appeal_id", f"RETURNING {_COLUMNS}").strip()}
 )
-INSERT INTO period_rechecks (period)
-SELECT c.period FROM touched JOIN period_closings c USING (period)
-ON CONFLICT (period) DO NOTHING
+SELECT {_COLUMNS} FROM stored
+UNION ALL
+SELECT {_COLUMNS} FROM appeal_facts WHERE appeal_id IN (SELECT DISTINCT appeal_id FROM stored)
 """
 _FACTS_OF_PERIOD = f"""
 SELECT {_COLUMNS} FROM appeal_facts
@@ -56,34 +53,36 @@ WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts
 _KNOWN_UNIT = "SELECT EXISTS (SELECT 1 FROM unit_month_totals WHERE unit_code = $1)"
 
 
-async def record_received(conn: asyncpg.Connection, letters: Sequence[Fact]) -> None:
-    """Note which unit received which appeal (facts of dispatch letters), once per pair."""
-    if letters:
-        await conn.execute(_RECEIVED, [f.appeal_id for f in letters], [f.unit_code for f in letters],
-                           [f.period for f in letters], [f.occurred_at for f in letters])
-
-
 async def store_facts(conn: asyncpg.Connection, facts: Iterable[Fact]) -> set[UUID]:
     """Insert facts not yet known (by identity); return the appeals that got a new fact."""
     facts = list(facts)
     if not facts:
         return set()
-    rows = await conn.fetch(
-        _INSERT_FACTS,
+    rows = await conn.fetch(_INSERT_FACTS, *_fact_arrays(facts))
+    return {r["appeal_id"] for r in rows}
+
+
+def _fact_arrays(facts: list[Fact]) -> list[list]:
+    return [
         [f.appeal_id for f in facts], [f.kind for f in facts], [f.unit_code for f in facts],
         [f.occurred_at for f in facts], [f.event_id for f in facts], [f.event_type for f in facts],
         [f.attempt for f in facts], [f.level for f in facts], [f.flag for f in facts],
         [f.label for f in facts], [f.other_unit for f in facts],
         # unnest flattens a 2-D array, so the co-units travel as one comma-joined text each.
         [",".join(f.co_units) for f in facts], [f.tracking_number for f in facts], [f.period for f in facts],
-    )
-    return {r["appeal_id"] for r in rows}
+    ]
 
 
-async def mark_closed_periods(conn: asyncpg.Connection, appeal_ids: Iterable[UUID]) -> None:
-    ids = list(appeal_ids)
-    if ids:
-        await conn.execute(_MARK_CLOSED_PERIODS, ids)
+async def store_and_read(conn: asyncpg.Connection, facts: Sequence[Fact], letters: Sequence[Fact]) -> list[Fact]:
+    """Record the receipts and the facts not yet known; return every fact of each appeal that got a
+    new one (empty when nothing was new: a redelivery judges nothing again)."""
+    facts = list(facts)
+    if not facts:
+        return []
+    rows = await conn.fetch(_STORE_AND_READ, *_fact_arrays(facts),
+                            [f.appeal_id for f in letters], [f.unit_code for f in letters],
+                            [f.period for f in letters], [f.occurred_at for f in letters])
+    return [Fact(*r) for r in rows]
 
 
 def _fact(row: asyncpg.Record) -> Fact:

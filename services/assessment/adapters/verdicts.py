@@ -1,6 +1,6 @@
 """SQL for the per-appeal verdict rows and the per-unit running totals of each month."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -78,11 +78,46 @@ def _row(record: asyncpg.Record) -> VerdictRow:
     return VerdictRow(*tuple(record)[:-1])  # the last column, `pending`, is derived
 
 
-async def replace(conn: asyncpg.Connection, appeal_ids: Sequence[UUID], rows: Sequence[VerdictRow]) -> None:
-    """Replace the appeals' verdict rows by `rows` and move the totals by the difference."""
+def _params(types: Sequence[str], first: int) -> str:
+    return ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, first))
+
+
+_N = len(COLUMNS)
+_TOTAL_TYPES = ("text", "text", "text", "timestamptz", *("bigint",) * len(COUNTERS))
+# The new rows, the totals' difference and the closed months to recheck in one round trip
+# (three tables, so the sub-statements never touch one row twice).
+_APPLY_ALL = f"""
+WITH verdicts AS (
+    INSERT INTO appeal_verdicts ({_COLS}) SELECT * FROM unnest({_params([_TYPES[c] for c in COLUMNS], 1)})
+), totals AS (
+    {_ADD_TOTALS.split("SELECT * FROM unnest(")[0].strip()}
+    SELECT * FROM unnest({_params(_TOTAL_TYPES, _N + 1)})
+    ON CONFLICT {_ADD_TOTALS.split("ON CONFLICT", 1)[1].strip()}
+)
+INSERT INTO period_rechecks (period)
+SELECT c.period FROM unnest(${_N + len(_TOTAL_TYPES) + 1}::text[]) AS p(period) JOIN period_closings c USING (period)
+ON CONFLICT (period) DO NOTHING
+"""
+
+
+def _row_arrays(rows: Sequence[VerdictRow]) -> list[list]:
+    return [list(column) for column in zip(*(values(r) for r in rows), strict=True)] if rows else [[]] * _N
+
+
+def _total_arrays(keys: list, changes: dict, groups: Mapping) -> list[list]:
+    return [[k[0] for k in keys], [k[1] for k in keys], [groups[k][1] if k in groups else None for k in keys],
+            [groups[k][0] if k in groups else None for k in keys],
+            *([changes[k].get(c, 0) for k in keys] for c in COUNTERS)]
+
+
+async def replace(conn: asyncpg.Connection, appeal_ids: Sequence[UUID], rows: Sequence[VerdictRow],
+                  periods: Iterable[str] = ()) -> None:
+    """Replace the appeals' verdict rows by `rows`, move the totals by the difference, and mark the
+    closed months among `periods` (the appeals' months) for a recheck."""
     old = [_row(r) for r in await conn.fetch(_DELETE, list(appeal_ids))]
-    await insert(conn, rows)
-    await add_to_totals(conn, old, rows)
+    changes, groups = delta(old, rows), group_of(rows)
+    keys = sorted(k for k in changes if changes[k] or k in groups)  # sorted: row locks in one order
+    await conn.execute(_APPLY_ALL, *_row_arrays(rows), *_total_arrays(keys, changes, groups), sorted(set(periods)))
 
 
 async def insert(conn: asyncpg.Connection, rows: Sequence[VerdictRow]) -> None:
@@ -97,10 +132,7 @@ async def add_to_totals(conn: asyncpg.Connection, old: Sequence[VerdictRow], new
     keys = sorted(k for k in changes if changes[k] or k in groups)  # sorted: row locks in one order
     if not keys:
         return
-    await conn.execute(
-        _ADD_TOTALS, [k[0] for k in keys], [k[1] for k in keys],
-        [groups[k][1] if k in groups else None for k in keys], [groups[k][0] if k in groups else None for k in keys],
-        *([changes[k].get(c, 0) for k in keys] for c in COUNTERS))
+    await conn.execute(_ADD_TOTALS, *_total_arrays(keys, changes, groups))
 
 
 async def totals(conn: Conn, period: str) -> list[dict]:
