@@ -5,7 +5,6 @@ for facts stored before verdicts existed. The same pure rules as the live consum
 (report.verdicts -> verdicts.rows_of), so rebuilt totals equal those kept event by event.
 """
 
-import asyncio
 import logging
 from uuid import UUID
 
@@ -15,7 +14,7 @@ from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.domain.facts import Fact
 from services.assessment.domain.report import verdict_rows, verdicts
 from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
-from shared.db import is_transient
+from shared.loops import Finished, run_forever
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -59,18 +58,15 @@ async def rebuild(conn: asyncpg.Connection) -> int:
 
 
 async def rebuild_if_requested(ctx: ServiceContext) -> None:
-    """Background step at start: a migration asked for verdicts of facts stored before them."""
-    while True:
-        try:
-            async with ctx.pool.acquire() as conn:
-                if not await conn.fetchval(_REQUESTED):
-                    return
+    """Background task at start: a migration asked for verdicts of facts stored before them.
+    Retried with backoff until it succeeds; the service answers from older totals meanwhile."""
+
+    async def once() -> None:
+        async with ctx.pool.acquire() as conn:
+            if await conn.fetchval(_REQUESTED):
                 async with conn.transaction():
                     judged = await rebuild(conn)
-            log.info("rebuilt the verdicts of %d appeals from stored facts", judged)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - retried; the service answers from older totals meanwhile
-            log.log(logging.WARNING if is_transient(exc) else logging.ERROR, "verdict rebuild failed: %r", exc)
-            await asyncio.sleep(5)
+                log.info("rebuilt the verdicts of %d appeals from stored facts", judged)
+        raise Finished
+
+    await run_forever("assessment", "verdict rebuild", once, every=5.0)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.assessment import closing, replay, reports
+from services.assessment import closing, rebuild, replay, reports
 from services.assessment.adapters import repository
 from services.assessment.domain.report import as_rows, in_month, scorecards_of_facts
 from services.assessment.entrypoint import SPEC
@@ -288,3 +288,20 @@ async def test_replay_rebuilds_identical_scores_from_the_log(assessment, setting
     facts = await repository.facts_of_period(pool, "2025-07")
     assert kept.rows() == as_rows(scorecards_of_facts(facts, in_month("2025-07"), now, kept.weights,
                                                       await reports.ranks_of(pool, "2025-06", now)))
+
+
+async def test_facts_stored_before_verdicts_are_judged_once_at_start(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 8, samr, water, heping)
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+    before = (await assessment.get("/v1/scores", params={"period": "2025-08"})).json()
+    # as migration 003 leaves a database that had facts: no verdicts, no totals, a rebuild asked for
+    await db.execute("TRUNCATE assessment.appeal_verdicts, assessment.unit_month_totals")
+    await db.execute("INSERT INTO assessment.verdict_rebuilds DEFAULT VALUES")
+    assert (await assessment.get("/v1/scores", params={"period": "2025-08"})).json()["units"] == []
+    await rebuild.rebuild_if_requested(assessment.app.state.context)
+    after = (await assessment.get("/v1/scores", params={"period": "2025-08"})).json()
+    assert {**after, "as_of": None} == {**before, "as_of": None}
+    assert await db.fetchval("SELECT count(*) FROM assessment.verdict_rebuilds") == 0
