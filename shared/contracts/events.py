@@ -94,9 +94,12 @@ class SubmitAppeal(Event, event_type="hotline.appeal.submission.v1", topic=topic
 
 class Classification(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    method: Literal["stated", "keywords", "business_line", "operator"]
-    matched: tuple[str, ...] = Field((), description="Keywords or rule that decided it")
+    method: Literal["stated", "keywords", "business_line", "operator", "model"]
+    matched: tuple[str, ...] = Field((), description="Keywords or rule that decided it; for the model, "
+                                     "the terms of the text that weighed most for its label")
     confidence: float = Field(1.0, ge=0, le=1)
+    model_version: str | None = Field(None, description="The classifier model that decided (method model, "
+                                      "or business_line when the model chose the category)")
 
 
 class Contact(BaseModel):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from services.intake.classifier import current
 from services.intake.handlers import ConcurrentSubmission, InvalidSubmission, Outcome, accept_submission
 from shared.contracts.events import SubmitAppeal
 from shared.runtime import ServiceContext, context_of
@@ -59,7 +60,8 @@ async def _decide(ctx: ServiceContext, submission: SubmitAppeal) -> Outcome:
         try:
             async with ctx.units_of_work() as uow:
                 return await accept_submission(uow, submission, now=ctx.clock.now(),
-                                               pepper=ctx.settings.pepper(), answers_caller=True)
+                                               pepper=ctx.settings.pepper(), answers_caller=True,
+                                               classifier=current(ctx))
         except ConcurrentSubmission:
             if attempt:
                 raise

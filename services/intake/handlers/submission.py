@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from services.intake.adapters import repository
-from services.intake.domain.classification import Decision, NeedsReview, classify
+from services.intake.domain.classification import Classifier, Decision, NeedsReview, keyword_classifier
 from services.intake.domain.duplicates import (
     RULE,
     EarlierAppeal,
@@ -84,20 +84,23 @@ class _Decision:
 
 
 async def accept_submission(uow: UnitOfWork, submission: SubmitAppeal, *, now: datetime,
-                            pepper: bytes, answers_caller: bool) -> Outcome:
+                            pepper: bytes, answers_caller: bool, classifier: Classifier | None = None) -> Outcome:
     """Decide on one submission (see `accept_submissions`)."""
-    [outcome] = await accept_submissions(uow, [(submission, now)], pepper=pepper, answers_caller=answers_caller)
+    [outcome] = await accept_submissions(uow, [(submission, now)], pepper=pepper, answers_caller=answers_caller,
+                                         classifier=classifier)
     return outcome
 
 
 async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitAppeal, datetime]], *,
-                             pepper: bytes, answers_caller: bool) -> list[Outcome]:
+                             pepper: bytes, answers_caller: bool,
+                             classifier: Classifier | None = None) -> list[Outcome]:
     """Decide on each submission once, in order: accept, reject, merge or hold for review.
 
     `received` holds (submission, time received) pairs in arrival order. A replay of a channel
     message decided before returns the first decision and emits nothing. `answers_caller` says
     whether the entrance can hand an inquiry code back (HTTP can, a Kafka record cannot): a
-    private appeal gets a code only then (see README).
+    private appeal gets a code only then (see README). `classifier`: the service's loaded model and
+    taxonomy (services/intake/classifier.py); without one, the shipped keyword rules.
 
     However many submissions there are, this is two reads (the channel messages already decided,
     the petitioners' accepted appeals) and at most two writes (the appeals, the merges). Each
@@ -114,9 +117,10 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
     keys = [_key(submission) for submission, _ in received]
     answered = {key: _replayed(stored) for key, stored in (await repository.decided(uow.conn, keys)).items()}
     examined: dict[tuple[str, str], _Examined] = {}
+    classifier = classifier or keyword_classifier()
     for key, (submission, _) in zip(keys, received, strict=True):
         if key not in answered and key not in examined:  # a second copy will be a replay
-            examined[key] = _examine(submission)
+            examined[key] = _examine(submission, classifier)
     # Only classified appeals can be repeats. One read serves the run, from the window of its
     # earliest submission; the rule checks each submission's own window.
     phones = {e.petitioner.phone for e in examined.values() if e.classified is not None}
@@ -138,7 +142,7 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
     return outcomes
 
 
-def _examine(submission: SubmitAppeal) -> _Examined:
+def _examine(submission: SubmitAppeal, classifier: Classifier) -> _Examined:
     """Petitioner data, scope and classification: rules that need no other appeal."""
     petitioner = _checked_petitioner(submission)
     description = normalise(submission.description)
@@ -148,8 +152,8 @@ def _examine(submission: SubmitAppeal) -> _Examined:
     district = resolve_district(submission.district)
     assert district is not None  # check_scope refused unknown districts
     try:
-        decision = classify(description, submission.channel, submission.appeal_type,
-                            submission.subtype, submission.category)
+        decision = classifier.classify(description, submission.channel, submission.appeal_type,
+                                       submission.subtype, submission.category)
     except NeedsReview as held:
         return _Examined(petitioner, description, district=district.value, held=str(held))
     except ValueError as wrong:
@@ -193,7 +197,7 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                       subtype=decision.subtype.value if decision.subtype else None, district=examined.district,
                       business_line=decision.method == "business_line")
     classification = Classification(method=decision.method, matched=decision.matched,
-                                    confidence=decision.confidence)
+                                    confidence=decision.confidence, model_version=decision.model_version)
     if same is not None:
         into = same.into
         return _Decision(
