@@ -8,7 +8,7 @@ import uuid
 from hotline.classifier_cli import train
 from services.intake.entrypoint import SPEC
 from shared.contracts import topics
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import eventually, read_topic
 from tests.support import bearer, running_service
 
 
@@ -63,11 +63,19 @@ async def test_an_operators_decision_becomes_a_training_example_for_the_next_mod
         assert dict(example) == {"label": "public_service_request/help/noise", "decided_by": "op-li"}
 
         assert (await client.post("/v1/classifier/training", headers=operator)).status_code == 403
-        trained = await client.post("/v1/classifier/training", headers=admin)
-        assert trained.status_code == 201, trained.text
-        assert trained.json()["from_reviews"] == 1
-        view = (await client.get("/v1/classifier", headers=operator)).json()
-        assert view["running"]["model_version"] == trained.json()["version"] and view["review_examples"] == 1
+        started = await client.post("/v1/classifier/training", headers=admin)
+        assert started.status_code == 202, started.text
+        assert (await client.post("/v1/classifier/training", headers=admin)).status_code == 409
+
+        async def trained() -> bool:
+            return await db.fetchval("SELECT from_reviews FROM intake.classifier_models") == 1
+        await eventually(trained, timeout=120, what="the model trained on the operator's decision")
+        version = await db.fetchval("SELECT version FROM intake.classifier_models")
+
+        async def switched() -> bool:
+            view = (await client.get("/v1/classifier", headers=operator)).json()
+            return view["running"]["model_version"] == version and view["review_examples"] == 1
+        await eventually(switched, what="this replica to switch to the new model")
 
 
 async def test_a_corrupt_model_leaves_intake_on_the_keyword_rules_and_says_so(settings, db):

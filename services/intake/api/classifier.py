@@ -1,6 +1,8 @@
 """The classifier's taxonomy and models: read by operators, edited and retrained by admins."""
 
+import asyncio
 import json
+import logging
 from datetime import datetime
 from typing import Annotated
 
@@ -14,7 +16,9 @@ from services.intake.domain.taxonomy import InvalidTaxonomy, parse_taxonomy
 from shared.auth import Principal, require
 from shared.runtime import ServiceContext, context_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["classifier"])
+TRAINING = "classifier_training"  # ctx.state key of a training started through the API
 Reader = Annotated[Principal, Depends(require("operator", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 Context = Annotated[ServiceContext, Depends(context_of)]
@@ -106,11 +110,29 @@ async def get_classifier(_: Reader, ctx: Context) -> ClassifierView:
                           review_examples=examples)
 
 
-@router.post("/classifier/training", response_model=ModelView, status_code=201)
-async def train_now(_: Admin, ctx: Context) -> ModelView:
-    """Retrain now on the corpus and every operator decision (seconds); this replica switches at once."""
-    model, reviewed = await classifier.train(ctx.pool, ctx.clock.now())
-    async with ctx.pool.acquire() as conn:
-        classifier.install(ctx, await classifier.load(conn))
-    return ModelView(version=model.version, trained_at=datetime.fromisoformat(model.trained_at),
-                     examples=model.examples, from_reviews=reviewed, threshold=model.threshold, figures=model.figures)
+class TrainingStarted(BaseModel):
+    started_at: datetime
+    detail: str
+
+
+@router.post("/classifier/training", response_model=TrainingStarted, status_code=202,
+             responses={409: {"description": "A training started here is still running"}})
+async def train_now(_: Admin, ctx: Context) -> TrainingStarted:
+    """Retrain in the background on the corpus and every operator decision (seconds); this replica
+    switches to the new model when it is stored, the others at their next poll (GET /v1/classifier)."""
+    running: asyncio.Task | None = ctx.state.get(TRAINING)
+    if running is not None and not running.done():
+        raise HTTPException(409, detail="a training is already running; GET /v1/classifier shows the models")
+    started = ctx.clock.now()
+    ctx.state[TRAINING] = asyncio.create_task(_train_and_install(ctx, started), name="intake-classifier-training")
+    return TrainingStarted(started_at=started, detail="training started; the new model appears in GET /v1/classifier")
+
+
+async def _train_and_install(ctx: ServiceContext, now: datetime) -> None:
+    try:
+        model, reviewed = await classifier.train(ctx.pool, now)
+        async with ctx.pool.acquire() as conn:
+            classifier.install(ctx, await classifier.load(conn))
+        log.info("intake classifier: trained %s on request (%d from operators)", model.version, reviewed)
+    except Exception:  # noqa: BLE001 - a failed training leaves the running model; say why
+        log.exception("intake classifier: training on request failed")
