@@ -4,7 +4,8 @@ The model and the taxonomy live in intake's schema (adapters/classifier_store.py
 loads the newest of each before its consumers start (`prepare`), then looks for newer ones every
 `classifier_poll_seconds`; every `classifier_retrain_seconds` one replica (an advisory lock)
 retrains when operators' review decisions arrived since the newest model. Training runs in a
-worker thread, so the event loop keeps taking appeals meanwhile.
+worker thread, so the event loop keeps taking appeals meanwhile. The same loop reloads the
+knowledge base and dispatches answers at intake nobody confirmed within `answer_wait_seconds`.
 
 No model, or one that cannot be read: intake classifies with the taxonomy's keyword rules, logs
 why, and says so in /readyz (`details.classifier`). It never guesses with a broken model.
@@ -15,19 +16,22 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from services.intake.adapters import classifier_store as store
+from services.intake.adapters import knowledge_store
 from services.intake.adapters.corpus import heldout, training_corpus
 from services.intake.domain.classification import Classifier, shipped_taxonomy
+from services.intake.domain.knowledge import KnowledgeBase
 from services.intake.domain.taxonomy import InvalidTaxonomy, Taxonomy, parse_taxonomy
 from services.intake.domain.text_model import CorruptModel, TextModel, fit, loads
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
 KEY = "classifier"
+KNOWLEDGE = "knowledge"
 # pg_try_advisory_lock key: one replica retrains at a time
 _TRAINING_LOCK = 0x1_2345_C1A5
 
@@ -93,6 +97,16 @@ def install(ctx: ServiceContext, loaded: Loaded) -> None:
 async def prepare(ctx: ServiceContext) -> None:
     async with ctx.pool.acquire() as conn:
         install(ctx, await load(conn))
+        await reload_knowledge(ctx, conn)
+
+
+async def reload_knowledge(ctx: ServiceContext, conn: asyncpg.Connection) -> None:
+    """The knowledge base in force, for matching consultations (answers at intake)."""
+    ctx.state[KNOWLEDGE] = KnowledgeBase(tuple(entry for entry, _ in await knowledge_store.entries_in_force(conn)))
+
+
+def knowledge(ctx: ServiceContext) -> KnowledgeBase | None:
+    return ctx.state.get(KNOWLEDGE)
 
 
 def readiness_details(ctx: ServiceContext) -> dict:
@@ -131,8 +145,28 @@ async def keep_current(ctx: ServiceContext) -> None:
                 since_retrain = 0.0
                 await _retrain_if_new_decisions(ctx)
             await _reload_if_changed(ctx)
+            async with ctx.pool.acquire() as conn:
+                await reload_knowledge(ctx, conn)
+            await _dispatch_unanswered_offers(ctx)
         except (OSError, asyncpg.PostgresError) as failed:
             log.warning("intake classifier: could not check for a newer model: %s", failed)
+
+
+async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
+    """An answer nobody said solved the question within the wait is dispatched as any appeal."""
+    from services.intake.handlers import answers
+    from services.intake.handlers.review import WrongState
+
+    before = ctx.clock.now() - timedelta(seconds=ctx.settings.answer_wait_seconds)
+    async with ctx.pool.acquire() as conn:
+        waiting = await knowledge_store.waiting_since(conn, before)
+    for appeal_id in waiting:
+        try:
+            async with ctx.units_of_work() as uow:
+                await answers.conclude(uow, appeal_id, solved=False, by="no-answer-timeout", now=ctx.clock.now(),
+                                       by_operator=True, any_channel=True)
+        except WrongState:
+            pass  # concluded meanwhile by the petitioner or the operator
 
 
 async def _reload_if_changed(ctx: ServiceContext) -> None:

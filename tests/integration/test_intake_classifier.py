@@ -68,9 +68,9 @@ async def test_an_operators_decision_becomes_a_training_example_for_the_next_mod
         assert (await client.post("/v1/classifier/training", headers=admin)).status_code == 409
 
         async def trained() -> bool:
-            return await db.fetchval("SELECT from_reviews FROM intake.classifier_models") == 1
+            return await db.fetchval("SELECT max(from_reviews) FROM intake.classifier_models") == 1
         await eventually(trained, timeout=120, what="the model trained on the operator's decision")
-        version = await db.fetchval("SELECT version FROM intake.classifier_models")
+        version = await db.fetchval("SELECT version FROM intake.classifier_models WHERE from_reviews = 1")
 
         async def switched() -> bool:
             view = (await client.get("/v1/classifier", headers=operator)).json()

@@ -37,6 +37,8 @@ from tests.integration.test_security_support import (
 # publication's public API, Open311 and web page, assessment's reading endpoints.
 PUBLIC = {
     ("intake", "POST", "/v1/appeals"),
+    # The petitioner's word on an answer offered at intake; the tracking number is the proof.
+    ("intake", "POST", "/v1/appeals/{appeal_id}/answer-feedback"),
     ("assessment", "GET", "/v1/scores"), ("assessment", "GET", "/v1/scores.csv"),
     ("assessment", "GET", "/v1/weights"), ("assessment", "GET", "/v1/periods"),
     ("assessment", "GET", "/dashboard"),
@@ -55,6 +57,11 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("intake", "PUT", "/v1/taxonomy"): {"admin"},
     ("intake", "GET", "/v1/classifier"): {"operator", "admin"},
     ("intake", "POST", "/v1/classifier/training"): {"admin"},
+    ("intake", "GET", "/v1/knowledge"): {"operator", "admin"},
+    ("intake", "POST", "/v1/knowledge"): {"operator", "admin"},
+    ("intake", "PUT", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
+    ("intake", "DELETE", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
+    ("intake", "POST", "/v1/appeals/{appeal_id}/answer-confirmation"): {"operator"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals"): {"unit", "operator", "supervisor"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals/{appeal_id}"): {"unit"},
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/sign"): {"unit"},

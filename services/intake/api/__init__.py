@@ -2,6 +2,7 @@
 
 from services.intake.api.appeals import router as appeals
 from services.intake.api.classifier import router as classifier
+from services.intake.api.knowledge import router as knowledge
 from services.intake.api.review import router as review
 
-ROUTERS = (appeals, review, classifier)
+ROUTERS = (appeals, review, classifier, knowledge)
