@@ -231,7 +231,7 @@ def path_of(route: Route, world: World, unit_code: str | None = None) -> str:
     values = {"appeal_id": world.appeal_id, "unit_code": unit_code or world.unit_code,
               "tracking_number": world.tracking_number, "year": "2027", "extension_id": str(uuid.uuid4()),
               "code": "NOSUCH-UNIT", "rule_id": "no-such-rule", "period": "2001-01", "fmt": "json",
-              "name": "CC-prices.json"}
+              "name": "CC-prices.json", "entry_id": str(uuid.uuid4())}
     path = route.path
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
