@@ -27,6 +27,7 @@ from services.intake.domain.classification import Classifier, shipped_taxonomy
 from services.intake.domain.knowledge import KnowledgeBase
 from services.intake.domain.taxonomy import InvalidTaxonomy, Taxonomy, parse_taxonomy
 from services.intake.domain.text_model import CorruptModel, TextModel, fit, loads
+from shared.loops import run_forever
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -133,23 +134,24 @@ def _fit_and_measure(examples, taxonomy: Taxonomy, now: datetime) -> tuple[TextM
 
 
 async def keep_current(ctx: ServiceContext) -> None:
-    """The background loop: reload what another replica (or the command) stored; retrain on new decisions."""
+    """The background loop: reload what another replica (or the command) stored, retrain on new
+    operators' decisions, reload the knowledge base, dispatch answers nobody confirmed."""
     settings = ctx.settings
-    retrain_every = settings.classifier_retrain_seconds
+    every = settings.classifier_poll_seconds
     since_retrain = 0.0
-    while True:
-        await asyncio.sleep(settings.classifier_poll_seconds)
-        since_retrain += settings.classifier_poll_seconds
-        try:
-            if retrain_every and since_retrain >= retrain_every:
-                since_retrain = 0.0
-                await _retrain_if_new_decisions(ctx)
-            await _reload_if_changed(ctx)
-            async with ctx.pool.acquire() as conn:
-                await reload_knowledge(ctx, conn)
-            await _dispatch_unanswered_offers(ctx)
-        except (OSError, asyncpg.PostgresError) as failed:
-            log.warning("intake classifier: could not check for a newer model: %s", failed)
+
+    async def step() -> None:
+        nonlocal since_retrain
+        since_retrain += every
+        if settings.classifier_retrain_seconds and since_retrain >= settings.classifier_retrain_seconds:
+            since_retrain = 0.0
+            await _retrain_if_new_decisions(ctx)
+        await _reload_if_changed(ctx)
+        async with ctx.pool.acquire() as conn:
+            await reload_knowledge(ctx, conn)
+        await _dispatch_unanswered_offers(ctx)
+
+    await run_forever("intake", "classifier upkeep", step, every=every, first_delay=every)
 
 
 async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
