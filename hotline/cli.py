@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     calendar.add_argument("file", type=Path, help='JSON: {"year": 2027, "holidays": [...], "workdays": [...]}')
     calendar.set_defaults(func=_calendar)
 
+    classifier = sub.add_parser("classifier", help="intake's classifier: train a model, report its held-out figures")
+    classifier.add_argument("action", choices=["train", "report"])
+    classifier.add_argument("--stored", action="store_true", help="report: the newest model in intake's schema "
+                            "(default: a model trained now on the shipped corpus)")
+    classifier.add_argument("--cross-validate", action="store_true", help="report: add 5-fold cross-validation")
+    classifier.set_defaults(func=_classifier)
+
     sub.add_parser("docs", help="write the AsyncAPI and OpenAPI documents into docs/").set_defaults(func=_docs)
 
     bench = sub.add_parser("bench", help="measure the pipeline end to end against bare Kafka relays")
@@ -198,6 +205,16 @@ def _calendar(args) -> None:
     except (ValueError, OSError) as exc:  # InvalidSchedule is a ValueError
         raise SystemExit(f"error: calendar refused: {exc}") from exc
     print(f"calendar loaded: {outcome}")
+
+
+def _classifier(args) -> None:
+    from hotline import classifier_cli
+    from shared.settings import Settings
+
+    if args.action == "train":
+        print(asyncio.run(classifier_cli.train(Settings())))
+    else:
+        print(classifier_cli.report(Settings(), args.stored, args.cross_validate))
 
 
 def _docs(_args) -> None:

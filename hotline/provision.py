@@ -6,6 +6,7 @@ import logging
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from hotline.classifier_cli import train as train_classifier
 from hotline.registry import service_specs
 from shared.contracts.topics import TOPICS
 from shared.kafka.security import client_options
@@ -78,6 +79,8 @@ async def fresh_environment(base: Settings, kind: str, run: str) -> Settings:
     settings = base.model_copy(update={"database_url": f"{head}/{name}", "topic_prefix": f"{kind}-{run}."})
     await migrate_all(settings)
     await create_topics(settings)
+    # Intake classifies with a trained model, as a deployment does after `hotline classifier train`.
+    print(f"  classifier: {await train_classifier(settings)}")
     return settings
 
 

@@ -14,7 +14,8 @@ from shared.metrics import HTTP_SECONDS
 Check = Callable[[], Awaitable[bool]]
 
 
-def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check]) -> None:
+def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check],
+                          details: Callable[[], dict] | None = None) -> None:
     """Add /healthz, /readyz, /metrics, a latency histogram and the 422 format."""
 
     @app.get("/healthz", include_in_schema=False)
@@ -26,7 +27,10 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check]) 
         results = await asyncio.gather(*(_safe(check) for check in checks.values()))
         status = dict(zip(checks, results, strict=True))
         ready = all(results)
-        return JSONResponse({"ready": ready, "checks": status}, status_code=200 if ready else 503)
+        body = {"ready": ready, "checks": status}
+        if details is not None and (extra := details()):
+            body["details"] = extra  # facts that do not decide readiness (e.g. a degraded mode)
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
@@ -46,6 +46,8 @@ class ServiceContext:
     broker: KafkaBroker
     units_of_work: UnitOfWorkFactory
     clock: Clock = SYSTEM_CLOCK
+    # What one service keeps for its process besides these (e.g. intake's loaded classifier).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class ServiceSpec:
     # Long-running loops of the service besides its consumers (e.g. the SLA due-time poller),
     # started after the broker and cancelled on shutdown.
     background: tuple[Callable[[ServiceContext], Awaitable[None]], ...] = ()
+    # Run once the database is reachable and before any consumer starts (e.g. load a model).
+    prepare: Callable[[ServiceContext], Awaitable[None]] | None = None
+    # Extra facts for /readyz that do not decide readiness (e.g. "classifier: keyword rules only").
+    readiness_details: Callable[[ServiceContext], dict] | None = None
 
 
 class ServiceRuntime:
@@ -90,8 +96,15 @@ class ServiceRuntime:
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
         self.context = ServiceContext(self.settings, pool, self.broker, units_of_work, self.settings.clock())
+        if self.spec.prepare is not None:
+            await self.spec.prepare(self.context)
         self.declare(self.context)
         return self.context
+
+    def readiness_details(self) -> dict:
+        if self.spec.readiness_details is None or self.context is None:
+            return {}
+        return self.spec.readiness_details(self.context)
 
     def declare(self, context: ServiceContext) -> None:
         """Declare the subscription and the publishers on the broker (no I/O happens here)."""
@@ -187,7 +200,8 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, *, own_proce
 
     app = FastAPI(title=f"hotline {spec.name}", description=spec.description, lifespan=lifespan)
     app.state.runtime = runtime
-    install_common_routes(app, spec.name, {"database": runtime.database_ready, "kafka": runtime.kafka_ready})
+    install_common_routes(app, spec.name, {"database": runtime.database_ready, "kafka": runtime.kafka_ready},
+                          details=runtime.readiness_details)
     for router in spec.routers:
         app.include_router(router)
     return app

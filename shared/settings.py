@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=0)
     inbox_prune_seconds: float = Field(default=3600.0, gt=0)
     relay_batch_size: int = 500
+    # Intake's classifier: how often a replica looks for a newer model or taxonomy in the database,
+    # and how often it retrains when operators' review decisions arrived since (0: never in the
+    # background; `hotline classifier train` still does).
+    classifier_poll_seconds: float = Field(default=30.0, gt=0)
+    classifier_retrain_seconds: float = Field(default=3600.0, ge=0)
+    # How long an answer offered at intake (knowledge base) waits for the caller's or petitioner's
+    # word before the appeal is dispatched as any other.
+    answer_wait_seconds: float = Field(default=900.0, gt=0)
     relay_poll_seconds: float = 0.5
     log_level: str = "INFO"
     # A virtual clock for simulations (see shared/clock.py); unset in production.

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.intake import classifier
 from services.intake.api import ROUTERS
 from services.intake.handlers import handlers_for
 from shared.contracts import topics
@@ -21,6 +22,10 @@ SPEC = ServiceSpec(
     routers=ROUTERS,
     # Channel adapters may send the bare JSON body; the topic has only one payload type.
     default_types={topics.SUBMISSIONS: SubmitAppeal.event_type},
+    # The classifier (model and taxonomy) is loaded before the consumers start and kept current.
+    prepare=classifier.prepare,
+    readiness_details=classifier.readiness_details,
+    background=(classifier.keep_current,),
     description="Single-point acceptance: every channel's submissions become accepted, "
     "rejected, merged or held appeals with a tracking number. Channel adapters publish SubmitAppeal "
     "(bare JSON is fine), keyed by channel_message_id, the idempotency key; the outcome event on "

@@ -94,9 +94,12 @@ class SubmitAppeal(Event, event_type="hotline.appeal.submission.v1", topic=topic
 
 class Classification(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    method: Literal["stated", "keywords", "business_line", "operator"]
-    matched: tuple[str, ...] = Field((), description="Keywords or rule that decided it")
+    method: Literal["stated", "keywords", "business_line", "operator", "model"]
+    matched: tuple[str, ...] = Field((), description="Keywords or rule that decided it; for the model, "
+                                     "the terms of the text that weighed most for its label")
     confidence: float = Field(1.0, ge=0, le=1)
+    model_version: str | None = Field(None, description="The classifier model that decided (method model, "
+                                      "or business_line when the model chose the category)")
 
 
 class Contact(BaseModel):
@@ -167,6 +170,31 @@ class AppealHeldForReview(AppealEvent, event_type="hotline.appeal.held-for-revie
     channel: Channel
     reason: str
     held_at: datetime
+
+
+class AppealAnsweredAtIntake(AppealEvent, event_type="hotline.appeal.answered-at-intake.v1", topic=topics.INTAKE):
+    """A consultation answered at intake from the knowledge base (直接办结): the caller (phone, the
+    operator confirms) or the petitioner (web, app) said the answer solved it. No transfer letter,
+    no deadline: routing and sla do not handle this type. The 12345 centre's own work, never a unit's."""
+
+    tracking_number: TrackingNumber
+    channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
+    channel: Channel
+    appeal_type: AppealType
+    subtype: RequestSubtype | None = None
+    category: str
+    district: str
+    description: str = Field(description="The appeal text; publication redacts it")
+    private: bool
+    classification: Classification
+    answer: str = Field(description="The knowledge-base answer the petitioner received")
+    knowledge_entry_id: UUID
+    knowledge_entry_version: int
+    confirmed_by: str = Field(description="'petitioner' (web, app) or the operator's subject (phone)")
+    received_at: datetime
+    answered_at: datetime
+    contact: Contact | None = Field(None, description="For redaction only")
+    inquiry_code_hash: str | None = None
 
 
 # --- routing: hotline.routing.v1 ------------------------------------------------------

@@ -84,6 +84,13 @@ CATEGORIES: dict[AppealType, tuple[str, ...]] = {
         "telecommunications",
         "water_supply",
         "power_supply",
+        # What a northern city's 12345 receives besides the seed's list (issue 21):
+        "heating",  # 供暖: radiators cold, heating fees
+        "gas",  # 燃气: supply, meters, fees (a leak is an emergency, refused at scope)
+        "property_management",  # 物业
+        "transport",  # taxis, buses, ride-hailing
+        "education_training",  # training schools: refunds, closures
+        "housing",  # new homes: delivery, quality, property certificates
     ),
     AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT: (
         "work_style",
@@ -106,6 +113,15 @@ CATEGORIES: dict[AppealType, tuple[str, ...]] = {
         "policies",
         "livelihood",
         "urban_management",
+        "noise",
+        "city_facilities",  # street lights, roads, manholes, rubbish collection
+        "illegal_construction",  # illegal buildings, street occupation
+        "environment",  # cooking fumes, smells, sewage, dust
+        "wage_arrears",  # 欠薪
+        "social_insurance",  # pensions, unemployment and work-injury insurance
+        "medical_insurance",  # 医保
+        "housing_fund",  # 住房公积金
+        "school_enrolment",  # school districts, admissions
     ),
 }
 

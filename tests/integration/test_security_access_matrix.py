@@ -37,6 +37,8 @@ from tests.integration.test_security_support import (
 # publication's public API, Open311 and web page, assessment's reading endpoints.
 PUBLIC = {
     ("intake", "POST", "/v1/appeals"),
+    # The petitioner's word on an answer offered at intake; the tracking number is the proof.
+    ("intake", "POST", "/v1/appeals/{appeal_id}/answer-feedback"),
     ("assessment", "GET", "/v1/scores"), ("assessment", "GET", "/v1/scores.csv"),
     ("assessment", "GET", "/v1/weights"), ("assessment", "GET", "/v1/periods"),
     ("assessment", "GET", "/dashboard"),
@@ -51,6 +53,15 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("intake", "POST", "/v1/appeals/{appeal_id}/acceptance"): {"operator"},
     ("intake", "POST", "/v1/appeals/{appeal_id}/refusal"): {"operator"},
     ("intake", "GET", "/v1/appeals/{appeal_id}/decisions"): {"operator"},
+    ("intake", "GET", "/v1/taxonomy"): {"operator", "admin"},
+    ("intake", "PUT", "/v1/taxonomy"): {"admin"},
+    ("intake", "GET", "/v1/classifier"): {"operator", "admin"},
+    ("intake", "POST", "/v1/classifier/training"): {"admin"},
+    ("intake", "GET", "/v1/knowledge"): {"operator", "admin"},
+    ("intake", "POST", "/v1/knowledge"): {"operator", "admin"},
+    ("intake", "PUT", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
+    ("intake", "DELETE", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
+    ("intake", "POST", "/v1/appeals/{appeal_id}/answer-confirmation"): {"operator"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals"): {"unit", "operator", "supervisor"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals/{appeal_id}"): {"unit"},
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/sign"): {"unit"},
@@ -220,7 +231,7 @@ def path_of(route: Route, world: World, unit_code: str | None = None) -> str:
     values = {"appeal_id": world.appeal_id, "unit_code": unit_code or world.unit_code,
               "tracking_number": world.tracking_number, "year": "2027", "extension_id": str(uuid.uuid4()),
               "code": "NOSUCH-UNIT", "rule_id": "no-such-rule", "period": "2001-01", "fmt": "json",
-              "name": "CC-prices.json"}
+              "name": "CC-prices.json", "entry_id": str(uuid.uuid4())}
     path = route.path
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)

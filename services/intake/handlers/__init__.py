@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from services.intake.classifier import current
 from services.intake.handlers.handling import on_closed, on_reopened, on_replied
 from services.intake.handlers.submission import (
     ConcurrentSubmission,
@@ -26,7 +27,7 @@ def handlers_for(ctx: ServiceContext) -> dict:
         try:
             # A Kafka record has no reply channel, so no inquiry code is issued (README).
             await accept_submissions(uow, [(e.data, ctx.clock.now()) for e in envelopes],
-                                     pepper=ctx.settings.pepper(), answers_caller=False)
+                                     pepper=ctx.settings.pepper(), answers_caller=False, classifier=current(ctx))
         except ConcurrentSubmission:
             # The HTTP entrance stored one of these channel messages meanwhile (the insert
             # waited for its commit). Alone, that submission is decided and nothing is left

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.intake.adapters import review_queue
+from services.intake.adapters import classifier_store, review_queue
 from services.intake.domain.review import Classified, apply_correction, require_complete
 from services.intake.domain.validators import CheckedPetitioner
 from services.intake.handlers.accepted import accepted_event
@@ -43,6 +43,7 @@ async def correct(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now
                                           _value(after.subtype), after.category, after.district)
     await review_queue.log_decision(uow.conn, appeal_id, "corrected", by=by, reason=reason,
                                     changes=_diff(before, after), at=now)
+    await _learn(uow, appeal_id, after, by=by, at=now)
     if row["status"] == "accepted":
         uow.emit(AppealReclassified(
             appeal_id=appeal_id, appeal_type=after.appeal_type, subtype=after.subtype,
@@ -65,6 +66,7 @@ async def accept(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now:
                               classification=classification.model_dump())
     await review_queue.log_decision(uow.conn, appeal_id, "accepted", by=by, reason=reason,
                                     changes=_diff(before, after), at=now)
+    await _learn(uow, appeal_id, after, by=by, at=now)
     uow.emit(accepted_event(
         appeal_id=appeal_id, tracking_number=row["tracking_number"], channel=Channel(row["channel"]),
         channel_message_id=row["channel_message_id"], appeal_type=after.appeal_type, subtype=after.subtype, category=after.category,
@@ -93,6 +95,16 @@ async def _locked(uow: UnitOfWork, appeal_id: UUID, *allowed: str) -> asyncpg.Re
     if row["status"] not in allowed:
         raise WrongState(f"the appeal is {row['status']}; this needs {' or '.join(allowed)}")
     return row
+
+
+async def _learn(uow: UnitOfWork, appeal_id: UUID, classified: Classified, *, by: str, at: datetime) -> None:
+    """An operator's complete classification is a training example for the next model (classifier.py)."""
+    if classified.appeal_type is None or classified.category is None:
+        return
+    if (classified.appeal_type is AppealType.PUBLIC_SERVICE_REQUEST) != (classified.subtype is not None):
+        return  # a held appeal's half-made correction: the acceptance will complete it
+    label = f"{classified.appeal_type.value}/{_value(classified.subtype) or '-'}/{classified.category}"
+    await classifier_store.add_example(uow.conn, appeal_id, label, by=by, at=at)
 
 
 def _classified(row: asyncpg.Record) -> Classified:

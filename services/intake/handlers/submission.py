@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from services.intake.adapters import repository
-from services.intake.domain.classification import Decision, NeedsReview, classify
+from services.intake.adapters import knowledge_store, repository
+from services.intake.domain.classification import Classifier, Decision, NeedsReview, keyword_classifier
 from services.intake.domain.duplicates import (
     RULE,
     EarlierAppeal,
@@ -17,6 +17,7 @@ from services.intake.domain.duplicates import (
     find_same_problem,
 )
 from services.intake.domain.inquiry import hash_inquiry_code, new_inquiry_code
+from services.intake.domain.knowledge import KnowledgeBase, Match
 from services.intake.domain.scope import Refusal, check_scope, normalise, resolve_district
 from services.intake.domain.tracking import new_tracking_number
 from services.intake.domain.validators import CheckedPetitioner, InvalidField, check_petitioner
@@ -30,6 +31,7 @@ from shared.contracts.events import (
     Event,
     SubmitAppeal,
 )
+from shared.contracts.vocabulary import RequestSubtype
 from shared.unit_of_work import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -52,13 +54,14 @@ class ConcurrentSubmission(Exception):
 class Outcome:
     appeal_id: UUID
     tracking_number: str
-    status: str  # accepted | rejected | pending_review | merged
+    status: str  # accepted | rejected | pending_review | merged | answer_offered
     reason: str | None = None
     refer_to: str | None = None
     replayed: bool = False  # the same channel message was decided before
     into_tracking_number: str | None = None  # merged: the appeal that handles the problem
     # Private appeals only, on the first decision only: the caller shows it once and forgets it.
     inquiry_code: str | None = None
+    answer: str | None = None  # answer_offered: the knowledge base's answer to show or read out
 
 
 @dataclass(frozen=True)
@@ -79,25 +82,33 @@ class _Decision:
 
     outcome: Outcome
     appeal: repository.NewAppeal
-    event: Event
+    event: Event | None  # None: an answer offered, the event waits for the petitioner's word
     merge: repository.Merge | None = None
+    offer: Match | None = None
 
 
 async def accept_submission(uow: UnitOfWork, submission: SubmitAppeal, *, now: datetime,
-                            pepper: bytes, answers_caller: bool) -> Outcome:
+                            pepper: bytes, answers_caller: bool, classifier: Classifier | None = None,
+                            knowledge: KnowledgeBase | None = None) -> Outcome:
     """Decide on one submission (see `accept_submissions`)."""
-    [outcome] = await accept_submissions(uow, [(submission, now)], pepper=pepper, answers_caller=answers_caller)
+    [outcome] = await accept_submissions(uow, [(submission, now)], pepper=pepper, answers_caller=answers_caller,
+                                         classifier=classifier, knowledge=knowledge)
     return outcome
 
 
 async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitAppeal, datetime]], *,
-                             pepper: bytes, answers_caller: bool) -> list[Outcome]:
+                             pepper: bytes, answers_caller: bool,
+                             classifier: Classifier | None = None,
+                             knowledge: KnowledgeBase | None = None) -> list[Outcome]:
     """Decide on each submission once, in order: accept, reject, merge or hold for review.
 
     `received` holds (submission, time received) pairs in arrival order. A replay of a channel
     message decided before returns the first decision and emits nothing. `answers_caller` says
     whether the entrance can hand an inquiry code back (HTTP can, a Kafka record cannot): a
-    private appeal gets a code only then (see README).
+    private appeal gets a code only then (see README). `classifier`: the service's loaded model and
+    taxonomy (services/intake/classifier.py); without one, the shipped keyword rules. `knowledge`:
+    the centre's knowledge base; a consultation close to one of its entries is offered the answer
+    (`answer_offered`, nothing emitted yet) when the entrance can show it (HTTP), see handlers/answers.py.
 
     However many submissions there are, this is two reads (the channel messages already decided,
     the petitioners' accepted appeals) and at most two writes (the appeals, the merges). Each
@@ -114,9 +125,10 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
     keys = [_key(submission) for submission, _ in received]
     answered = {key: _replayed(stored) for key, stored in (await repository.decided(uow.conn, keys)).items()}
     examined: dict[tuple[str, str], _Examined] = {}
+    classifier = classifier or keyword_classifier()
     for key, (submission, _) in zip(keys, received, strict=True):
         if key not in answered and key not in examined:  # a second copy will be a replay
-            examined[key] = _examine(submission)
+            examined[key] = _examine(submission, classifier)
     # Only classified appeals can be repeats. One read serves the run, from the window of its
     # earliest submission; the rule checks each submission's own window.
     phones = {e.petitioner.phone for e in examined.values() if e.classified is not None}
@@ -130,7 +142,8 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
         if key in answered:
             outcomes.append(answered[key])
             continue
-        decision = await _decide(submission, examined[key], now, history, pepper, answers_caller)
+        decision = await _decide(submission, examined[key], now, history, pepper, answers_caller,
+                                 knowledge if answers_caller else None)
         answered[key] = replace(decision.outcome, replayed=True, inquiry_code=None)
         decisions.append(decision)
         outcomes.append(decision.outcome)
@@ -138,7 +151,7 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
     return outcomes
 
 
-def _examine(submission: SubmitAppeal) -> _Examined:
+def _examine(submission: SubmitAppeal, classifier: Classifier) -> _Examined:
     """Petitioner data, scope and classification: rules that need no other appeal."""
     petitioner = _checked_petitioner(submission)
     description = normalise(submission.description)
@@ -148,8 +161,8 @@ def _examine(submission: SubmitAppeal) -> _Examined:
     district = resolve_district(submission.district)
     assert district is not None  # check_scope refused unknown districts
     try:
-        decision = classify(description, submission.channel, submission.appeal_type,
-                            submission.subtype, submission.category)
+        decision = classifier.classify(description, submission.channel, submission.appeal_type,
+                                       submission.subtype, submission.category)
     except NeedsReview as held:
         return _Examined(petitioner, description, district=district.value, held=str(held))
     except ValueError as wrong:
@@ -159,7 +172,7 @@ def _examine(submission: SubmitAppeal) -> _Examined:
 
 
 async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, history: PetitionersAppeals,
-                  pepper: bytes, answers_caller: bool) -> _Decision:
+                  pepper: bytes, answers_caller: bool, knowledge: KnowledgeBase | None = None) -> _Decision:
     """The decision on one examined submission, given the appeals accepted before it."""
     petitioner, description = examined.petitioner, examined.description
     appeal_id, tracking_number = uuid4(), new_tracking_number(now.astimezone(SHANGHAI).date())
@@ -193,7 +206,7 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                       subtype=decision.subtype.value if decision.subtype else None, district=examined.district,
                       business_line=decision.method == "business_line")
     classification = Classification(method=decision.method, matched=decision.matched,
-                                    confidence=decision.confidence)
+                                    confidence=decision.confidence, model_version=decision.model_version)
     if same is not None:
         into = same.into
         return _Decision(
@@ -207,6 +220,15 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
             repository.Merge(appeal_id, into.appeal_id, same.similarity, same.reason, now))
 
     code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
+    offer = _offer(knowledge, decision, description, now)
+    if offer is not None:
+        # 直接办结: the caller hears (or the petitioner reads) the answer first; AppealAccepted or
+        # AppealAnsweredAtIntake follows their word (handlers/answers.py).
+        return _Decision(
+            Outcome(appeal_id, tracking_number, "answer_offered", inquiry_code=code, answer=offer.entry.answer),
+            repository.NewAppeal(status="answer_offered", inquiry_code_hash=code_hash,
+                                 classification=classification.model_dump(), **classified, **common),
+            None, offer=offer)
     # Accepted appeals are open until routing says otherwise: later repeats in this run merge into it.
     history.add(EarlierAppeal(appeal_id, tracking_number, facts, open=True))
     return _Decision(
@@ -233,7 +255,18 @@ async def _store(uow: UnitOfWork, decisions: list[_Decision]) -> None:
         raise ConcurrentSubmission(lost.appeal.submission.channel_message_id)
     await repository.record_merges(uow.conn, [d.merge for d in decisions if d.merge is not None])
     for d in decisions:
-        uow.emit(d.event)
+        if d.offer is not None:
+            await knowledge_store.record_offer(uow.conn, d.appeal.appeal_id, d.offer, d.appeal.received_at)
+        if d.event is not None:
+            uow.emit(d.event)
+
+
+def _offer(knowledge: KnowledgeBase | None, decision: Decision, description: str, now: datetime) -> Match | None:
+    """A knowledge-base answer for a consultation, when one matches closely."""
+    if knowledge is None or decision.subtype is not RequestSubtype.CONSULTATION:
+        return None
+    label = f"{decision.appeal_type.value}/{decision.subtype.value}/{decision.category}"
+    return knowledge.match(description, label, now.astimezone(SHANGHAI).date())
 
 
 def _key(submission: SubmitAppeal) -> tuple[str, str]:

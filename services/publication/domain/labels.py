@@ -35,6 +35,22 @@ CATEGORY_NAMES = {
     "policies": ("政策", "Policies"),
     "livelihood": ("民生求助", "Livelihood help"),
     "urban_management": ("城市管理", "Urban management"),
+    # The city taxonomy (issue 21)
+    "heating": ("供暖", "Heating"),
+    "gas": ("燃气", "Gas"),
+    "property_management": ("物业管理", "Property management"),
+    "transport": ("出租车公交", "Taxis and buses"),
+    "education_training": ("教育培训", "Education and training"),
+    "housing": ("房地产", "Housing and real estate"),
+    "noise": ("噪音扰民", "Noise"),
+    "city_facilities": ("市政设施", "City facilities"),
+    "illegal_construction": ("违章建设", "Illegal construction"),
+    "environment": ("环境污染", "Environment"),
+    "wage_arrears": ("拖欠工资", "Wage arrears"),
+    "social_insurance": ("社会保险", "Social insurance"),
+    "medical_insurance": ("医疗保险", "Medical insurance"),
+    "housing_fund": ("住房公积金", "Housing provident fund"),
+    "school_enrolment": ("入学学区", "School enrolment"),
 }
 DISTRICT_NAMES_EN = {d: d.value.capitalize() for d in District} | {District.SHENBEI: "Shenbei New District"}
 STATUS_NAMES = {
@@ -42,7 +58,8 @@ STATUS_NAMES = {
     "signed": ("办理中", "Being handled"), "replied": ("已办结", "Completed"),
     "evaluated": ("已评价", "Rated"), "closed": ("已关闭", "Closed"), "reopened": ("重新办理", "Reopened"),
 }
-STEP_NAMES = STATUS_NAMES | {"redispatched": ("重新转办", "Transferred again")}
+STEP_NAMES = STATUS_NAMES | {"redispatched": ("重新转办", "Transferred again"),
+                             "answered_at_intake": ("直接办结", "Answered at intake")}
 SATISFACTION_NAMES = {"satisfied": ("满意", "Satisfied"), "basically_satisfied": ("基本满意", "Basically satisfied"),
                       "dissatisfied": ("不满意", "Dissatisfied")}
 

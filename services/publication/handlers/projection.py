@@ -35,6 +35,7 @@ from services.publication.handlers.publishing import publish, settle
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealAccepted,
+    AppealAnsweredAtIntake,
     AppealClosed,
     AppealDispatched,
     AppealEvaluated,
@@ -48,6 +49,10 @@ from shared.contracts.events import (
     PublicAppealUpdated,
 )
 from shared.unit_of_work import UnitOfWork
+
+
+# Answers at intake are the 12345 centre's own work (the directory's level-1 unit).
+CENTRE_CODE, CENTRE_NAME = "CENTRE-12345", "沈阳市12345政务服务便民热线管理中心"
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Projection:
         self._key = pepper  # keys the name hashes; the same secret as the inquiry-code pepper
         self._rules: dict[type, Rule] = {
             AppealAccepted: self._accepted,
+            AppealAnsweredAtIntake: self._answered_at_intake,
             AppealReclassified: self._reclassified,
             AppealDispatched: self._dispatched,
             AppealRedispatched: self._redispatched,
@@ -122,6 +128,25 @@ class Projection:
             row["reply"] = redact(row["reply"], names)
         writes.step(appeal.appeal_id, "accepted", appeal.accepted_at)
         # An Open311 token resolves to its service_request_id once acceptance names the submission.
+        if appeal.channel_message_id:
+            writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
+
+    def _answered_at_intake(self, row: dict, envelope: Envelope[AppealAnsweredAtIntake], writes: _Writes) -> None:
+        """直接办结: the centre answered from its knowledge base; the public record shows the answer."""
+        appeal = envelope.data
+        given = [appeal.contact.name] if appeal.contact else []
+        names, tags = PlainNames.of(given), NameTags.of(given, self._key)
+        read_model.accept(
+            row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
+            category=appeal.category, district=appeal.district, private=appeal.private,
+            accepted_at=appeal.received_at, summary=redact(appeal.description, names),
+            name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
+        read_model.assign_unit(row, unit_name=CENTRE_NAME, at=appeal.answered_at)
+        read_model.record_reply(row, unit_code=CENTRE_CODE, reply=appeal.answer, outcome="explained",
+                                replied_at=appeal.answered_at)
+        read_model.record_step(row, "closed_at", appeal.answered_at)
+        writes.step(appeal.appeal_id, "accepted", appeal.received_at)
+        writes.step(appeal.appeal_id, "answered_at_intake", appeal.answered_at)
         if appeal.channel_message_id:
             writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
 

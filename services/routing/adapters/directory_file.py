@@ -15,6 +15,25 @@ def read_documents(folder: Path = DATA) -> tuple[dict, dict]:
     return units_doc, rules_doc
 
 
+def read_update(folder: Path = DATA) -> dict:
+    """The city-taxonomy update (units and rules added or replaced on top of the seed); none in a folder without it."""
+    path = folder / "city_taxonomy.json"
+    if not path.exists():
+        return {"version": "none", "units": [], "rules": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def merged_documents(folder: Path = DATA) -> tuple[dict, dict]:
+    """The shipped directory and catalogue as the migrations leave them: the seed, then the update."""
+    units_doc, rules_doc = read_documents(folder)
+    update = read_update(folder)
+    units = {u["code"]: u for u in units_doc["units"]}
+    units.update({u["code"]: u for u in update["units"]})
+    rules = {r["id"]: r for r in rules_doc["rules"]}
+    rules.update({r["id"]: r for r in update["rules"]})
+    return {**units_doc, "units": list(units.values())}, {**rules_doc, "rules": list(rules.values())}
+
+
 def unit_from(doc: dict) -> Unit:
     return Unit(
         code=doc["code"], name_zh=doc["name_zh"], name_en=doc["name_en"], level=doc["level"],
@@ -32,6 +51,6 @@ def rule_from(doc: dict) -> Rule:
 
 
 def load_directory(folder: Path = DATA) -> Directory:
-    units_doc, rules_doc = read_documents(folder)
+    units_doc, rules_doc = merged_documents(folder)
     units = {u["code"]: unit_from(u) for u in units_doc["units"]}
     return build_directory(units, tuple(rule_from(r) for r in rules_doc["rules"]))

@@ -7,7 +7,7 @@ district still has its government); it never touches letters already sent.
 import re
 from dataclasses import replace
 
-from services.routing.domain.dispatch import Directory, Rule, Unit, build_directory
+from services.routing.domain.dispatch import Directory, Rule, Unit, build_directory, uncovered
 from shared.contracts.vocabulary import CATEGORIES, AppealType, District
 
 UNIT_GROUPS = ("platform", "municipal_department", "district_government", "enterprise", "stationed_unit")
@@ -106,10 +106,22 @@ def put_rule(directory: Directory, rule: Rule, positions: dict[str, int],
     by_id = {r.id: r for r in directory.rules}
     by_id[rule.id] = rule
     ordered = tuple(sorted(by_id.values(), key=lambda r: (new_positions[r.id], r.id)))
-    return build_directory(directory.units, ordered), new_positions
+    changed = build_directory(directory.units, ordered)
+    _keep_coverage(directory, changed)
+    return changed, new_positions
 
 
 def remove_rule(directory: Directory, rule_id: str) -> Directory:
     if rule_id not in {r.id for r in directory.rules}:
         raise InvalidEdit("id", f"no rule {rule_id}")
-    return replace(directory, rules=tuple(r for r in directory.rules if r.id != rule_id))
+    changed = replace(directory, rules=tuple(r for r in directory.rules if r.id != rule_id))
+    _keep_coverage(directory, changed)
+    return changed
+
+
+def _keep_coverage(before: Directory, after: Directory) -> None:
+    """Refuse an edit that leaves a category intake may classify without a unit to dispatch it to."""
+    lost = sorted(set(uncovered(after)) - set(uncovered(before)))
+    if lost:
+        named = ", ".join(f"{t}/{c}" for t, c in lost)
+        raise InvalidEdit("rule", f"no other rule would dispatch {named}: add one for it first")

@@ -7,7 +7,22 @@ when none matches, the government of the appeal's district owns it.
 
 from dataclasses import dataclass, field
 
+from shared.contracts.vocabulary import CATEGORIES, AppealType
+
 FALLBACK_RULE = "fallback:district-government"
+
+# The seed's general categories whose owner is the government of the appeal's district unless a
+# keyword rule knows better (domain.md: "what no unit takes falls back to the district
+# government"). Every other (type, category) of the vocabulary needs a catalogue rule naming a
+# unit, so an edit cannot leave a category intake classifies without anyone to answer for it.
+DISTRICT_OWNED: frozenset[tuple[str, str]] = frozenset({
+    (AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT.value, "work_style"),
+    (AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT.value, "service_attitude"),
+    (AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT.value, "efficiency"),
+    (AppealType.PUBLIC_SERVICE_REQUEST.value, "policies"),
+    (AppealType.PUBLIC_SERVICE_REQUEST.value, "livelihood"),
+    (AppealType.PUBLIC_SERVICE_REQUEST.value, "urban_management"),
+})
 
 
 @dataclass(frozen=True)
@@ -86,3 +101,20 @@ def decide(directory: Directory, appeal_type: str, category: str, district: str,
     if government is None:
         raise NoResponsibleUnit(f"no rule and no district government for {district!r}")
     return Decision(government, (), FALLBACK_RULE)
+
+
+def covers(rule: Rule, appeal_type: str, category: str) -> bool:
+    """The rule sends every appeal of this type and category somewhere (no keyword or district condition)."""
+    return (not rule.keywords and rule.district is None
+            and (rule.appeal_type is None or rule.appeal_type == appeal_type)
+            and (not rule.categories or category in rule.categories))
+
+
+def uncovered(directory: Directory) -> list[tuple[str, str]]:
+    """The vocabulary's (type, category) pairs no catalogue rule maps to a unit (district-owned ones aside)."""
+    return [
+        (t.value, category)
+        for t, categories in CATEGORIES.items() for category in categories
+        if (t.value, category) not in DISTRICT_OWNED
+        and not any(covers(rule, t.value, category) for rule in directory.rules)
+    ]

@@ -100,7 +100,7 @@ def test_bad_rules_are_refused_with_the_field(directory, rule, field):
 
 
 def test_removing_a_rule_falls_back_to_the_district_government(directory):
-    without = edits.remove_rule(directory, "consumer-health")
-    assert decide(without, "consumer_complaint", "medical_health", "faku").lead.code == "DIST-FAKU"
+    without = edits.remove_rule(directory, "request-heating")  # livelihood is district-owned
+    assert decide(without, "public_service_request", "livelihood", "faku", "暖气不热").lead.code == "DIST-FAKU"
     with pytest.raises(edits.InvalidEdit):
         edits.remove_rule(directory, "no-such-rule")

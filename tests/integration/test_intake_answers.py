@@ -1,0 +1,112 @@
+"""Answers at intake (直接办结) against the real database and broker: knowledge-base edits, an
+answer offered to a consultation, the petitioner's or operator's word, the timeout, and the
+public record showing the answer."""
+
+import json
+import uuid
+
+from services.intake.entrypoint import SPEC
+from services.publication.entrypoint import SPEC as PUBLICATION
+from shared.contracts import topics
+from tests.integration.helpers import eventually, read_topic
+from tests.support import bearer, running_service
+
+LABEL = "public_service_request/consultation/housing_fund"
+ENTRY = {"questions": ["租房可以提取公积金吗", "租房能不能提取住房公积金", "租房提取公积金的条件"],
+         "answer": "在沈阳无自有住房且租房自住的职工，可每年提取一次住房公积金，凭租赁备案或本人承诺在公积金中心网厅办理。",
+         "label": LABEL, "unit_code": "HOUSING-FUND", "valid_from": "2020-01-01"}
+
+
+def consultation(text: str, channel: str = "web") -> dict:
+    return {"channel": channel, "channel_message_id": f"kb-{uuid.uuid4()}", "district": "和平区",
+            "description": text, "appeal_type": "public_service_request", "subtype": "consultation",
+            "category": "housing_fund", "petitioner": {"name": "孙丽", "phone": "135" + str(uuid.uuid4().int)[:8]}}
+
+
+async def events_of(settings, appeal_id: str, expect: int = 1):
+    records = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=expect,
+                               keys={appeal_id.encode()})
+    return [(dict(r.headers)["ce_type"].decode(), json.loads(r.value)) for r in records]
+
+
+async def test_knowledge_entries_are_checked_and_versioned(settings, db):
+    admin, unit = bearer(settings, "admin", subject="ad-wu"), bearer(settings, "unit", "SAMR")
+    async with running_service(SPEC, settings) as client:
+        assert (await client.post("/v1/knowledge", headers=unit, json=ENTRY)).status_code == 403
+        for change, field in (({"label": "consumer_complaint/-/heating"}, "label"),
+                              ({"label": "public_service_request/consultation/bubble_tea"}, "label"),
+                              ({"unit_code": "no unit"}, "unit_code"),
+                              ({"valid_to": "2019-01-01"}, "valid_to")):
+            refused = await client.post("/v1/knowledge", headers=admin, json={**ENTRY, **change})
+            assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+        created = (await client.post("/v1/knowledge", headers=admin, json=ENTRY)).json()
+        assert created["version"] == 1
+        changed = await client.put(f"/v1/knowledge/{created['entry_id']}", headers=admin,
+                                   json={**ENTRY, "answer": ENTRY["answer"] + "（2026年版）"})
+        assert changed.json()["version"] == 2
+        retired = await client.delete(f"/v1/knowledge/{created['entry_id']}", headers=admin)
+        assert retired.json()["version"] == 3
+        assert all(e["entry_id"] != created["entry_id"] for e in
+                   (await client.get("/v1/knowledge", headers=admin)).json())
+        offered = await client.post("/v1/appeals", json=consultation("租房可以提取公积金吗"))
+        assert offered.status_code == 201 and offered.json()["status"] == "accepted"  # retired: not offered
+
+
+async def test_an_answered_consultation_closes_at_intake_and_the_public_record_shows_the_answer(settings, db):
+    admin, operator = bearer(settings, "admin"), bearer(settings, "operator", subject="op-zhao")
+    async with running_service(SPEC, settings) as client, running_service(PUBLICATION, settings):
+        await client.post("/v1/knowledge", headers=admin, json=ENTRY)
+        offered = await client.post("/v1/appeals", json=consultation("请问租房能不能提取公积金"))
+        assert offered.status_code == 202, offered.text
+        receipt = offered.json()
+        assert receipt["status"] == "answer_offered" and receipt["answer"] == ENTRY["answer"]
+        appeal_id, number = receipt["appeal_id"], receipt["tracking_number"]
+        url = f"/v1/appeals/{appeal_id}/answer-feedback"
+        assert (await client.post(url, json={"tracking_number": "SY20260101AAAAAAAA", "solved": True})).status_code == 404
+        answered = await client.post(url, json={"tracking_number": number, "solved": True})
+        assert answered.json()["status"] == "answered"
+        assert (await client.post(url, json={"tracking_number": number, "solved": True})).status_code == 409
+        [(kind, event)] = await events_of(settings, appeal_id)
+        assert kind == "hotline.appeal.answered-at-intake.v1"
+        assert event["answer"] == ENTRY["answer"] and event["confirmed_by"] == "petitioner"
+
+        async def public() -> bool:
+            row = await db.fetchrow("SELECT reply, closed_at, replied_unit_code FROM publication.public_appeals "
+                                    "WHERE tracking_number = $1", number)
+            return row is not None and row["reply"] == ENTRY["answer"] and row["closed_at"] is not None
+        await eventually(public, what="the public record to show the answer")
+
+        # Not solved: dispatched as any appeal.
+        second = (await client.post("/v1/appeals", json=consultation("租房提取公积金的条件是什么"))).json()
+        assert second["status"] == "answer_offered"
+        no = await client.post(f"/v1/appeals/{second['appeal_id']}/answer-feedback",
+                               json={"tracking_number": second["tracking_number"], "solved": False})
+        assert no.json()["status"] == "accepted"
+        [(kind, _)] = await events_of(settings, second["appeal_id"])
+        assert kind == "hotline.appeal.accepted.v1"
+
+        # The phone: the operator confirms; the petitioner's route is not for phone appeals.
+        call = (await client.post("/v1/appeals", json=consultation("租房能不能提取住房公积金", "phone"))).json()
+        assert call["status"] == "answer_offered"
+        assert (await client.post(f"/v1/appeals/{call['appeal_id']}/answer-feedback",
+                                  json={"tracking_number": call["tracking_number"], "solved": True})).status_code == 409
+        confirmed = await client.post(f"/v1/appeals/{call['appeal_id']}/answer-confirmation", headers=operator,
+                                      json={"answered": True})
+        assert confirmed.json()["status"] == "answered"
+        [(kind, event)] = await events_of(settings, call["appeal_id"])
+        assert kind == "hotline.appeal.answered-at-intake.v1" and event["confirmed_by"] == "op-zhao"
+
+
+async def test_an_offer_nobody_answers_is_dispatched_after_the_wait(settings, db):
+    quick = settings.model_copy(update={"answer_wait_seconds": 0.5, "classifier_poll_seconds": 0.5})
+    async with running_service(SPEC, quick) as client:
+        await client.post("/v1/knowledge", headers=bearer(settings, "admin"), json=ENTRY)
+        offered = (await client.post("/v1/appeals", json=consultation("租房可以提取公积金吗？"))).json()
+        assert offered["status"] == "answer_offered"
+
+        async def dispatched() -> bool:
+            return await db.fetchval("SELECT status FROM intake.appeals WHERE appeal_id = $1",
+                                     uuid.UUID(offered["appeal_id"])) == "accepted"
+        await eventually(dispatched, what="the unanswered offer to be dispatched")
+    [(kind, _)] = await events_of(settings, offered["appeal_id"])
+    assert kind == "hotline.appeal.accepted.v1"
