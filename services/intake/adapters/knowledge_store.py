@@ -14,14 +14,14 @@ FROM knowledge_entries ORDER BY entry_id, version DESC
 """
 
 
-def _entry(row: asyncpg.Record) -> Entry:
+def entry_of(row: asyncpg.Record) -> Entry:
     return Entry(row["entry_id"], row["version"], tuple(row["questions"]), row["answer"], row["label"],
                  row["unit_code"], row["valid_from"], row["valid_to"])
 
 
 async def entries_in_force(conn: asyncpg.Connection) -> list[tuple[Entry, asyncpg.Record]]:
     """The newest version of every entry that is not retired."""
-    return [(_entry(r), r) for r in await conn.fetch(_IN_FORCE) if not r["retired"]]
+    return [(entry_of(r), r) for r in await conn.fetch(_IN_FORCE) if not r["retired"]]
 
 
 async def newest(conn: asyncpg.Connection, entry_id: UUID, *, lock: bool = False) -> asyncpg.Record | None:

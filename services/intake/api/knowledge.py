@@ -62,7 +62,7 @@ async def _save(ctx: ServiceContext, who: Principal, entry_id: UUID, body: Entry
         if body is None:
             if before is None or before["retired"]:
                 raise HTTPException(404, detail="no such entry")
-            entry = knowledge_store._entry(before)
+            entry = knowledge_store.entry_of(before)
             entry = Entry(entry.entry_id, before["version"] + 1, entry.questions, entry.answer, entry.label,
                           entry.unit_code, entry.valid_from, entry.valid_to)
         else:

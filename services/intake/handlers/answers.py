@@ -14,7 +14,7 @@ from uuid import UUID
 
 from services.intake.adapters import knowledge_store, review_queue
 from services.intake.handlers.accepted import accepted_event
-from services.intake.handlers.review import AppealNotFound, WrongState, _petitioner
+from services.intake.handlers.review import AppealNotFound, WrongState, petitioner_of
 from shared.contracts.events import AppealAnsweredAtIntake, Classification, Contact
 from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
 from shared.unit_of_work import UnitOfWork
@@ -39,7 +39,7 @@ async def conclude(uow: UnitOfWork, appeal_id: UUID, *, solved: bool, by: str, n
     assert offer is not None  # stored with the status, in one transaction
     stored = row["classification"]
     classification = Classification(**(json.loads(stored) if isinstance(stored, str) else stored))
-    petitioner = _petitioner(row)
+    petitioner = petitioner_of(row)
     appeal_type, subtype = AppealType(row["appeal_type"]), RequestSubtype(row["subtype"]) if row["subtype"] else None
     if solved:
         await review_queue.decide(uow.conn, appeal_id, "answered", by=by, at=now)

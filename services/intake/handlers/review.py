@@ -71,7 +71,7 @@ async def accept(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now:
         appeal_id=appeal_id, tracking_number=row["tracking_number"], channel=Channel(row["channel"]),
         channel_message_id=row["channel_message_id"], appeal_type=after.appeal_type, subtype=after.subtype, category=after.category,
         district=after.district, description=row["description"], private=row["private"],
-        business_line=row["business_line"], petitioner=_petitioner(row), address=row["address"],
+        business_line=row["business_line"], petitioner=petitioner_of(row), address=row["address"],
         classification=classification, inquiry_code_hash=row["inquiry_code_hash"],
         accepted_at=now, decided_by=by))
     return after
@@ -115,7 +115,7 @@ def _classified(row: asyncpg.Record) -> Classified:
     )
 
 
-def _petitioner(row: asyncpg.Record) -> CheckedPetitioner:
+def petitioner_of(row: asyncpg.Record) -> CheckedPetitioner:
     stored = row["petitioner"]
     return CheckedPetitioner(**(json.loads(stored) if isinstance(stored, str) else stored))
 
