@@ -3,6 +3,13 @@
 Pure: the same seed gives the same stream. Each item says what the platform should do
 with it (`expect`), so a run can check that nothing went missing:
 submitted = accepted + rejected + merged + held + dead-lettered.
+
+Clusters are seeded with their ground truth (`Submission.cluster`): the span is cut into
+slots, one problem of one place per slot (a water outage in one building, a heating failure,
+night-time construction noise...), and the cluster share of the stream in that slot is
+residents reporting that problem, each in their own words around the same facts. sla's
+concentration detection is held to this truth (tests/unit/services/sla/test_sla_seeded_clusters.py)
+and the demo prints both counts.
 """
 
 import random
@@ -23,7 +30,7 @@ class Mix:
     out_of_area: float = 0.02
     malformed: float = 0.01
     private: float = 0.10
-    cluster: float = 0.05  # joins a burst of appeals about one problem in one district
+    cluster: float = 0.05  # reports a seeded problem of one place (a burst of about 30 residents each)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Submission:
     body: dict | None  # None: the raw bytes are malformed
     raw: bytes | None
     expect: str  # accepted (or held for review) | rejected | merged | dead_letter
+    cluster: str | None = None  # ground truth: the seeded problem this appeal reports
 
 
 CHANNEL_WEIGHTS = ((Channel.PHONE, 0.55), (Channel.PHONE_BUSINESS_LINE, 0.08), (Channel.WEB, 0.17), (Channel.APP, 0.20))
@@ -45,7 +53,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
     districts = list(DISTRICT_NAMES_ZH.values())
     petitioners = [_petitioner(rng) for _ in range(max(10, count // 3))]
     recent: list[dict] = []
-    cluster = _cluster(rng, districts)
+    problems = seeded_problems(seed, count, mix, districts)
     for i in range(count):
         at = start + span * (i / count) + timedelta(seconds=rng.random())
         channel = rng.choices([c for c, _ in CHANNEL_WEIGHTS], [w for _, w in CHANNEL_WEIGHTS])[0]
@@ -59,6 +67,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
         body = {"channel": channel.value, "channel_message_id": message_id, "petitioner": person,
                 "district": rng.choice(districts), "submitted_at": at.isoformat()}
         expect = "accepted"
+        cluster = None
         if roll < mix.emergency:
             body["description"] = _fill(rng, rng.choice(texts.EMERGENCIES))
             expect = "rejected"
@@ -72,8 +81,9 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
             body["channel"] = earlier["channel"]
             expect = "merged"
         elif (roll := roll - mix.duplicate) < mix.cluster:
-            body["description"] = cluster["text"] + rng.choice(("", "，已经好几天了。", "，请尽快处理。"))
-            body["district"] = cluster["district"]
+            problem = problems[min(int(len(problems) * i / count), len(problems) - 1)]
+            body.update(problem.report(rng, channel))
+            cluster = problem.key
         else:
             kind = texts.TEMPLATES[rng.randrange(2)] if channel is Channel.PHONE_BUSINESS_LINE \
                 else rng.choice(texts.TEMPLATES)
@@ -87,7 +97,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
         body["private"] = rng.random() < mix.private
         if expect == "accepted":
             recent = (recent + [body])[-200:]
-        yield Submission(at, body["channel"], message_id, body, None, expect)
+        yield Submission(at, body["channel"], message_id, body, None, expect, cluster)
 
 
 def _petitioner(rng: random.Random) -> dict:
@@ -101,8 +111,66 @@ def _fill(rng: random.Random, template: str) -> str:
                            community=rng.choice(texts.COMMUNITIES), days=rng.randint(3, 90))
 
 
-def _cluster(rng: random.Random, districts: list[str]) -> dict:
-    return {"text": _fill(rng, "{community}停水三天了，整栋楼都没有自来水"), "district": rng.choice(districts)}
+# Problems of one place that bring many residents to call within hours: (appeal type,
+# category or None for the classifier, the facts with {place} and {building}).
+PROBLEMS = (
+    ("consumer_complaint", "water_supply", "{place}{building}号楼从昨天开始停水，整栋楼都没有自来水，做饭喝水都成问题"),
+    ("consumer_complaint", None, "{place}{building}号楼暖气一直不热，屋里温度只有十二度，老人孩子冻得受不了"),
+    ("consumer_complaint", "power_supply", "{place}{building}号楼停电一整天了，冰箱里的东西都坏了，供电所电话打不通"),
+    ("consumer_complaint", None, "{place}旁边的工地每天半夜还在施工，打桩声音特别大，周围居民根本睡不着觉"),
+    ("consumer_complaint", None, "{place}门口的污水井往外冒污水，流了半条街，味道很大，出门都没法走"),
+    ("consumer_complaint", None, "{place}{building}号楼电梯坏了一个星期，物业一直不修，老人只能爬十几层楼"),
+    ("consumer_complaint", None, "{place}附近有人天天晚上焚烧垃圾，浓烟呛人，家里窗户都不敢开"),
+)
+OPENINGS = ("", "你好，", "我要反映一下，", "您好，我是这里的居民，", "我想投诉，", "麻烦问一下，")
+ENDINGS = ("", "，请尽快处理。", "，已经好几天了。", "，希望有关部门管一管。", "，大家都很着急。", "，谢谢。")
+CLUSTER_SIZE = 30  # residents per seeded problem, on average
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One seeded problem of one place: its reports share the facts, not the wording."""
+
+    key: str
+    district: str
+    appeal_type: str
+    category: str | None
+    facts: str  # {building} still open: neighbours live in different buildings of the place
+    buildings: tuple[int, ...]
+
+    def report(self, rng: random.Random, channel: Channel) -> dict:
+        text = rng.choice(OPENINGS) + self.facts.format(building=rng.choice(self.buildings)) + rng.choice(ENDINGS)
+        # Each report comes from another resident (intake would merge one person's repeats).
+        body = {"description": text, "district": self.district, "petitioner": _petitioner(rng)}
+        if self.category and channel in (Channel.PHONE, Channel.PHONE_BUSINESS_LINE):
+            body.update(appeal_type=self.appeal_type, category=self.category, subtype=None)
+        return body
+
+
+def seeded_problems(seed: int, count: int, mix: Mix = Mix(), districts: list[str] | None = None) -> list[Problem]:
+    """The problems of a stream, one per slot of its span (their own random draws, so the rest
+    of the stream does not change with them)."""
+    rng = random.Random(f"problems-{seed}")
+    districts = districts or list(DISTRICT_NAMES_ZH.values())
+    slots = max(1, round(count * mix.cluster / CLUSTER_SIZE))
+    places = [*texts.COMMUNITIES, *texts.STREETS]
+    problems = []
+    for j in range(slots):
+        appeal_type, category, facts = PROBLEMS[j % len(PROBLEMS)]
+        first = rng.randint(1, 30)
+        problems.append(Problem(
+            f"sim-{seed}-problem-{j}", rng.choice(districts), appeal_type, category,
+            facts.replace("{place}", rng.choice(places)), (first, first + 1, first + 2)))
+    return problems
+
+
+def true_clusters(items: Iterator[Submission] | list[Submission], min_members: int) -> dict[str, int]:
+    """Seeded problems with at least `min_members` reports expected to be accepted."""
+    sizes: dict[str, int] = {}
+    for item in items:
+        if item.cluster and item.expect == "accepted":
+            sizes[item.cluster] = sizes.get(item.cluster, 0) + 1
+    return {key: n for key, n in sizes.items() if n >= min_members}
 
 
 def _malformed(rng: random.Random, message_id: str) -> bytes:

@@ -1,52 +1,71 @@
-"""Concentrated appeals: many accepted appeals on the same problem inside a sliding window.
+"""Concentrated appeals: many appeals about one problem in one place within a window.
 
-Two rules, both thresholds from data: the same category in the same district, and
-near-identical text (character-bigram Jaccard similarity; Chinese has no spaces, so words
-cannot be split reliably). Text is compared by hashed bigrams, so sla never stores the
-appeal text itself (it may carry names or phone numbers).
+"One problem" is decided by the text, not by the category: near-duplicate descriptions
+(character bigrams, Jaccard similarity; Chinese has no spaces, so words cannot be split
+reliably) filed in the same district. Candidates are found with MinHash LSH: each appeal's
+MinHash signature is cut into bands, and a band's hash (salted with the district) is a bucket
+key; only groups sharing a bucket are compared. Text is kept only as hashed bigrams, so sla
+never stores the appeal text itself (it may carry names or phone numbers).
+
+The signature is datasketch's MinHash with the "affine32" scheme (datasketch >= 2.0), computed
+here with numpy bit for bit (tests/unit/services/sla/test_sla_concentration.py compares the
+two): importing datasketch loads scipy, which would add about 58 MB to every sla process.
 """
 
-import math
+import hashlib
+import struct
 import unicodedata
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from uuid import UUID
+from datetime import timedelta
+
+import numpy as np
+
+from shared.contracts.vocabulary import AppealType, RequestSubtype
 
 MAX_SHINGLES = 512
+MINHASH_SEED = 1  # datasketch's default seed; changing it changes every band key
 
 
 @dataclass(frozen=True)
 class ConcentrationRules:
-    window: timedelta
-    same_category_district: int
-    similar_text_min_similarity: float
-    similar_text_min_count: int
+    """The thresholds (data in rules.json, explained in the README)."""
+
+    window: timedelta  # a group takes members this long after its first: min_members within it make a cluster
+    cluster_idle: timedelta  # a cluster takes members this long after its newest one
+    min_members: int  # alike appeals of one place within the window that are more than ordinary traffic
+    min_similarity: float  # Jaccard of character bigrams to one of a group's exemplars
+    permutations: int  # MinHash signature length
+    bands: int  # LSH bands; rows per band = permutations // bands
+    exemplars: int  # a group's first members whose texts new appeals are compared with
+    candidates_per_band: int  # groups read per bucket, newest first: bounds the reads of one appeal
+    counted: frozenset[str]  # "appeal_type" or "appeal_type/subtype" that can make a concentration
 
     def __post_init__(self):
-        if self.same_category_district < 2 or self.similar_text_min_count < 2:
+        if self.min_members < 2:
             raise ValueError("a concentration needs at least two appeals")
-        if not 0 < self.similar_text_min_similarity <= 1:
+        if not 0 < self.min_similarity <= 1:
             raise ValueError("similarity threshold must be in (0, 1]")
+        if self.bands < 1 or self.permutations % self.bands:
+            raise ValueError("the bands must split the permutations evenly")
+        if self.exemplars < 1 or self.candidates_per_band < 1:
+            raise ValueError("at least one exemplar and one candidate per band")
+        if self.window <= timedelta(0) or self.cluster_idle <= timedelta(0):
+            raise ValueError("the windows must be positive")
+        for kind in self.counted:
+            appeal_type, _, subtype = kind.partition("/")
+            AppealType(appeal_type)  # ValueError names the unknown value
+            if subtype:
+                RequestSubtype(subtype)
 
+    @property
+    def rows(self) -> int:
+        return self.permutations // self.bands
 
-@dataclass(frozen=True)
-class Profile:
-    """What concentration detection keeps of an accepted appeal."""
-
-    appeal_id: UUID
-    category: str
-    district: str
-    shingles: frozenset[int]
-    accepted_at: datetime
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str  # "category_district" or "similar_text"
-    description: str  # the threshold that fired, for ConcentrationDetected.rule
-    members: tuple[UUID, ...]
+    def counts(self, appeal_type: str, subtype: str | None) -> bool:
+        """Whether an appeal of this kind can be part of a concentration (a question asked often
+        is a matter for the knowledge base, not a problem to supervise)."""
+        return appeal_type in self.counted or (subtype is not None and f"{appeal_type}/{subtype}" in self.counted)
 
 
 def shingles(text: str) -> frozenset[int]:
@@ -62,63 +81,55 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
-@dataclass(frozen=True)
-class TextPrefilter:
-    """Necessary conditions for Jaccard(a, b) >= t, checkable by an index (exact test after).
+# --- MinHash (datasketch's affine32 scheme) ---------------------------------------------------
 
-    |a & b| >= t|a u b| >= t|a|, so b holds at least k = ceil(t|a|) of a's shingles and misses
-    at most |a| - k of them: b shares one of any |a| - k + 1 shingles of a (the `prefix`, here
-    the smallest hashes). And t|a| <= |b| <= |a|/t. Bounds are rounded outwards, never inwards.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _permutations(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """h -> a*h + b mod 2^32 with odd a: the same draws as datasketch.MinHash(seed=1)."""
+    if count not in _PERMUTATIONS:
+        gen = np.random.RandomState(MINHASH_SEED)
+        a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+        _PERMUTATIONS[count] = (a, b)
+    return _PERMUTATIONS[count]
+
+
+def signature(items: frozenset[int], permutations: int) -> np.ndarray:
+    """MinHash of a set of 32-bit hashes (the shingles), as uint32 values."""
+    a, b = _permutations(permutations)
+    hv = np.fromiter(items, dtype=np.uint32, count=len(items)).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32
+    with np.errstate(over="ignore"):  # wrapping is the intended arithmetic mod 2^32
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = hv ^ (hv >> s3)
+        return (hv * a + b).min(axis=0)
+
+
+def band_keys(items: frozenset[int], district: str, rules: ConcentrationRules) -> tuple[int, ...]:
+    """The LSH bucket of each band, salted with the district: one problem is in one place.
+
+    Two texts of Jaccard similarity s share at least one bucket with probability
+    1 - (1 - s^rows)^bands (16 bands of 4 rows: 0.998 at s=0.75, 0.64 at 0.5, 0.12 at 0.3).
     """
-
-    prefix: list[int]
-    min_size: int
-    max_size: int
-
-    def admits(self, b: frozenset[int]) -> bool:
-        """The same test as the SQL's `shingles && prefix AND cardinality BETWEEN min AND max`."""
-        return self.min_size <= len(b) <= self.max_size and not b.isdisjoint(self.prefix)
-
-
-def text_prefilter(a: frozenset[int], min_similarity: float) -> TextPrefilter | None:
-    """None when nothing can be similar to `a` (no shingles)."""
-    if not a:
-        return None
-    size = len(a)
-    need = max(math.floor(min_similarity * size - 1e-9), 1)  # <= the true minimum overlap
-    ordered = sorted(a)
-    return TextPrefilter(prefix=ordered[:size - need + 1],
-                         min_size=max(math.floor(min_similarity * size - 1e-9), 1),
-                         max_size=math.ceil(size / min_similarity + 1e-9))
+    if not items:
+        return ()
+    values = signature(items, rules.permutations)
+    salt = district.encode()
+    keys = []
+    for band in range(rules.bands):
+        chunk = values[band * rules.rows:(band + 1) * rules.rows].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, key=salt[:64], person=struct.pack(">H", band)).digest()
+        keys.append(struct.unpack(">q", digest)[0])  # a signed bigint for PostgreSQL
+    return tuple(keys)
 
 
-def window_hours(rules: ConcentrationRules) -> int:
-    return int(rules.window.total_seconds() // 3600)
-
-
-def place_description(rules: ConcentrationRules) -> str:
-    return f"category+district>={rules.same_category_district} in {window_hours(rules)}h"
-
-
-def text_description(rules: ConcentrationRules) -> str:
-    return (f"text similarity>={rules.similar_text_min_similarity} "
-            f"x{rules.similar_text_min_count} in {window_hours(rules)}h")
-
-
-def detect(new: Profile, recent: Sequence[Profile], rules: ConcentrationRules) -> list[Finding]:
-    """The concentrations `new` completes or joins, given the other recent appeals.
-
-    The reference definition of the two thresholds; the service applies the same thresholds
-    incrementally (handlers/concentration.py) instead of rescanning the window.
-    """
-    window = [p for p in recent if p.appeal_id != new.appeal_id
-              and abs(new.accepted_at - p.accepted_at) <= rules.window]
-    findings = []
-    same_place = [p.appeal_id for p in window if p.category == new.category and p.district == new.district]
-    if len(same_place) + 1 >= rules.same_category_district:
-        findings.append(Finding("category_district", place_description(rules), (*same_place, new.appeal_id)))
-    alike = [p.appeal_id for p in window
-             if similarity(p.shingles, new.shingles) >= rules.similar_text_min_similarity]
-    if len(alike) + 1 >= rules.similar_text_min_count:
-        findings.append(Finding("similar_text", text_description(rules), (*alike, new.appeal_id)))
-    return findings
+def description(rules: ConcentrationRules) -> str:
+    """What ConcentrationDetected.rule says fired."""
+    hours = int(rules.window.total_seconds() // 3600)
+    return f"similar text>={rules.min_similarity} in one district, >={rules.min_members} appeals in {hours}h"

@@ -14,7 +14,6 @@ class Rules:
     period_overrides: dict[tuple[str, str], int]
     ladder: tuple[Step, ...]
     concentration: ConcentrationRules
-    candidates_limit: int
     park_max_wait: timedelta
 
 
@@ -36,10 +35,14 @@ def parse_rules(raw: dict) -> Rules:
         ladder=parse_steps(raw["ladder"]),
         concentration=ConcentrationRules(
             window=timedelta(hours=float(c["window_hours"])),
-            same_category_district=int(c["same_category_district"]),
-            similar_text_min_similarity=float(c["similar_text_min_similarity"]),
-            similar_text_min_count=int(c["similar_text_min_count"]),
+            cluster_idle=timedelta(hours=float(c["cluster_idle_hours"])),
+            min_members=int(c["min_members"]),
+            min_similarity=float(c["min_similarity"]),
+            permutations=int(c["minhash_permutations"]),
+            bands=int(c["lsh_bands"]),
+            exemplars=int(c["exemplars"]),
+            candidates_per_band=int(c["candidates_per_band"]),
+            counted=frozenset(c["counted"]),
         ),
-        candidates_limit=int(c.get("candidates_limit", 2000)),
         park_max_wait=timedelta(hours=float(raw["parking"]["max_wait_hours"])),
     )
