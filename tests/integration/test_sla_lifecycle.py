@@ -222,70 +222,77 @@ async def test_concentrated_appeals_are_detected_once_and_put_under_key_supervis
 
     district = "kangping"
     at = datetime(2026, 6, 1, 2, tzinfo=UTC)
-    ids = [uuid.uuid4() for _ in range(5)]
+    ids = [uuid.uuid4() for _ in range(12)]  # min_members in rules.json
+    ordinary = [uuid.uuid4() for _ in range(5)]  # five of one category and district: ordinary traffic
+    marker = uuid.uuid4().hex[:6]  # this run's place, unlike any other test's
     accepted = [AppealAccepted(
         appeal_id=appeal_id, tracking_number="SY20260601ABCDEFGH", channel="phone", appeal_type="consumer_complaint",
-        category="utilities", district=district, description=f"第{i}件：不同的描述内容{i * 7}", private=False,
-        enterprise=(i == 0), classification=Classification(method="stated"), accepted_at=at + timedelta(hours=i),
+        category="water_supply", district=district,
+        description=("", "你好，", "我要反映，")[i % 3] + f"康平县{marker}小区{i % 4 + 1}号楼停水两天了，整栋楼没有自来水",
+        private=False, enterprise=(i == 0), classification=Classification(method="stated"),
+        accepted_at=at + timedelta(minutes=20 * i),
     ) for i, appeal_id in enumerate(ids)]
+    accepted += [AppealAccepted(
+        appeal_id=appeal_id, tracking_number="SY20260601ABCDEFGH", channel="phone", appeal_type="consumer_complaint",
+        category="water_supply", district=district, description=f"第{i}件：不同的描述内容{i * 7}", private=False,
+        classification=Classification(method="stated"), accepted_at=at + timedelta(hours=i),
+    ) for i, appeal_id in enumerate(ordinary)]
     await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE),
-                  [record(a) for a in accepted] + [record(accepted[4])])  # the last one delivered twice
+                  [record(a) for a in accepted] + [record(accepted[11])])  # the last alike one delivered twice
 
     async def supervised() -> bool:
         return await db.fetchval("SELECT count(*) FROM sla.accepted_appeals WHERE appeal_id = ANY($1::uuid[]) "
-                                 "AND key_supervision", ids) == 5
-    await eventually(supervised, what="five appeals under key supervision")
-    clusters = await db.fetch("SELECT DISTINCT cluster_id FROM sla.cluster_members WHERE appeal_id = ANY($1::uuid[])",
+                                 "AND key_supervision", ids) == 12
+    await eventually(supervised, what="twelve appeals under key supervision")
+    clusters = await db.fetch("SELECT DISTINCT group_id FROM sla.problem_group_members WHERE appeal_id = ANY($1::uuid[])",
                               ids)
     assert len(clusters) == 1
     detected = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
-                                keys={str(clusters[0]["cluster_id"]).encode()})
+                                keys={str(clusters[0]["group_id"]).encode()})
     assert len(detected) == 1
     body = json.loads(detected[0].value)
     assert sorted(body["appeal_ids"]) == sorted(map(str, ids)) and body["district"] == district
-    assert "description" not in body
+    assert "description" not in body and "similar text" in body["rule"]
     flags = await db.fetchval("SELECT early_reminder FROM sla.accepted_appeals WHERE appeal_id = $1", ids[0])
     assert flags is True  # an enterprise's appeal gets the early reminder
+    assert not await db.fetchval("SELECT bool_or(key_supervision) FROM sla.accepted_appeals "
+                                 "WHERE appeal_id = ANY($1::uuid[])", ordinary)
+    assert await db.fetchval("SELECT member_count FROM sla.problem_groups WHERE group_id = $1",
+                             clusters[0]["group_id"]) == 12, "the redelivery counted once"
 
 
 async def test_a_growing_cluster_adds_only_the_new_member_and_is_announced_once(sla, settings, db):
     from shared.contracts.events import AppealAccepted, Classification
 
-    def accepted(appeal_id, category, district, text, at):
+    def accepted(appeal_id, text, at):
         return AppealAccepted(
             appeal_id=appeal_id, tracking_number="SY20260701ABCDEFGH", channel="web",
-            appeal_type="consumer_complaint", category=category, district=district, description=text,
+            appeal_type="consumer_complaint", category="prices", district="hunnan", description=text,
             private=False, enterprise=False, classification=Classification(method="stated"), accepted_at=at)
 
     at = datetime(2026, 7, 1, 2, tzinfo=UTC)
-    place = [uuid.uuid4() for _ in range(7)]  # threshold 5: opens with 5, then grows by 2
-    alike = [uuid.uuid4() for _ in range(4)]  # threshold 3: opens with 3, then grows by 1
+    alike = [uuid.uuid4() for _ in range(14)]  # min_members 12: opens with 12, then grows by 2
     marker = uuid.uuid4().hex  # this run's text, unlike any other test's
     text = f"浑南区某小区物业强制收取停车费，业主多次反映无人处理{marker}"
-    events = [accepted(a, "utilities", "faku", f"第{i}件完全不同的事情{i * 13}号", at + timedelta(minutes=i))
-              for i, a in enumerate(place)]
-    events += [accepted(a, ("prices", "water_supply", "power_supply", "food_medicine")[i],
-                        ("heping", "tiexi", "dadong", "huanggu")[i], text, at + timedelta(hours=1, minutes=i))
-               for i, a in enumerate(alike)]
-    await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE), [record(e) for e in events])
+    events = [accepted(a, ("", "你好，", "请尽快处理：")[i % 3] + text, at + timedelta(minutes=10 * i))
+              for i, a in enumerate(alike)]
+    await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE), [record(e) for e in events[:12]])
 
-    async def supervised() -> bool:
+    async def count(n: int) -> bool:
         return await db.fetchval("SELECT count(*) FROM sla.accepted_appeals WHERE appeal_id = ANY($1::uuid[]) "
-                                 "AND key_supervision", place + alike) == len(place) + len(alike)
-    await eventually(supervised, what="every member of both clusters under key supervision")
+                                 "AND key_supervision", alike) == n
+    await eventually(lambda: count(12), what="the cluster opened")
+    await produce(settings.kafka_bootstrap, settings.topic(topics.INTAKE), [record(e) for e in events[12:]])
+    await eventually(lambda: count(14), what="every member under key supervision")
 
-    for ids, rule, opened_with in ((place, "category_district", 5), (alike, "similar_text", 3)):
-        rows = await db.fetch("SELECT m.cluster_id, m.appeal_id FROM sla.cluster_members m "
-                              "JOIN sla.clusters c USING (cluster_id) WHERE c.rule = $1 AND m.appeal_id = ANY($2::uuid[])",
-                              rule, ids)
-        assert len({r["cluster_id"] for r in rows}) == 1, rule
-        assert sorted(r["appeal_id"] for r in rows) == sorted(ids), rule
-        cluster_id = rows[0]["cluster_id"]
-        detected = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
-                                    keys={str(cluster_id).encode()})
-        assert len(detected) == 1, f"{rule}: announced once, when it opened"
-        assert len(json.loads(detected[0].value)["appeal_ids"]) == opened_with, rule
-    representative = await db.fetchval("SELECT representative FROM sla.clusters c JOIN sla.cluster_members m "
-                                       "USING (cluster_id) WHERE c.rule = 'similar_text' AND m.appeal_id = $1",
-                                       alike[0])
-    assert representative  # kept for comparing the next appeals
+    rows = await db.fetch("SELECT group_id, appeal_id FROM sla.problem_group_members WHERE appeal_id = ANY($1::uuid[])",
+                          alike)
+    assert len({r["group_id"] for r in rows}) == 1 and sorted(r["appeal_id"] for r in rows) == sorted(alike)
+    group_id = rows[0]["group_id"]
+    detected = await read_topic(settings.kafka_bootstrap, settings.topic(topics.SLA), expect=1,
+                                keys={str(group_id).encode()})
+    assert len(detected) == 1, "announced once, when it opened"
+    assert len(json.loads(detected[0].value)["appeal_ids"]) == 12
+    group = await db.fetchrow("SELECT * FROM sla.problem_groups WHERE group_id = $1", group_id)
+    assert group["member_count"] == 14 and group["concentrated_at"] is not None
+    assert await db.fetchval("SELECT count(*) FROM sla.problem_group_exemplars WHERE group_id = $1", group_id) == 8

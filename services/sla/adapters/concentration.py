@@ -29,7 +29,7 @@ SELECT appeal_id, early_reminder, key_supervision FROM accepted_appeals WHERE ap
 # Per bucket the newest groups still open at the run's earliest appeal, at most $3.
 _GROUPS = """
 SELECT g.group_id, g.category, g.district, g.first_member_at, g.last_member_at, g.member_count,
-       g.concentrated_at, array_agg(DISTINCT c.band_key) AS bands
+       g.concentrated_at, g.open_until, array_agg(DISTINCT c.band_key) AS bands
   FROM unnest($1::bigint[]) AS k(band_key)
   CROSS JOIN LATERAL (
        SELECT b.band_key, b.group_id FROM problem_group_bands b
@@ -120,13 +120,13 @@ async def groups_near(conn: asyncpg.Connection, band_keys: Sequence[int], open_a
     rows = await conn.fetch(_GROUPS, sorted(set(band_keys)), open_at, rules.candidates_per_band)
     groups = {r["group_id"]: Group(r["group_id"], r["category"], r["district"], r["first_member_at"],
                                    r["last_member_at"], r["member_count"], r["concentrated_at"], exemplars=[],
-                                   bands=set(r["bands"])) for r in rows}
+                                   bands=set(r["bands"]), open_until=r["open_until"]) for r in rows}
     if not groups:
         return []
     ids = list(groups)
-    for r in await conn.fetch(_EXEMPLARS, ids):
+    for r in await conn.fetch(_EXEMPLARS + " ORDER BY appeal_id", ids):
         groups[r["group_id"]].exemplars.append((r["appeal_id"], frozenset(r["shingles"])))
-    for r in await conn.fetch(_CANDIDATE_MEMBERS, ids):
+    for r in await conn.fetch(_CANDIDATE_MEMBERS + " ORDER BY m.appeal_id", ids):
         groups[r["group_id"]].members.append(r["appeal_id"])
     return list(groups.values())
 
@@ -136,13 +136,13 @@ async def write_groups(conn: asyncpg.Connection, new: Sequence[Group], changed: 
     if new:
         await conn.execute(
             _NEW_GROUPS, [g.group_id for g in new], [g.category for g in new], [g.district for g in new],
-            [g.first_member_at for g in new], [g.last_member_at for g in new], [g.open_until(rules) for g in new],
+            [g.first_member_at for g in new], [g.last_member_at for g in new], [g.open_until for g in new],
             [g.member_count for g in new], [g.concentrated_at for g in new], rules_version)
     if changed:
         await conn.execute(
             _CHANGE_GROUPS, [g.group_id for g in changed], [len(g.added) for g in changed],
             [g.first_member_at for g in changed], [g.last_member_at for g in changed],
-            [g.open_until(rules) for g in changed], [g.concentrated_at for g in changed])
+            [g.open_until for g in changed], [g.concentrated_at for g in changed])
 
 
 async def add_members(conn: asyncpg.Connection, pairs: Sequence[tuple[UUID, UUID]]) -> None:

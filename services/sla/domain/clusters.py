@@ -49,20 +49,25 @@ class Group:
     exemplars: list[tuple[UUID, frozenset[int]]]
     bands: set[int]  # the buckets it is filed under (its exemplars' bands)
     members: list[UUID] = field(default_factory=list)  # known only while it is not a cluster
+    open_until: datetime | None = None  # only ever moves later (None: not computed yet)
     # What this run changed, for writing.
     is_new: bool = False
     added: list[UUID] = field(default_factory=list)
     new_exemplars: list[tuple[UUID, frozenset[int]]] = field(default_factory=list)
     new_bands: set[int] = field(default_factory=set)
 
-    def open_until(self, rules: ConcentrationRules) -> datetime:
-        if self.concentrated_at is not None:
-            return self.last_member_at + rules.cluster_idle
-        return self.first_member_at + rules.window
+    def extend(self, rules: ConcentrationRules) -> None:
+        """Move `open_until` to what the members allow now, never earlier (a late arrival that
+        becomes the first member does not close a group sooner; stored the same way)."""
+        limit = (self.last_member_at + rules.cluster_idle if self.concentrated_at is not None
+                 else self.first_member_at + rules.window)
+        self.open_until = limit if self.open_until is None else max(self.open_until, limit)
 
     def takes(self, at: datetime, rules: ConcentrationRules) -> bool:
         """Open for an appeal accepted at `at` (late arrivals up to a window before its first)."""
-        return self.first_member_at - rules.window <= at <= self.open_until(rules)
+        if self.open_until is None:
+            self.extend(rules)
+        return self.first_member_at - rules.window <= at <= self.open_until
 
     def likeness(self, shingles: frozenset[int]) -> float:
         return max((similarity(s, shingles) for _, s in self.exemplars), default=0.0)
@@ -133,13 +138,16 @@ class GroupRun:
             self._index(group, fresh)
         if group.concentrated_at is not None:
             self.supervised.append(appeal.appeal_id)  # the others are under key supervision already
+            group.extend(self.rules)
             return
         group.members.append(appeal.appeal_id)
         if group.member_count >= self.rules.min_members:
             group.concentrated_at = appeal.accepted_at
-            self.detected.append(Detected(group, tuple(group.members), appeal.accepted_at))
+            # Sorted: whichever way the members were loaded, a cluster is announced the same way.
+            self.detected.append(Detected(group, tuple(sorted(group.members)), appeal.accepted_at))
             self.supervised.extend(group.members)
             group.members = []
+        group.extend(self.rules)
 
     # --- what to write -----------------------------------------------------------------------
 
