@@ -16,6 +16,7 @@ import httpx
 
 from hotline.provision import drop_environments, fresh_environment
 from hotline.simulation.driver import CitySimulation, Ledger
+from hotline.simulation.generator import submissions, true_clusters
 from hotline.stack import kafka, postgres
 from hotline.stack.config import StackConfig
 from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
@@ -70,8 +71,15 @@ def simulate_city(settings: Settings, clock: Clock, *, appeals: int, days: float
     print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
     ledger = asyncio.run(simulation.run(settle=timedelta(days=settle_days), progress=_progress(clock)))
     print()
-    _report(ledger, clock, timedelta(days=days))
+    _report(ledger, clock, timedelta(days=days), seeded=_seeded_problems(simulation, clock))
     return ledger
+
+
+def _seeded_problems(simulation: CitySimulation, clock: Clock) -> dict[str, int]:
+    """The simulation's ground truth: its seeded problems and how many reports each got (the
+    stream is the same for the same seed, whatever its start)."""
+    stream = submissions(simulation.seed, simulation.appeals, clock.now(), simulation.span, simulation.mix)
+    return true_clusters(stream, 1)
 
 
 def _progress(clock: Clock, stream=None):
@@ -97,7 +105,7 @@ def _progress(clock: Clock, stream=None):
     return show
 
 
-def _report(ledger: Ledger, clock: Clock, span: timedelta) -> None:
+def _report(ledger: Ledger, clock: Clock, span: timedelta, seeded: dict[str, int] | None = None) -> None:
     submitted = sum(ledger.submitted.values())
     print("== acceptance ==")
     print("  by channel: " + ", ".join(f"{k} {v}" for k, v in ledger.by_channel.most_common()))
@@ -113,7 +121,9 @@ def _report(ledger: Ledger, clock: Clock, span: timedelta) -> None:
           f"rated {ledger.ratings}")
     print(f"  overdue {ledger.overdue}; supervision by level: "
           + (", ".join(f"L{k} {v}" for k, v in sorted(ledger.supervision.items())) or "none")
-          + f"; concentrated-appeal clusters {len(ledger.clusters)}")
+          + f"; concentrated-appeal clusters {len(ledger.clusters)}"
+          + (f" (seeded problems {len(seeded)}: {', '.join(map(str, sorted(seeded.values(), reverse=True)))} reports)"
+             if seeded is not None else ""))
     # The month that received most of the simulated appeals (the middle of their span).
     _ranking((ledger.started_at or clock.now()) + span / 2)
     print("\n== where to look ==")

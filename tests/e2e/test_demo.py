@@ -39,6 +39,8 @@ def test_a_small_simulated_city_runs_through_and_its_report_adds_up(monkeypatch,
     assert re.search(r"dispatches by unit: [A-Z][A-Z-]+ [1-9]\d*", report), "units got transfer letters"
     overdue = int(re.search(r"overdue (\d+); supervision", report)[1])
     assert overdue > 0, "25 days is past the 2- and 5-day limits of the late replies"
+    clusters = re.search(r"concentrated-appeal clusters (\d+) \(seeded problems (\d+)", report)
+    assert clusters and abs(int(clusters[1]) - int(clusters[2])) <= 1, "sla finds the problems the city seeded"
     assert re.search(r"== unit ranking, \d{4}-\d{2} \(each group ranked", report)
     assert re.search(r"^ +1\. \S+ +score +\d+\.\d\d", report, re.MULTILINE), "a ranked unit with its score"
     assert f"http://127.0.0.1:{PORTS['publication']}/public" in report
