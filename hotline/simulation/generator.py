@@ -115,11 +115,11 @@ def _fill(rng: random.Random, template: str) -> str:
 # category or None for the classifier, the facts with {place} and {building}).
 PROBLEMS = (
     ("consumer_complaint", "water_supply", "{place}{building}号楼从昨天开始停水，整栋楼都没有自来水，做饭喝水都成问题"),
-    ("consumer_complaint", None, "{place}{building}号楼暖气一直不热，屋里温度只有十二度，老人孩子冻得受不了"),
+    ("consumer_complaint", "heating", "{place}{building}号楼暖气一直不热，屋里温度只有十二度，老人孩子冻得受不了"),
     ("consumer_complaint", "power_supply", "{place}{building}号楼停电一整天了，冰箱里的东西都坏了，供电所电话打不通"),
     ("consumer_complaint", None, "{place}旁边的工地每天半夜还在施工，打桩声音特别大，周围居民根本睡不着觉"),
     ("consumer_complaint", None, "{place}门口的污水井往外冒污水，流了半条街，味道很大，出门都没法走"),
-    ("consumer_complaint", None, "{place}{building}号楼电梯坏了一个星期，物业一直不修，老人只能爬十几层楼"),
+    ("consumer_complaint", "property_management", "{place}{building}号楼电梯坏了一个星期，物业一直不修，老人只能爬十几层楼"),
     ("consumer_complaint", None, "{place}附近有人天天晚上焚烧垃圾，浓烟呛人，家里窗户都不敢开"),
 )
 OPENINGS = ("", "你好，", "我要反映一下，", "您好，我是这里的居民，", "我想投诉，", "麻烦问一下，")

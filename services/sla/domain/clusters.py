@@ -6,9 +6,9 @@ concentration, its members under key supervision) when it reaches `min_members`:
 
 - a group takes members for `window` after its first member; a cluster for `cluster_idle`
   after its newest one (a concentration lasts as long as the problem keeps being reported);
-- an appeal belongs to the group, among those sharing one of its LSH buckets and open at its
-  time, whose exemplars (its first `exemplars` members' bigrams) hold the most similar text,
-  if that similarity reaches `min_similarity`.
+- an appeal belongs to a group sharing one of its LSH buckets, open at its time, whose
+  exemplars (its first `exemplars` members' bigrams) hold a text at least `min_similarity`
+  alike; of several such groups, the biggest.
 
 What the handler loads for a run is bounded whatever the surge: per bucket at most
 `candidates_per_band` groups, per group at most `exemplars` texts, and the members of groups
@@ -112,17 +112,23 @@ class GroupRun:
         return group
 
     def _best(self, appeal: Appeal) -> Group | None:
+        """Among the alike groups, the biggest (then the most alike): when a report opened a
+        second group of one problem, later reports alike to both keep to the first, so the
+        second stays small instead of splitting the problem in halves."""
         seen: set[UUID] = set()
-        best: tuple[float, datetime, Group] | None = None
+        best: tuple[int, float, datetime, Group] | None = None
         for band in appeal.bands:
             for group in self._by_band.get(band, ()):
                 if group.group_id in seen or not group.takes(appeal.accepted_at, self.rules):
                     continue
                 seen.add(group.group_id)
                 score = group.likeness(appeal.shingles)
-                if score >= self.rules.min_similarity and (best is None or (score, group.last_member_at) > best[:2]):
-                    best = (score, group.last_member_at, group)
-        return best[2] if best else None
+                if score < self.rules.min_similarity:
+                    continue
+                rank = (group.member_count, score, group.last_member_at)
+                if best is None or rank > best[:3]:
+                    best = (*rank, group)
+        return best[3] if best else None
 
     def _join(self, group: Group, appeal: Appeal) -> None:
         group.member_count += 1
