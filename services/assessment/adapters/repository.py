@@ -1,13 +1,11 @@
 """SQL for assessment's facts (received letters, lifecycle facts) and the period queries."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
 from services.assessment.domain.facts import Fact
-from services.assessment.domain.periods import SHANGHAI
 
 Conn = asyncpg.Connection | asyncpg.Pool
 CHUNK = 20_000
@@ -42,11 +40,6 @@ SELECT {_COLUMNS} FROM appeal_facts WHERE appeal_id IN (SELECT DISTINCT appeal_i
 _FACTS_OF_PERIOD = f"""
 SELECT {_COLUMNS} FROM appeal_facts
 WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts WHERE period = $1)
-"""
-_FACTS_OF_RANGE = f"""
-SELECT {_COLUMNS} FROM appeal_facts
-WHERE appeal_id IN (SELECT appeal_id FROM appeal_facts
-                    WHERE period IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2)
 """
 # Every unit that ever received a letter (lead or co-handler) has totals: a few rows per unit,
 # where the facts would need a scan of every co_units array for an unknown code.
@@ -106,13 +99,6 @@ async def _read(conn: Conn, query: str, *args) -> list[Fact]:
 async def facts_of_period(conn: Conn, period: str) -> list[Fact]:
     """Every fact of every appeal some unit received in the month."""
     return await _read(conn, _FACTS_OF_PERIOD, period)
-
-
-async def facts_of_range(conn: Conn, start: date, end: date) -> list[Fact]:
-    """Every fact of every appeal received on Shanghai dates start..end (both included)."""
-    since = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
-    until = datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) + timedelta(days=1)
-    return await _read(conn, _FACTS_OF_RANGE, since, until)
 
 
 async def is_known_unit(conn: Conn, unit_code: str) -> bool:
