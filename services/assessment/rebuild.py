@@ -28,7 +28,7 @@ _DONE = "DELETE FROM verdict_rebuilds"
 async def rebuild(conn: asyncpg.Connection) -> int:
     """Replace all verdict rows and totals; return the number of appeals judged. Run in a transaction."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-rebuild'))")
-    await conn.execute("TRUNCATE appeal_verdicts, unit_month_totals")
+    await conn.execute("TRUNCATE appeal_verdicts, unit_month_totals, pending_moments")
     appeals, pending = 0, []
     current: UUID | None = None
     chunk: list[Fact] = []

@@ -7,7 +7,9 @@ from uuid import UUID
 import asyncpg
 
 from services.assessment.domain.facts import Fact
-from services.assessment.domain.verdicts import COLUMNS, COUNTERS, LAPSED, VerdictRow, delta, group_of, values
+from services.assessment.domain.verdicts import (
+    COLUMNS, COUNTERS, LAPSED, VerdictRow, delta, group_of, moment_delta, values,
+)
 
 Conn = asyncpg.Connection | asyncpg.Pool
 _TYPES = {
@@ -47,14 +49,17 @@ ON CONFLICT (period, unit_code) DO UPDATE SET
 """
 _TOTALS = f"SELECT unit_code, coalesce(unit_group, 'ungrouped') AS unit_group, {', '.join(COUNTERS)} " \
           f"FROM unit_month_totals WHERE period = $1 ORDER BY unit_code"
-# What time alone has decided, on the rows still pending (a partial index keeps them few).
+# What time alone has decided by now: the pending letters' moments that have passed.
 _LAPSED = """
-SELECT unit_code,
-       count(*) FILTER (WHERE role = 'holder' AND signed_at IS NULL AND response_ends_at <= $2) AS response_lapsed,
-       count(*) FILTER (WHERE role = 'holder' AND completed_on_time IS NULL AND due_at <= $2) AS completion_lapsed,
-       count(*) FILTER (WHERE role = 'co_handler' AND due_at <= $2) AS co_lapsed
-FROM appeal_verdicts WHERE period = $1 AND pending GROUP BY unit_code
+SELECT unit_code, counter, sum(n) AS n FROM pending_moments
+WHERE period = $1 AND at <= $2 GROUP BY unit_code, counter
 """
+_ADD_MOMENTS = """
+INSERT INTO pending_moments AS m (period, unit_code, counter, at, n)
+SELECT * FROM unnest({params})
+ON CONFLICT (period, unit_code, counter, at) DO UPDATE SET n = m.n + EXCLUDED.n
+"""
+_MOMENT_TYPES = ("text", "text", "text", "timestamptz", "bigint")
 _ROWS_OF_UNIT = f"SELECT {_COLS} FROM appeal_verdicts WHERE period = $1 AND unit_code = $2"
 _ROWS_IN_RANGE = f"SELECT {_COLS} FROM appeal_verdicts WHERE received_at >= $1 AND received_at < $2"
 _UNIT_IN_RANGE = _ROWS_IN_RANGE + " AND unit_code = $3"
@@ -93,15 +98,24 @@ WITH verdicts AS (
     {_ADD_TOTALS.split("SELECT * FROM unnest(")[0].strip()}
     SELECT * FROM unnest({_params(_TOTAL_TYPES, _N + 1)})
     ON CONFLICT {_ADD_TOTALS.split("ON CONFLICT", 1)[1].strip()}
+), moments AS (
+    {_ADD_MOMENTS.format(params=_params(_MOMENT_TYPES, _N + len(_TOTAL_TYPES) + 1)).strip()}
 )
 INSERT INTO period_rechecks (period)
-SELECT c.period FROM unnest(${_N + len(_TOTAL_TYPES) + 1}::text[]) AS p(period) JOIN period_closings c USING (period)
+SELECT c.period FROM unnest(${_N + len(_TOTAL_TYPES) + len(_MOMENT_TYPES) + 1}::text[]) AS p(period)
+JOIN period_closings c USING (period)
 ON CONFLICT (period) DO NOTHING
 """
 
 
 def _row_arrays(rows: Sequence[VerdictRow]) -> list[list]:
     return [list(column) for column in zip(*(values(r) for r in rows), strict=True)] if rows else [[]] * _N
+
+
+def _moment_arrays(changes: Mapping[tuple, int]) -> list[list]:
+    keys = sorted(changes)  # sorted: row locks in one order
+    return [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
+            [changes[k] for k in keys]]
 
 
 def _total_arrays(keys: list, changes: dict, groups: Mapping) -> list[list]:
@@ -117,7 +131,8 @@ async def replace(conn: asyncpg.Connection, appeal_ids: Sequence[UUID], rows: Se
     old = [_row(r) for r in await conn.fetch(_DELETE, list(appeal_ids))]
     changes, groups = delta(old, rows), group_of(rows)
     keys = sorted(k for k in changes if changes[k] or k in groups)  # sorted: row locks in one order
-    await conn.execute(_APPLY_ALL, *_row_arrays(rows), *_total_arrays(keys, changes, groups), sorted(set(periods)))
+    await conn.execute(_APPLY_ALL, *_row_arrays(rows), *_total_arrays(keys, changes, groups),
+                       *_moment_arrays(moment_delta(old, rows)), sorted(set(periods)))
 
 
 async def insert(conn: asyncpg.Connection, rows: Sequence[VerdictRow]) -> None:
@@ -133,6 +148,7 @@ async def add_to_totals(conn: asyncpg.Connection, old: Sequence[VerdictRow], new
     if not keys:
         return
     await conn.execute(_ADD_TOTALS, *_total_arrays(keys, changes, groups))
+    await conn.execute(_ADD_MOMENTS.format(params=_params(_MOMENT_TYPES, 1)), *_moment_arrays(moment_delta(old, new)))
 
 
 async def totals(conn: Conn, period: str) -> list[dict]:
@@ -146,7 +162,11 @@ async def totals(conn: Conn, period: str) -> list[dict]:
 
 
 async def lapsed(conn: Conn, period: str, now: datetime) -> dict[str, dict[str, int]]:
-    return {r["unit_code"]: {k: r[k] for k in LAPSED} for r in await conn.fetch(_LAPSED, period, now)}
+    found: dict[str, dict[str, int]] = {}
+    for r in await conn.fetch(_LAPSED, period, now):
+        if r["counter"] in LAPSED:
+            found.setdefault(r["unit_code"], {})[r["counter"]] = int(r["n"])
+    return found
 
 
 async def rows_of_unit(conn: Conn, period: str, unit_code: str) -> list[VerdictRow]:

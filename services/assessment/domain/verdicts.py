@@ -127,6 +127,36 @@ def lapsed(row: VerdictRow, now: datetime) -> dict[str, int]:
     return {}
 
 
+def moments(row: VerdictRow) -> dict[tuple[str, datetime], int]:
+    """The moments at which time alone decides something of this row, by LAPSED counter.
+
+    Kept as counts per (month, unit, counter, moment) beside the totals: the moments are
+    24:00 of a working day (a response window's end, a deadline), so a unit has at most a few
+    dozen of them a month however many letters it holds, and a read sums those that passed.
+    """
+    found: dict[tuple[str, datetime], int] = {}
+    if row.role == HOLDER:
+        if row.signed_at is None and row.response_ends_at is not None:
+            found[("response_lapsed", row.response_ends_at)] = 1
+        if row.completed_on_time is None and row.due_at is not None:
+            key = ("completion_lapsed", row.due_at)
+            found[key] = found.get(key, 0) + 1
+    elif row.role == CO_HANDLER and row.pending and row.due_at is not None:
+        found[("co_lapsed", row.due_at)] = 1
+    return found
+
+
+def moment_delta(old: Iterable[VerdictRow], new: Iterable[VerdictRow]) -> dict[tuple[str, str, str, datetime], int]:
+    """Per (month, unit, counter, moment), what replacing `old` rows by `new` ones changes."""
+    changes: dict[tuple[str, str, str, datetime], int] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for row in rows:
+            for (name, at), n in moments(row).items():
+                key = (row.period, row.unit_code, name, at)
+                changes[key] = changes.get(key, 0) + sign * n
+    return {key: n for key, n in changes.items() if n}
+
+
 def _nonzero(**counts: int) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 

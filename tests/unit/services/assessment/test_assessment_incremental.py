@@ -11,17 +11,19 @@ from test_assessment_order_independence import EVENTS, WEIGHTS
 
 from services.assessment.domain.metrics import metrics_of
 from services.assessment.domain.report import as_rows, in_month, scorecards, scorecards_of_facts, verdict_rows, verdicts
-from services.assessment.domain.verdicts import COUNTERS, delta, group_of, lapsed
+from services.assessment.domain.verdicts import COUNTERS, delta, group_of, moment_delta
 
 
 class Store:
-    """The consumer's tables in memory: facts, verdict rows per appeal, totals per (month, unit)."""
+    """The consumer's tables in memory: facts, verdict rows per appeal, totals per (month, unit),
+    pending moments per (month, unit, counter, moment)."""
 
     def __init__(self) -> None:
         self.facts: dict = {}
         self.rows: dict = {}
         self.totals: dict = {}
         self.groups: dict = {}
+        self.moments: dict = {}
 
     def apply(self, fact) -> None:
         key = (fact.appeal_id, fact.kind, fact.unit_code, fact.occurred_at)
@@ -36,18 +38,18 @@ class Store:
             bucket = self.totals.setdefault(unit_key, dict.fromkeys(COUNTERS, 0))
             for name, n in change.items():
                 bucket[name] += n
+        for key, n in moment_delta(old, new).items():
+            self.moments[key] = self.moments.get(key, 0) + n
         for unit_key, mark in group_of(new).items():
             if unit_key not in self.groups or mark > self.groups[unit_key]:
                 self.groups[unit_key] = mark
 
     def metrics(self, period, now):
         late: dict = {}
-        for rows in self.rows.values():
-            for row in rows:
-                if row.period == period and row.pending:
-                    bucket = late.setdefault(row.unit_code, {})
-                    for name, n in lapsed(row, now).items():
-                        bucket[name] = bucket.get(name, 0) + n
+        for (p, unit, counter, at), n in self.moments.items():
+            if p == period and at <= now:
+                bucket = late.setdefault(unit, {})
+                bucket[counter] = bucket.get(counter, 0) + n
         return [metrics_of(unit, self.groups.get((p, unit), (None, "ungrouped"))[1], t, late.get(unit, {}))
                 for (p, unit), t in sorted(self.totals.items()) if p == period and any(t.values())]
 
