@@ -143,6 +143,10 @@ async def test_a_month_is_scored_ranked_and_drilled_down(assessment, settings, d
     assert drill.json()["excluded"] == [{"appeal_id": str(ids["d"]), "reason": "merged duplicate"}]
     held = next(a for a in drill.json()["appeals"] if a["role"] == "holder")
     assert {e["kind"] for e in held["events"]} >= {"dispatched", "signed", "deadline_stopped", "evaluated"}
+    paged = (await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03", "limit": 1},
+                                  headers=bearer(settings, "unit", samr))).json()
+    assert (paged["appeals_total"], len(paged["appeals"]), paged["next_offset"]) == (2, 1, 1)
+    assert paged["numbers"] == numbers, "every number lists all its appeals whatever the page"
     assert (await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03"},
                                  headers=bearer(settings, "unit", water))).status_code == 403
     assert (await assessment.get(f"/v1/units/{samr}/scores", params={"period": "2025-03"})).status_code == 401

@@ -11,18 +11,24 @@ from services.assessment.domain.report import verdicts
 from services.assessment.domain.verdicts import CO_HANDLER, EXCLUDED, HOLDER, RETURNED, VerdictRow
 from services.assessment.reports import Report
 
+PAGE = 200
 NUMBERS = ("received", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated",
            "resolved", "satisfied", "returned", "reopened", "overdue", "supervised", "completed", "co_handled",
            "co_contributed")
 
 
-async def drill_down(conn, report: Report, unit_code: str) -> dict:
+async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limit: int = PAGE) -> dict:
+    """Every number's appeals (all of them, from the verdict rows), and one page of the appeals
+    with their events (facts read and judged for that page only)."""
     row = next((r for r in report.rows() if r["unit_code"] == unit_code), None)
     if report.period:
         letters = await verdicts_sql.rows_of_unit(conn, report.period, unit_code)
     else:
         letters = await verdicts_sql.rows_in_range(conn, *report.span, unit_code=unit_code)
-    facts = await verdicts_sql.facts_of_appeals(conn, {r.appeal_id for r in letters})
+    letters.sort(key=lambda r: (r.received_at, str(r.appeal_id)))
+    counted = [r for r in letters if r.role != EXCLUDED]
+    page = {id(r) for r in counted[offset:offset + limit]}
+    facts = await verdicts_sql.facts_of_appeals(conn, {r.appeal_id for r in counted[offset:offset + limit]})
     judged = {v.appeal_id: v for v in verdicts(facts)}
     # The evidence's events are among these facts: no second query by event id (not indexed).
     events = {f.event_id: {"kind": f.kind, "event_type": f.event_type, "unit_code": f.unit_code,
@@ -30,8 +36,11 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
     now = report.as_of
     numbers: dict[str, list[str]] = {name: [] for name in NUMBERS}
     appeals, excluded = [], []
-    for letter in sorted(letters, key=lambda r: (r.received_at, str(r.appeal_id))):
+    for letter in letters:
         a, verdict = str(letter.appeal_id), judged.get(letter.appeal_id)
+        if letter.role != EXCLUDED and id(letter) not in page:
+            _count(numbers, letter, now)
+            continue
         if letter.role == EXCLUDED:
             excluded.append({"appeal_id": a, "reason": letter.reason})
         elif letter.role == HOLDER:
@@ -70,8 +79,27 @@ async def drill_down(conn, report: Report, unit_code: str) -> dict:
                             "events": ids})
     for appeal in appeals:
         appeal["events"] = [_event(events.get(i), i) for i in appeal["events"]]
+    following = offset + limit
     return {"period": report.label, "unit_code": unit_code, "weights_version": report.weights.version,
-            "as_of": now.isoformat(), "summary": row, "numbers": numbers, "appeals": appeals, "excluded": excluded}
+            "as_of": now.isoformat(), "summary": row, "numbers": numbers,
+            "appeals_total": len(counted), "offset": offset, "limit": limit,
+            "next_offset": following if following < len(counted) else None,
+            "appeals": appeals, "excluded": excluded}
+
+
+def _count(numbers: dict[str, list[str]], letter: VerdictRow, now) -> None:
+    """A letter outside the page: only its place in the numbers."""
+    a = str(letter.appeal_id)
+    if letter.role == HOLDER:
+        for name, on in _holder_flags(letter, now).items():
+            if on:
+                numbers[name].append(a)
+    elif letter.role == RETURNED:
+        numbers["returned"].append(a)
+    elif letter.role == CO_HANDLER:
+        numbers["co_handled"].append(a)
+        if letter.contributed:
+            numbers["co_contributed"].append(a)
 
 
 def _completion(letter: VerdictRow, now) -> bool | None:

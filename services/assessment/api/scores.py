@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from services.assessment.adapters import repository
-from services.assessment.api.drilldown import drill_down
+from services.assessment.api.drilldown import PAGE, drill_down
 from services.assessment.api.selection import Selection
 from services.assessment.reports import Report
 from shared.auth import Principal, require
@@ -77,10 +77,12 @@ async def unit_scores(
     # The token first: an anonymous caller learns nothing from validation of its query.
     principal: Annotated[Principal, Depends(require("operator", "supervisor", "admin", "unit"))],
     selection: Annotated[Selection, Depends()],
+    offset: Annotated[int, Query(ge=0, description="First appeal of the page (appeals in order of receipt)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Appeals per page, with their events")] = PAGE,
 ) -> dict:
     if not principal.may_act_for(unit_code):
         raise HTTPException(403, detail=f"a unit token for {principal.unit_code} may not read {unit_code}'s numbers")
     if not await repository.is_known_unit(selection.ctx.pool, unit_code):
         raise HTTPException(404, detail=f"unit {unit_code} has never received an appeal")
     report = await selection.report()
-    return await drill_down(selection.ctx.pool, report, unit_code)
+    return await drill_down(selection.ctx.pool, report, unit_code, offset, limit)
