@@ -272,7 +272,7 @@ async def main(events: int, replay_events: int, reads: int, live_events: int, wi
                   f"move totals {judged_too:,.0f} events/s; storing the facts alone (before verdicts) "
                   f"{stored_only:,.0f} events/s")
         if replay_events:
-            await pool.execute("TRUNCATE appeal_facts, appeal_verdicts, unit_month_totals, period_closings CASCADE")
+            await pool.execute("TRUNCATE appeal_facts, appeal_verdicts, unit_month_totals, pending_moments, period_closings CASCADE")
             produced = await produce_log(bench, replay_events)
             direct = [fact_of(e, uuid.uuid4(), e.event_type) for e in event_stream(replay_events, seed=99)]
             async with pool.acquire() as conn, conn.transaction():
