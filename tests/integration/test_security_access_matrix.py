@@ -41,7 +41,7 @@ PUBLIC = {
     ("intake", "POST", "/v1/appeals/{appeal_id}/answer-feedback"),
     ("assessment", "GET", "/v1/scores"), ("assessment", "GET", "/v1/scores.csv"),
     ("assessment", "GET", "/v1/weights"), ("assessment", "GET", "/v1/periods"),
-    ("assessment", "GET", "/dashboard"),
+    ("assessment", "GET", "/dashboard"), ("assessment", "GET", "/dashboard/static/{name}"),
 }
 PUBLIC_PREFIXES = {"publication": ("/v1/public/", "/open311/v2/", "/public")}
 
