@@ -14,7 +14,7 @@ from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.domain.facts import Fact
 from services.assessment.domain.report import verdict_rows, verdicts
 from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
-from shared.loops import Finished, run_forever
+from shared.loops import run_forever
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -57,16 +57,19 @@ async def rebuild(conn: asyncpg.Connection) -> int:
     return appeals
 
 
-async def rebuild_if_requested(ctx: ServiceContext) -> None:
-    """Background task at start: a migration asked for verdicts of facts stored before them.
-    Retried with backoff until it succeeds; the service answers from older totals meanwhile."""
+REBUILD_CHECK_SECONDS = 60.0
 
-    async def once() -> None:
+
+async def rebuild_if_requested(ctx: ServiceContext) -> None:
+    """Background task: when a row in `verdict_rebuilds` asks for it (migration 003 for facts
+    stored before verdicts; an operator after the rules changed), judge every appeal again.
+    The service answers from the older totals meanwhile; the rebuild replaces them at commit."""
+
+    async def check() -> None:
         async with ctx.pool.acquire() as conn:
             if await conn.fetchval(_REQUESTED):
                 async with conn.transaction():
                     judged = await rebuild(conn)
                 log.info("rebuilt the verdicts of %d appeals from stored facts", judged)
-        raise Finished
 
-    await run_forever("assessment", "verdict rebuild", once, every=5.0)
+    await run_forever("assessment", "verdict rebuild", check, every=REBUILD_CHECK_SECONDS)
