@@ -312,3 +312,19 @@ async def test_facts_stored_before_verdicts_are_judged_once_at_start(assessment,
     after = (await assessment.get("/v1/scores", params={"period": "2025-08"})).json()
     assert {**after, "as_of": None} == {**before, "as_of": None}
     assert await db.fetchval("SELECT count(*) FROM assessment.verdict_rebuilds") == 0
+
+
+async def test_migration_004_counts_the_stored_verdicts_moments_as_the_consumer_does(assessment, settings, db):
+    run = uuid.uuid4().hex[:6]
+    samr, water, heping = units(run)
+    events, ids = month_of_events(2025, 9, samr, water, heping)
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+    sql = (SPEC.migrations / "004_pending_moments.sql").read_text()
+    backfill = sql[sql.index("SELECT period, unit_code, counter, at, count(*)"):sql.index("DROP INDEX")].strip().rstrip(";")
+    async with db.transaction():
+        await db.execute("SET LOCAL search_path = assessment")
+        counted = {tuple(r) for r in await db.fetch(backfill)}
+        kept = {tuple(r) for r in await db.fetch("SELECT period, unit_code, counter, at, n FROM pending_moments "
+                                                 "WHERE n <> 0")}
+    assert counted == kept and any(r[1] == heping for r in kept)

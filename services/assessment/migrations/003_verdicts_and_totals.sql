@@ -27,6 +27,7 @@ CREATE TABLE appeal_verdicts (
     PRIMARY KEY (appeal_id, role, unit_code, received_at)
 );
 CREATE INDEX appeal_verdicts_by_unit ON appeal_verdicts (period, unit_code);
+CREATE INDEX appeal_verdicts_pending ON appeal_verdicts (period) WHERE pending;
 CREATE INDEX appeal_verdicts_by_time ON appeal_verdicts (received_at);
 
 -- Sums of the verdict rows' contributions per month and unit (domain/verdicts.py COUNTERS),
@@ -58,18 +59,6 @@ CREATE TABLE unit_month_totals (
     co_known              bigint NOT NULL DEFAULT 0,
     co_contributed        bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (period, unit_code)
-);
-
--- Letters whose outcome time alone will decide, counted per moment (24:00 of a working day:
--- a response window's end, a deadline): a read sums the moments that have passed, a few dozen
--- rows per unit and month however many letters (domain/verdicts.py moments).
-CREATE TABLE pending_moments (
-    period     text        NOT NULL,
-    unit_code  text        NOT NULL,
-    counter    text        NOT NULL,   -- response_lapsed, completion_lapsed, co_lapsed
-    at         timestamptz NOT NULL,
-    n          bigint      NOT NULL DEFAULT 0,
-    PRIMARY KEY (period, unit_code, counter, at)
 );
 
 -- Facts stored before this migration have no verdicts yet: the service rebuilds them once.
