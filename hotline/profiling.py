@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -92,9 +93,9 @@ class Profiler:
     """py-spy recording each service for a while; `summary()` once they are done."""
 
     def __init__(self, out_dir: Path, pids: dict[str, int], seconds: int) -> None:
-        if shutil.which("py-spy") is None and not (Path(os.sys.executable).parent / "py-spy").exists():
+        if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
             raise RuntimeError("py-spy is not installed (pip install -e '.[dev]')")
-        spy = shutil.which("py-spy") or str(Path(os.sys.executable).parent / "py-spy")
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         out_dir.mkdir(parents=True, exist_ok=True)
         self.files = {name: out_dir / f"{name}.txt" for name in pids}
         self._procs = [

@@ -16,6 +16,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from hotline.simulation import texts
 from shared.contracts.vocabulary import DISTRICT_NAMES_ZH, Channel
@@ -64,7 +65,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
             continue
         roll -= mix.malformed
         person = rng.choice(petitioners)
-        body = {"channel": channel.value, "channel_message_id": message_id, "petitioner": person,
+        body: dict[str, Any] = {"channel": channel.value, "channel_message_id": message_id, "petitioner": person,
                 "district": rng.choice(districts), "submitted_at": at.isoformat()}
         expect = "accepted"
         cluster = None

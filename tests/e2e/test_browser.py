@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.e2e.conftest import five_services
 from shared.auth import issue_token
 from shared.contracts.topics import SERVICES
+from tests.e2e.conftest import five_services
 from tests.integration.helpers import eventually
 
 PORTS = {name: 18101 + i for i, name in enumerate(SERVICES)}

@@ -17,7 +17,11 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain.deadlines import SHANGHAI
 from shared.contracts import topics
 from shared.contracts.events import (
-    AppealDispatched, AppealOverdue, DeadlineSet, ReminderDue, SupervisionRaised,
+    AppealDispatched,
+    AppealOverdue,
+    DeadlineSet,
+    ReminderDue,
+    SupervisionRaised,
 )
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios

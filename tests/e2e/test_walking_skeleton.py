@@ -2,6 +2,7 @@
 and a service killed with SIGKILL mid-stream loses nothing and applies nothing twice."""
 
 import asyncio
+import itertools
 import json
 import time
 import uuid
@@ -180,7 +181,7 @@ async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, se
 
 def _never_goes_back(views: list[dict]) -> bool:
     """Updates of one appeal's public view, in order: never older, never dropping what was shown."""
-    for earlier, later in zip(views, views[1:]):
+    for earlier, later in itertools.pairwise(views):
         if datetime.fromisoformat(later["updated_at"]) < datetime.fromisoformat(earlier["updated_at"]):
             return False
         if any(earlier.get(f) is not None and later.get(f) is None for f in ("unit_name", "expected_at")):

@@ -24,8 +24,8 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealClosed,
     AppealEvaluated,
-    AppealRedispatched,
     AppealReclassified,
+    AppealRedispatched,
     AppealReopened,
     DeadlineStopped,
     Event,

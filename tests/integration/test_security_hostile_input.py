@@ -409,7 +409,7 @@ async def test_kafka_entrances_dead_letter_every_bad_record_and_stay_alive(world
     await eventually(accepted, timeout=60, what="the valid submission after the flood")
     await eventually(signed, timeout=60, what="the valid sign action after the flood")
 
-    for topic, sent, service in ((topics.SUBMISSIONS, submissions, "intake"),
+    for _topic, sent, service in ((topics.SUBMISSIONS, submissions, "intake"),
                                  (topics.UNIT_ACTIONS, actions, "routing")):
         ours = {dict(h)["x-fuzz"] for _, _, h in sent}
         dead = await read_topic(settings.kafka_bootstrap, settings.topic(dead_letter_topic(service)),

@@ -194,7 +194,7 @@ def pii_in(text: str) -> list[str]:
     except ValueError:
         pass
     found = [v for v in PII_VALUES if v in view]
-    found += [m for m in _MOBILE.findall(view)]
+    found += list(_MOBILE.findall(view))
     found += [m for m in _ID.findall(view) if id_check(m[:17]) == m[17].upper()]
     found += _PLATE.findall(view) + _EMAIL.findall(view)
     return found

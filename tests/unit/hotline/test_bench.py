@@ -6,11 +6,9 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from hotline.bench import (_LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time,
-                          slow_seconds)
+from hotline.bench import _LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time, slow_seconds
 from shared.settings import Settings
 
 
@@ -89,10 +87,10 @@ def test_loop_stalls_count_the_late_timers_between_two_scrapes_of_metrics():
 
 
 def test_a_second_bench_on_one_stack_is_refused_while_the_first_runs(tmp_path):
-    with one_bench_at_a_time(tmp_path):
-        with pytest.raises(SystemExit, match=rf"pid {os.getpid()}\) is running on this stack"):
-            with one_bench_at_a_time(tmp_path):
-                pass
+    with one_bench_at_a_time(tmp_path), \
+            pytest.raises(SystemExit, match=rf"pid {os.getpid()}\) is running on this stack"), \
+            one_bench_at_a_time(tmp_path):
+        pass
     with one_bench_at_a_time(tmp_path):  # free again once the first ended
         pass
 

@@ -5,11 +5,11 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from shared.consumer import EventConsumer
+from shared.contracts.events import AppealSigned
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.producer import create_broker
 from shared.kafka.subscription import subscribe
-from shared.consumer import EventConsumer
-from shared.contracts.events import AppealSigned
 from shared.settings import Settings
 
 ENTRANCE = "unit.entrance"  # written by outside parties; one payload type, ce_type optional
