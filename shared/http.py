@@ -16,7 +16,7 @@ Check = Callable[[], Awaitable[bool]]
 
 
 def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check],
-                          details: Callable[[], dict] | None = None) -> None:
+                          details: Callable[[], dict[str, Any]] | None = None) -> None:
     """Add /healthz, /readyz, /metrics, a latency histogram and the 422 format."""
 
     @app.get("/healthz", include_in_schema=False)

@@ -101,7 +101,7 @@ class ServiceRuntime:
         self.declare(self.context)
         return self.context
 
-    def readiness_details(self) -> dict:
+    def readiness_details(self) -> dict[str, Any]:
         if self.spec.readiness_details is None or self.context is None:
             return {}
         return self.spec.readiness_details(self.context)
