@@ -65,7 +65,7 @@ def platform(settings, tmp_path_factory):
 
 
 def submissions(run: str) -> list:
-    messages = []
+    messages: list[tuple[bytes, bytes, list[tuple[str, bytes]]]] = []
     for i in range(TOTAL):
         channel, appeal_type, subtype, category, text = KINDS[i % len(KINDS)]
         petitioner = {"name": "韩梅", "phone": f"136{i:08d}"}

@@ -6,6 +6,7 @@ consumers alive, tables intact, and script text escaped on the public web page."
 import json
 import random
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
@@ -348,7 +349,7 @@ def bad_actions(rng: random.Random, run: str, n: int, appeal_id: str, unit: str)
              b"hotline.unit.reply.v1"]
     records = []
     for i in range(n):
-        body: object = {"action_id": f"fuzz-{run}-{i}", "appeal_id": appeal_id, "unit_code": unit}
+        body: Any = {"action_id": f"fuzz-{run}-{i}", "appeal_id": appeal_id, "unit_code": unit}
         roll = rng.random()
         if roll < 0.2:
             body["appeal_id"] = str(uuid.uuid4())  # no such appeal

@@ -76,7 +76,7 @@ async def platform(settings: Settings) -> AsyncIterator[dict[str, httpx.AsyncCli
             app = create_app(spec_of(name), settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(transport_client(app, name))
-            client.app = app
+            client.app = app  # type: ignore[attr-defined]
             clients[name] = client
         yield clients
 
@@ -87,7 +87,7 @@ def token(settings: Settings, role: str, unit: str | None = None) -> dict[str, s
     return {"Authorization": f"Bearer {issue_token(settings, 'security-test', role, unit)}"}
 
 
-def forged_tokens(settings: Settings) -> dict[str, dict[str, str]]:
+def forged_tokens(settings: Settings) -> dict[str, str]:
     """Tokens every protected route must answer with 401."""
     now = datetime.now(UTC)
     good = {"sub": "x", "role": "admin", "iss": settings.jwt_issuer}

@@ -49,7 +49,7 @@ def accepted(district: str = "heping", category: str = "food_medicine",
 
 async def dispatch(*appeals: AppealAccepted) -> FakeUnitOfWork:
     uow = FakeUnitOfWork()
-    await Dispatcher(FakeDirectories(DIRECTORY), Clock(start=NOW, anchor=0, speed=0)).on_accepted(
+    await Dispatcher(FakeDirectories(DIRECTORY), Clock(start=NOW, anchor=0, speed=0)).on_accepted(  # type: ignore[arg-type]
         uow, [envelope(a) for a in appeals])  # type: ignore[arg-type]
     return uow
 
