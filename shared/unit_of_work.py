@@ -53,8 +53,8 @@ class UnitOfWork:
             # raised AttributeError here, hiding the cause: a dropped connection then looked like
             # a bad event to the consumer). Roll back what is still open; a connection that is gone
             # or a transaction asyncpg marked failed cannot, and the pool's release rolls back anyway.
-            if self.conn.is_in_transaction():
-                with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):
+                if self.conn.is_in_transaction():
                     await self._tx.rollback()
             raise
         finally:

@@ -63,3 +63,16 @@ async def test_a_commit_that_loses_its_connection_raises_that_error_and_releases
     assert is_transient(raised.value)
     assert transaction.rolled_back is open_after_failure
     assert pool.acquired.released
+
+
+async def test_a_connection_that_cannot_even_say_whether_it_is_in_a_transaction_still_raises_the_cause():
+    class Gone(Connection):
+        def is_in_transaction(self) -> bool:
+            raise asyncpg.exceptions.InterfaceError("connection is closed")
+
+    transaction = FailingCommit(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+    pool = Pool(Gone(transaction, open_after_failure=True))
+    with pytest.raises(asyncpg.exceptions.ConnectionDoesNotExistError):
+        async with UnitOfWork(pool, "/hotline/test"):  # type: ignore[arg-type]
+            pass
+    assert pool.acquired.released
