@@ -142,7 +142,7 @@ class Problem:
     def report(self, rng: random.Random, channel: Channel) -> dict:
         text = rng.choice(OPENINGS) + self.facts.format(building=rng.choice(self.buildings)) + rng.choice(ENDINGS)
         # Each report comes from another resident (intake would merge one person's repeats).
-        body = {"description": text, "district": self.district, "petitioner": _petitioner(rng)}
+        body: dict[str, Any] = {"description": text, "district": self.district, "petitioner": _petitioner(rng)}
         if self.category and channel in (Channel.PHONE, Channel.PHONE_BUSINESS_LINE):
             body.update(appeal_type=self.appeal_type, category=self.category, subtype=None)
         return body
