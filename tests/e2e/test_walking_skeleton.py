@@ -10,26 +10,20 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from shared.contracts import topics
 from shared.contracts.events import AppealDispatched
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
-from tests.e2e.conftest import five_services
+from tests.e2e.conftest import Platform
 from tests.integration.helpers import eventually, produce, read_topic
 
 PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}  # off the demo's 8001-8005
 
 
-@pytest.fixture(scope="module")
-def platform(settings, tmp_path_factory):
-    with five_services(settings, PORTS, tmp_path_factory.mktemp("services")) as services:
-        yield services
-
-
-def url(service: str, path: str) -> str:
-    return f"http://127.0.0.1:{PORTS[service]}{path}"
+PLATFORM = Platform(PORTS, "services")
+platform = PLATFORM.fixture()
+url = PLATFORM.url
 
 
 async def test_one_appeal_travels_from_submission_to_a_counted_score(platform):
