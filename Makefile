@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
 
-.PHONY: venv stack stack-down browser demo test unit quick
+.PHONY: venv stack stack-down browser demo test unit quick lint
 
 $(BIN)/hotline: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -38,8 +38,13 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need >/dev/null; \
 	  else echo "missing:$$need - browser tests skip here (and fail under CI)"; fi; fi
 
-## test: the whole suite (unit, integration, end-to-end) against the real stack
-test: stack browser
+## lint: ruff (lint, import order) and mypy (strict for shared/ and services/*/domain), as configured in pyproject.toml
+lint: venv
+	$(BIN)/ruff check shared services hotline tests
+	$(BIN)/mypy
+
+## test: lint, then the whole suite (unit, integration, end-to-end) against the real stack
+test: lint stack browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## unit: the fast tests only, no stack needed

@@ -236,14 +236,14 @@ def _token(args) -> None:
         raise SystemExit(f"error: {exc}") from exc
 
 
-def _demo(args) -> None:
+def _demo(args) -> int | None:
     from hotline.demo import run_demo
 
     return run_demo(once=args.once, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
                     speed=args.speed, seed=args.seed)
 
 
-def _simulate(args) -> None:
+def _simulate(args) -> int:
     from hotline.demo import simulate_city
     from shared.settings import Settings
 

@@ -24,7 +24,6 @@ from shared.clock import Clock
 from shared.contracts.topics import SERVICES
 from shared.settings import Settings
 
-
 RANKING_TOP = 5
 
 
@@ -41,9 +40,10 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
     # would otherwise go overdue on this run's clock and muddle its report.
     asyncio.run(drop_environments(base, kind))
     settings = asyncio.run(fresh_environment(base, kind, datetime.now(UTC).strftime("%Y%m%d%H%M%S")))
-    clock = Clock(start=datetime.now(UTC).replace(microsecond=0), speed=speed, anchor=time.time())
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = Clock(start=start, speed=speed, anchor=time.time())
     env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
-           "HOTLINE_CLOCK_START": clock.start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
+           "HOTLINE_CLOCK_START": start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
            "HOTLINE_CLOCK_ANCHOR": repr(clock.anchor), "HOTLINE_LOG_LEVEL": "WARNING"}
     services = Services(list(SERVICES), config.state_dir / ("services" if kind == "demo" else kind), env)
     with children_stopped_on_sigterm():  # `kill` of the demo stops its services, as Ctrl-C does

@@ -1,20 +1,21 @@
 """Where the bench's CPU goes: CPU seconds per process, and py-spy profiles of the services.
 
-CPU time (from /proc) is the figure that survives a noisy shared machine: wall-clock rates
+CPU time (psutil) is the figure that survives a noisy shared machine: wall-clock rates
 move with whatever else runs, the CPU a service spends per appeal much less. The profiles are
 py-spy's raw (collapsed) stacks, summarised as the share of busy samples under each function
 of our own code, which is what points at a bottleneck.
 """
 
 import collections
-import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+import psutil
+
 _LINE_NUMBER = re.compile(r":\d+\)")
 
 
@@ -22,14 +23,13 @@ def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     """User + system CPU of one process so far (0 when it is gone); with `reaped_children`, also
     that of its children that have exited and were waited for."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return 0.0
-    # utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the command name
-    used = int(fields[11]) + int(fields[12])
+    used = times.user + times.system
     if reaped_children:
-        used += int(fields[13]) + int(fields[14])
-    return used / CLOCK_TICKS
+        used += times.children_user + times.children_system
+    return used
 
 
 def postgres_cpu_seconds() -> float:
@@ -37,17 +37,14 @@ def postgres_cpu_seconds() -> float:
     a backend that exits moves its CPU into the postmaster's reaped-children time, so the total
     counts it once whether it is still alive or not."""
     total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for proc in psutil.process_iter(["name", "ppid"]):
+        if proc.info["name"] != "postgres":
             continue
         try:
-            if (entry / "comm").read_text().strip() != "postgres":
-                continue
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            postmaster = (Path(f"/proc/{parent}/comm").read_text().strip() != "postgres")
-        except (OSError, ValueError, IndexError):
+            postmaster = psutil.Process(proc.info["ppid"]).name() != "postgres"
+        except psutil.Error:
             continue
-        total += cpu_seconds(int(entry.name), reaped_children=postmaster)
+        total += cpu_seconds(proc.pid, reaped_children=postmaster)
     return total
 
 
@@ -92,9 +89,9 @@ class Profiler:
     """py-spy recording each service for a while; `summary()` once they are done."""
 
     def __init__(self, out_dir: Path, pids: dict[str, int], seconds: int) -> None:
-        if shutil.which("py-spy") is None and not (Path(os.sys.executable).parent / "py-spy").exists():
+        if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
             raise RuntimeError("py-spy is not installed (pip install -e '.[dev]')")
-        spy = shutil.which("py-spy") or str(Path(os.sys.executable).parent / "py-spy")
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         out_dir.mkdir(parents=True, exist_ok=True)
         self.files = {name: out_dir / f"{name}.txt" for name in pids}
         self._procs = [

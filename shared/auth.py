@@ -6,7 +6,7 @@ Roles: `operator` (12345 centre staff), `supervisor` (approves extensions, super
 and the unit scope themselves, against the appeal's holder.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
@@ -82,7 +82,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
     return Principal(subject=str(claims["sub"]), role=role, unit_code=unit_code)
 
 
-def require(*roles: str) -> Callable[..., Principal]:
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """FastAPI dependency: a verified token with one of `roles` (401 without, 403 with another)."""
 
     async def dependency(

@@ -18,8 +18,9 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import ConsumerRecord
 
@@ -32,8 +33,8 @@ from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
-BatchHandler = Callable[[UnitOfWork, Sequence[Envelope]], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, Sequence[Envelope[Any]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Rejected(Exception):
 
 
 @contextlib.contextmanager
-def _log_context(envelope: Envelope):
+def _log_context(envelope: Envelope[Any]) -> Iterator[None]:
     event_token = EVENT_ID.set(str(envelope.id))
     appeal_token = APPEAL_ID.set(envelope.subject)
     try:
@@ -113,8 +114,8 @@ class EventConsumer:
         BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
         return len(rejects)
 
-    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list, list[DeadLetter]]:
-        events: list[tuple[ConsumerRecord, Envelope]] = []
+    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Envelope[Any]]], list[DeadLetter]]:
+        events: list[tuple[ConsumerRecord, Envelope[Any]]] = []
         rejects: list[DeadLetter] = []
         outcomes: Counter[tuple[str, str]] = Counter()  # counted per batch: a labels() lookup per record shows in profiles
         for record in records:
@@ -144,34 +145,36 @@ class EventConsumer:
             MESSAGES_IN.labels(self.service, topic, outcome).inc(count)
         return events, rejects
 
-    async def _apply(self, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
+    async def _apply(self, events: list[tuple[ConsumerRecord, Envelope[Any]]]) -> None:
         async with self._uow() as uow:
             await self._apply_in(uow, events)
 
-    async def _apply_in(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope]]) -> None:
+    async def _apply_in(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope[Any]]]) -> None:
         """Mark the events seen and apply the fresh ones, in order, in the caller's transaction."""
         fresh = {
             r["event_id"]
             for r in await uow.conn.fetch(_MARK_SEEN, [e.id for _, e in events], [e.type for _, e in events])
         }
-        run: list[Envelope] = []
+        run: list[Envelope[Any]] = []
+        run_handler: Batch | None = None  # the Batch that applies `run`
         for _, envelope in events:
             if envelope.id not in fresh:
                 continue
             fresh.discard(envelope.id)  # the same id twice in one batch applies once
             handler = self._handlers[type(envelope.data)]
-            if run and handler is not self._handlers[type(run[0].data)]:
-                await self._handlers[type(run[0].data)].apply(uow, run)
-                run = []
+            if run_handler is not None and handler is not run_handler:
+                await run_handler.apply(uow, run)
+                run, run_handler = [], None
             if isinstance(handler, Batch):
                 run.append(envelope)
+                run_handler = handler
                 continue
             with _log_context(envelope):
                 await handler(uow, envelope)
-        if run:
-            await self._handlers[type(run[0].data)].apply(uow, run)
+        if run_handler is not None:
+            await run_handler.apply(uow, run)
 
-    async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope]]) -> list[DeadLetter]:
+    async def _apply_isolated(self, events: list[tuple[ConsumerRecord, Envelope[Any]]]) -> list[DeadLetter]:
         """Find the events that fail by halving the failed batch inside savepoints.
 
         Halves that succeed are kept; a failing half is halved again down to single events,
@@ -188,7 +191,7 @@ class EventConsumer:
                 await self._bisect(uow, events, rejects)
         return rejects
 
-    async def _bisect(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope]],
+    async def _bisect(self, uow: UnitOfWork, events: list[tuple[ConsumerRecord, Envelope[Any]]],
                       rejects: list[DeadLetter]) -> None:
         emitted = len(uow.pending)
         try:

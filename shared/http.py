@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,11 +16,11 @@ Check = Callable[[], Awaitable[bool]]
 
 
 def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check],
-                          details: Callable[[], dict] | None = None) -> None:
+                          details: Callable[[], dict[str, Any]] | None = None) -> None:
     """Add /healthz, /readyz, /metrics, a latency histogram and the 422 format."""
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
     @app.get("/readyz", include_in_schema=False)
@@ -49,7 +50,7 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check],
     _document_the_422(app)
 
     @app.middleware("http")
-    async def time_requests(request: Request, call_next):
+    async def time_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
@@ -65,7 +66,7 @@ def _document_the_422(app: FastAPI) -> None:
     generated from the document would otherwise parse every refusal wrongly."""
     default = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         document = default()
@@ -83,7 +84,7 @@ def _document_the_422(app: FastAPI) -> None:
         app.openapi_schema = document
         return document
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to adjust the document
 
 
 async def _safe(check: Check) -> bool:

@@ -65,7 +65,8 @@ async def run_forever(
             wake.clear()
         try:
             pause = await step()
-        except Finished:
+        except Finished:  # the step did its work and says there is no more
+            succeeded.inc()
             return
         except Exception as exc:  # noqa: BLE001 - a background task must outlive any one failure
             failed.inc()

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -38,7 +39,7 @@ _DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 _BACKLOG = "SELECT count(*) FROM outbox"
 
 
-async def store(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
+async def store(conn: asyncpg.Connection, envelopes: Sequence[Envelope[Any]]) -> None:
     """Write events to the outbox in the caller's transaction, in one round trip."""
     if not envelopes:
         return

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -18,10 +18,6 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from shared.kafka.dead_letters import DeadLetterPublisher
-from shared.kafka.offsets import OffsetCommits
-from shared.kafka.producer import RecordSender, create_broker
-from shared.kafka.subscription import subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event
@@ -29,6 +25,10 @@ from shared.contracts.topics import TOPICS, dead_letter_topic
 from shared.db import create_pool
 from shared.http import install_common_routes
 from shared.inbox_retention import keep_inbox_pruned
+from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.kafka.offsets import OffsetCommits
+from shared.kafka.producer import RecordSender, create_broker
+from shared.kafka.subscription import subscribe
 from shared.loop_lag import measure_loop_lag
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -61,11 +61,11 @@ class ServiceSpec:
     description: str = ""
     # Long-running loops of the service besides its consumers (e.g. the SLA due-time poller),
     # started after the broker and cancelled on shutdown.
-    background: tuple[Callable[[ServiceContext], Awaitable[None]], ...] = ()
+    background: tuple[Callable[[ServiceContext], Coroutine[Any, Any, None]], ...] = ()
     # Run once the database is reachable and before any consumer starts (e.g. load a model).
     prepare: Callable[[ServiceContext], Awaitable[None]] | None = None
     # Extra facts for /readyz that do not decide readiness (e.g. "classifier: keyword rules only").
-    readiness_details: Callable[[ServiceContext], dict] | None = None
+    readiness_details: Callable[[ServiceContext], dict[str, Any]] | None = None
 
 
 class ServiceRuntime:
@@ -79,8 +79,8 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.sender: RecordSender | None = None
         self.commits = OffsetCommits(spec.name, settings.offset_commit_seconds)
-        self._relaying: asyncio.Task | None = None
-        self._tasks: list[asyncio.Task] = []  # the lag probe, inbox retention, the spec's background loops
+        self._relaying: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []  # the lag probe, inbox retention, the spec's background loops
 
     async def open(self) -> ServiceContext:
         """Connect to the database and declare the subscribers; the broker is not started yet."""
@@ -88,10 +88,10 @@ class ServiceRuntime:
             self.settings.database_url, self.spec.name,
             min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,
         )
-        self.sender = RecordSender(self.settings, self.spec.name)
+        self.sender = sender = RecordSender(self.settings, self.spec.name)
         self.relay = OutboxRelay(
             self.spec.name, pool,
-            lambda topic, *rest: self.sender(self.settings.topic(topic), *rest),
+            lambda topic, *rest: sender(self.settings.topic(topic), *rest),
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
         units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
@@ -101,7 +101,7 @@ class ServiceRuntime:
         self.declare(self.context)
         return self.context
 
-    def readiness_details(self) -> dict:
+    def readiness_details(self) -> dict[str, Any]:
         if self.spec.readiness_details is None or self.context is None:
             return {}
         return self.spec.readiness_details(self.context)
@@ -159,7 +159,7 @@ class ServiceRuntime:
         if self.context:
             await self.context.pool.close()
 
-    async def _finish_relaying(self, relaying: asyncio.Task, timeout: float = 5.0) -> None:
+    async def _finish_relaying(self, relaying: asyncio.Task[None], timeout: float = 5.0) -> None:
         """Let the relay end its cycle and publish what the last transactions stored before its
         producer stops. Cancelling it mid-cycle sent some events twice at the next start, and
         left the rest waiting for another replica's poll or for this service's return. Bounded:
@@ -186,7 +186,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, *, own_proce
     runtime = ServiceRuntime(spec, settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.context = await runtime.open()
         await runtime.broker.start()
         await runtime.start_relay()
@@ -219,7 +219,7 @@ def _keep_startup_objects_out_of_collections() -> None:
     gc.freeze()
 
 
-def asyncapi_document(spec: ServiceSpec, settings: Settings) -> dict:
+def asyncapi_document(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
     """The AsyncAPI 3 document faststream generates from the service's declarations."""
     from faststream import FastStream
     from faststream.specification import AsyncAPI
@@ -229,9 +229,11 @@ def asyncapi_document(spec: ServiceSpec, settings: Settings) -> dict:
     runtime.declare(ServiceContext(settings, None, runtime.broker, None, settings.clock()))  # type: ignore[arg-type]
     app = FastStream(runtime.broker, specification=AsyncAPI(
         title=f"hotline {spec.name}", version="1.0.0", description=spec.description))
-    return app.schema.to_specification().to_jsonable()
+    document: dict[str, Any] = app.schema.to_specification().to_jsonable()
+    return document
 
 
 def context_of(request: Request) -> ServiceContext:
     """FastAPI dependency: the running service's context."""
-    return request.app.state.context
+    context: ServiceContext = request.app.state.context
+    return context

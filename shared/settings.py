@@ -102,4 +102,5 @@ class Settings(BaseSettings):
         return self.topic_prefix + name
 
     def port_for(self, service: str) -> int:
-        return getattr(self, f"{service}_port")
+        port: int = getattr(self, f"{service}_port")
+        return port

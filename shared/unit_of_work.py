@@ -1,7 +1,10 @@
 """One database transaction in which a handler changes state and emits events."""
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
+from types import TracebackType
+from typing import Any, cast
 
 import asyncpg
 
@@ -21,22 +24,24 @@ class UnitOfWork:
         self._pool = pool
         self._source = source
         self._on_commit = on_commit
-        self.pending: list[Envelope] = []
+        self.pending: list[Envelope[Any]] = []
         self.conn: asyncpg.Connection
 
-    def emit(self, data: Event, *, time: datetime | None = None) -> Envelope:
+    def emit(self, data: Event, *, time: datetime | None = None) -> Envelope[Any]:
         envelope = Envelope.wrap(data, source=self._source, time=time)
         self.pending.append(envelope)
         return envelope
 
     async def __aenter__(self) -> "UnitOfWork":
         self._acquired = self._pool.acquire()
-        self.conn = await self._acquired.__aenter__()
+        # the pool's proxy forwards every Connection method; handlers see a Connection
+        self.conn = cast(asyncpg.Connection, await self._acquired.__aenter__())
         self._tx = self.conn.transaction()
         await self._tx.start()
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
                 await outbox.store(self.conn, self.pending)
@@ -44,8 +49,13 @@ class UnitOfWork:
             else:
                 await self._tx.rollback()
         except BaseException:
-            if not self._tx.is_completed():
-                await self._tx.rollback()
+            # Storing or committing failed. asyncpg has no Transaction.is_completed (calling it
+            # raised AttributeError here, hiding the cause: a dropped connection then looked like
+            # a bad event to the consumer). Roll back what is still open; a connection that is gone
+            # or a transaction asyncpg marked failed cannot, and the pool's release rolls back anyway.
+            with contextlib.suppress(Exception):
+                if self.conn.is_in_transaction():
+                    await self._tx.rollback()
             raise
         finally:
             await self._acquired.__aexit__(None, None, None)

@@ -18,7 +18,7 @@ async def running_service(spec: ServiceSpec, settings: Settings) -> AsyncIterato
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{spec.name}") as client:
-            client.app = app  # tests may reach app.state.context (pool, settings)
+            client.app = app  # type: ignore[attr-defined]  # tests may reach app.state.context (pool, settings)
             yield client
 
 

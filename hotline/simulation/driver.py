@@ -27,7 +27,7 @@ from shared.auth import issue_token
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
-from shared.contracts.events import RequestExtension, ReplyToAppeal, ReturnAppeal, SignAppeal
+from shared.contracts.events import ReplyToAppeal, RequestExtension, ReturnAppeal, SignAppeal
 from shared.kafka.security import client_options
 from shared.settings import Settings
 
@@ -77,6 +77,7 @@ class CitySimulation:
 
     def wall(self, virtual: datetime) -> float:
         """Wall-clock time (time.time()) at which the platform's clock shows `virtual`."""
+        assert self.clock.start is not None, "a simulation runs on a virtual clock"
         return self.clock.anchor + (virtual - self.clock.start).total_seconds() / self.clock.speed
 
     def later(self, delay: timedelta, action: Callable[[], Awaitable[None]]) -> None:

@@ -16,6 +16,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from hotline.simulation import texts
 from shared.contracts.vocabulary import DISTRICT_NAMES_ZH, Channel
@@ -64,7 +65,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
             continue
         roll -= mix.malformed
         person = rng.choice(petitioners)
-        body = {"channel": channel.value, "channel_message_id": message_id, "petitioner": person,
+        body: dict[str, Any] = {"channel": channel.value, "channel_message_id": message_id, "petitioner": person,
                 "district": rng.choice(districts), "submitted_at": at.isoformat()}
         expect = "accepted"
         cluster = None
@@ -141,7 +142,7 @@ class Problem:
     def report(self, rng: random.Random, channel: Channel) -> dict:
         text = rng.choice(OPENINGS) + self.facts.format(building=rng.choice(self.buildings)) + rng.choice(ENDINGS)
         # Each report comes from another resident (intake would merge one person's repeats).
-        body = {"description": text, "district": self.district, "petitioner": _petitioner(rng)}
+        body: dict[str, Any] = {"description": text, "district": self.district, "petitioner": _petitioner(rng)}
         if self.category and channel in (Channel.PHONE, Channel.PHONE_BUSINESS_LINE):
             body.update(appeal_type=self.appeal_type, category=self.category, subtype=None)
         return body

@@ -26,9 +26,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
-from hotline.stack.kafka import _require_java, jars, kafka_version
+from hotline.stack.kafka import _require_java, answers, jars, kafka_version
 from hotline.stack.processes import alive, port_open, spawn
 from hotline.stack.quorum import quorum_leader
 
@@ -196,7 +197,9 @@ class Cluster:
 
     async def _wait_for_brokers(self, node_ids: set[int], timeout: float) -> None:
         """Until the cluster's metadata lists every node in `node_ids` as a live broker."""
-        from aiokafka.admin import AIOKafkaAdminClient
+
+        async def all_serving(admin: Any) -> bool:
+            return node_ids <= {b["node_id"] for b in (await admin.describe_cluster())["brokers"]}
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -206,16 +209,8 @@ class Cluster:
             if not all(port_open(self.nodes[i].port) for i in node_ids):
                 await asyncio.sleep(0.5)  # not listening yet: spare the log aiokafka's connect errors
                 continue
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
-            try:
-                await admin.start()
-                brokers = {b["node_id"] for b in (await admin.describe_cluster())["brokers"]}
-                if node_ids <= brokers:
-                    return
-            except Exception:  # noqa: BLE001 - not answering yet; try again
-                pass
-            finally:
-                await admin.close()
+            if await answers(self.bootstrap, all_serving):
+                return
             await asyncio.sleep(0.5)
         raise StackError(f"nodes {sorted(node_ids)} not serving within {timeout:.0f}s; see {self.home}/node*/kafka.out")
 

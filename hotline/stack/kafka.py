@@ -4,7 +4,9 @@ import asyncio
 import shutil
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
 from hotline.stack.processes import alive, port_open, spawn, stop
@@ -124,23 +126,32 @@ def up(config: StackConfig) -> str:
     return f"kafka {kafka_version()} up on {config.kafka_bootstrap} in {time.monotonic() - started:.1f}s"
 
 
-async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0) -> None:
+async def answers(bootstrap: str, ask: Callable[[Any], Awaitable[bool]]) -> bool:
+    """Whether the Kafka at `bootstrap` answers `ask(admin client)` now (False while it starts)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        return await ask(admin)
+    except Exception:  # noqa: BLE001 - not answering yet; the caller tries again
+        return False
+    finally:
+        await admin.close()
+
+
+async def _lists_topics(admin: Any) -> bool:
+    await admin.list_topics()
+    return True
+
+
+async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if alive(pid_file) is None:
             raise StackError(f"kafka exited during start; see {pid_file.parent / 'kafka.out'}")
-        if port_open(config.kafka_port):
-            admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap, request_timeout_ms=3000)
-            try:
-                await admin.start()
-                await admin.list_topics()
-                return
-            except Exception:  # noqa: BLE001 - not ready yet; try again
-                pass
-            finally:
-                await admin.close()
+        if port_open(config.kafka_port) and await answers(config.kafka_bootstrap, _lists_topics):
+            return
         await asyncio.sleep(0.3)
     raise StackError(f"kafka did not answer within {timeout:.0f}s; see {pid_file.parent / 'kafka.out'}")
 

@@ -25,14 +25,16 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.assessment import handlers, reports
-from services.assessment.adapters import closings, repository, verdicts as verdicts_sql, weights as weights_sql
+from services.assessment.adapters import closings, repository
+from services.assessment.adapters import verdicts as verdicts_sql
+from services.assessment.adapters import weights as weights_sql
 from services.assessment.api.drilldown import drill_down
-from services.assessment.domain.report import verdict_rows, verdicts
-from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
-from services.assessment.rebuild import rebuild
 from services.assessment.domain.facts import fact_of
 from services.assessment.domain.periods import SHANGHAI
+from services.assessment.domain.report import verdict_rows, verdicts
+from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
 from services.assessment.entrypoint import CONSUMED_TOPICS, SPEC
+from services.assessment.rebuild import rebuild
 from services.assessment.replay import replay
 from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope
@@ -159,7 +161,7 @@ async def _flush(conn: asyncpg.Connection, facts: list[tuple], rows: list[Verdic
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def time_reads(pool: asyncpg.Pool, runs: int) -> tuple[list[float], list[dict]]:

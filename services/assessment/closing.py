@@ -5,7 +5,8 @@ from datetime import datetime
 from uuid import UUID
 
 from services.assessment import reports
-from services.assessment.adapters import closings, weights as weights_sql
+from services.assessment.adapters import closings
+from services.assessment.adapters import weights as weights_sql
 from services.assessment.domain.periods import has_ended, next_period
 from shared.contracts.events import UnitScore, UnitScoresPublished
 from shared.loops import run_forever

@@ -11,16 +11,15 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from services.assessment.adapters import repository
-from services.assessment.rebuild import rebuild
 from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_with
 from services.assessment.entrypoint import CONSUMED_TOPICS
+from services.assessment.rebuild import rebuild
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
 from shared.contracts.events import EVENT_TYPES
 from shared.db import create_pool

@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from services.assessment.adapters import closings, verdicts as verdicts_sql, weights as weights_sql
+from services.assessment.adapters import closings
+from services.assessment.adapters import verdicts as verdicts_sql
+from services.assessment.adapters import weights as weights_sql
 from services.assessment.domain.metrics import aggregate, metrics_of
 from services.assessment.domain.periods import SHANGHAI, previous_period
 from services.assessment.domain.report import as_rows, in_range, scorecards

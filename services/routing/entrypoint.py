@@ -9,11 +9,12 @@ from services.routing.api import ROUTERS
 from services.routing.handlers.dispatching import Dispatcher
 from services.routing.handlers.feedback import (
     Evaluations,
-    on_deadlines_set,
     on_deadline_stopped,
+    on_deadlines_set,
     on_extension_decided,
 )
 from services.routing.handlers.kafka import UnitActionConsumer
+from shared.consumer import Batch
 from shared.contracts import topics
 from shared.contracts.events import (
     AppealAccepted,
@@ -26,7 +27,6 @@ from shared.contracts.events import (
     ReturnAppeal,
     SignAppeal,
 )
-from shared.consumer import Batch
 from shared.runtime import ServiceContext, ServiceSpec, create_app
 from shared.settings import Settings
 

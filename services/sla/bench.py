@@ -15,7 +15,8 @@ import asyncio
 import statistics
 import time
 import uuid
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg

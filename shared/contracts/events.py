@@ -10,7 +10,7 @@ that holds the appeal, publication uses the name to redact it, and no service re
 """
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -35,18 +35,20 @@ class Event(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[str]
 
-    def __init_subclass__(cls, *, event_type: str | None = None, topic: str | None = None, **kw):
+    def __init_subclass__(cls, *, event_type: str | None = None, topic: str | None = None, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         if event_type is not None:
             if event_type in EVENT_TYPES:
                 raise TypeError(f"event type {event_type} declared twice")
-            if not callable(getattr(cls, "subject", None)):
+            if cls.subject is Event.subject:
                 raise TypeError(f"{cls.__name__} must define subject(): the Kafka key")
             cls.event_type, cls.topic = event_type, topic or ""
             EVENT_TYPES[event_type] = cls
 
-    # Every registered payload defines `subject(self) -> str`: the CloudEvents subject
-    # and Kafka key, i.e. what the event is about (usually the appeal id).
+    def subject(self) -> str:
+        """The CloudEvents subject and Kafka key: what the event is about (usually the appeal id).
+        Every registered payload defines it."""
+        raise NotImplementedError
 
 
 class AppealEvent(Event):
@@ -296,8 +298,8 @@ class UnitDirectoryChanged(Event, event_type="hotline.directory.changed.v1", top
     version: str
     changed_by: str
     reason: str
-    units: tuple[dict, ...] = ()
-    rules: tuple[dict, ...] = ()
+    units: tuple[dict[str, Any], ...] = ()
+    rules: tuple[dict[str, Any], ...] = ()
     changed_at: datetime
 
     def subject(self) -> str:

@@ -87,7 +87,7 @@ def _is_utf8(value: bytes) -> bool:
 def document_payloads(handler: Callable[..., Any], models: Sequence[type]) -> None:
     """Annotate the handler's (always empty) `events` parameter with the payloads the service
     handles: faststream's AsyncAPI generator reads the schema from that annotation (item 3)."""
-    payload = list[Union[tuple(models)]] if models else list  # type: ignore[valid-type]  # noqa: UP007
+    payload: Any = list[Union[tuple(models)]] if models else list  # type: ignore[misc]  # noqa: UP007
     handler.__annotations__ = {**handler.__annotations__, "events": payload}
     handler.__signature__ = inspect.signature(handler).replace(parameters=[  # type: ignore[attr-defined]
         inspect.Parameter("events", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=payload),

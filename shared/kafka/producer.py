@@ -58,5 +58,6 @@ class RecordSender:
     async def __call__(self, topic: str, key: bytes, headers: dict[str, str],
                        body: bytes) -> "asyncio.Future[RecordMetadata]":
         """Send one record without waiting; returns the delivery future (the relay gathers them)."""
-        return await self._producer.send(topic, body, key=key,
-                                         headers=[(name, value.encode()) for name, value in headers.items()])
+        delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
+            topic, body, key=key, headers=[(name, value.encode()) for name, value in headers.items()])
+        return delivery

@@ -1,6 +1,7 @@
 """TLS and SASL for Kafka, from settings, for faststream brokers and raw aiokafka clients alike."""
 
 import ssl
+from typing import Any
 
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -27,9 +28,9 @@ def broker_security(settings: Settings) -> BaseSecurity | None:
                                                use_ssl=protocol == "SASL_SSL")
 
 
-def client_options(settings: Settings) -> dict:
+def client_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for AIOKafkaProducer / Consumer / AdminClient."""
-    options: dict = {"bootstrap_servers": settings.kafka_bootstrap,
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap,
                      "security_protocol": settings.kafka_security_protocol}
     if (context := _ssl_context(settings)) is not None:
         options["ssl_context"] = context

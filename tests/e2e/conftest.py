@@ -1,6 +1,10 @@
 """Starting the five services as real processes for an end-to-end module."""
 
 import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 from hotline.supervisor import Services
 from shared.contracts.topics import SERVICES
@@ -27,3 +31,22 @@ def five_services(settings: Settings, ports: dict[str, int], log_dir, *,
         yield services
     finally:
         services.stop()
+
+
+class Platform:
+    """An e2e module's five services on its own ports: `PLATFORM = Platform(PORTS, "name")`, then
+    `platform = PLATFORM.fixture()` and `PLATFORM.url("intake", "/v1/...")`."""
+
+    def __init__(self, ports: dict[str, int], log_folder: str) -> None:
+        self.ports, self.log_folder = ports, log_folder
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def fixture(self) -> Any:
+        @pytest.fixture(scope="module")
+        def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+            with five_services(settings, self.ports, tmp_path_factory.mktemp(self.log_folder)) as services:
+                yield services
+
+        return platform

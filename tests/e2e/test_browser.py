@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.e2e.conftest import five_services
 from shared.auth import issue_token
 from shared.contracts.topics import SERVICES
+from tests.e2e.conftest import Platform
 from tests.integration.helpers import eventually
 
 PORTS = {name: 18101 + i for i, name in enumerate(SERVICES)}
@@ -31,14 +31,9 @@ def chromium_path():
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def platform(settings, tmp_path_factory):
-    with five_services(settings, PORTS, tmp_path_factory.mktemp("browser-services")) as services:
-        yield services
-
-
-def url(service: str, path: str) -> str:
-    return f"http://127.0.0.1:{PORTS[service]}{path}"
+PLATFORM = Platform(PORTS, "browser-services")
+platform = PLATFORM.fixture()
+url = PLATFORM.url
 
 
 async def replied_public_appeal(settings) -> str:

@@ -28,8 +28,8 @@ def test_a_small_simulated_city_runs_through_and_its_report_adds_up(monkeypatch,
 
     accounting = re.search(r"submitted (\d+) = (.*) \((.*)\)", report)
     assert accounting, report
-    submitted, outcomes, verdict = int(accounting[1]), dict(
-        (name, int(n)) for name, n in (part.rsplit(" ", 1) for part in accounting[2].split(", "))), accounting[3]
+    submitted, outcomes, verdict = int(accounting[1]), {
+        name: int(n) for name, n in (part.rsplit(" ", 1) for part in accounting[2].split(", "))}, accounting[3]
     assert submitted == 400 and verdict == "nothing missing"
     assert sum(outcomes.values()) == submitted
     for outcome in ("accepted", "rejected", "merged", "dead_letter"):

@@ -17,7 +17,11 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain.deadlines import SHANGHAI
 from shared.contracts import topics
 from shared.contracts.events import (
-    AppealDispatched, AppealOverdue, DeadlineSet, ReminderDue, SupervisionRaised,
+    AppealDispatched,
+    AppealOverdue,
+    DeadlineSet,
+    ReminderDue,
+    SupervisionRaised,
 )
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
@@ -61,7 +65,7 @@ def platform(settings, tmp_path_factory):
 
 
 def submissions(run: str) -> list:
-    messages = []
+    messages: list[tuple[bytes, bytes, list[tuple[str, bytes]]]] = []
     for i in range(TOTAL):
         channel, appeal_type, subtype, category, text = KINDS[i % len(KINDS)]
         petitioner = {"name": "韩梅", "phone": f"136{i:08d}"}

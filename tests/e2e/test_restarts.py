@@ -7,7 +7,6 @@ import os
 import uuid
 
 import asyncpg
-
 import httpx
 import pytest
 

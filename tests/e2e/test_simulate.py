@@ -2,7 +2,6 @@
 deployment would be): the seeded city goes through it and the report accounts for every
 submission; the exit status says whether any went missing."""
 
-import os
 import subprocess
 import sys
 import time

@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,11 +46,11 @@ def surge(run: str) -> list:
     the building number varying. Each caller is a different petitioner (no merging)."""
     openings = ("", "你好，", "我要反映一下，", "您好，我是居民，")
     endings = ("", "请尽快处理。", "已经十几个小时了，", "老人孩子都没法生活。")
-    messages = []
+    messages: list[tuple[bytes, bytes, list[tuple[str, bytes]]]] = []
     for i in range(SURGE):
         text = (f"{openings[i % 4]}铁西区兴华街锦绣花园{1 + i % 24}号楼从昨晚开始停水，"
                 f"整栋楼没有自来水，做饭喝水都成问题{endings[(i // 4) % 4]}")
-        body = {"channel": "phone", "channel_message_id": f"{run}-{i}", "district": "铁西区",
+        body: dict[str, Any] = {"channel": "phone", "channel_message_id": f"{run}-{i}", "district": "铁西区",
                 "description": text, "appeal_type": "consumer_complaint", "category": "water_supply",
                 "petitioner": {"name": "赵敏", "phone": f"139{i:08d}"}}
         messages.append((body["channel_message_id"].encode(), json.dumps(body, ensure_ascii=False).encode(), []))

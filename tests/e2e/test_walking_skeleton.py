@@ -2,6 +2,7 @@
 and a service killed with SIGKILL mid-stream loses nothing and applies nothing twice."""
 
 import asyncio
+import itertools
 import json
 import time
 import uuid
@@ -9,26 +10,20 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from shared.contracts import topics
 from shared.contracts.events import AppealDispatched
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
-from tests.e2e.conftest import five_services
+from tests.e2e.conftest import Platform
 from tests.integration.helpers import eventually, produce, read_topic
 
 PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}  # off the demo's 8001-8005
 
 
-@pytest.fixture(scope="module")
-def platform(settings, tmp_path_factory):
-    with five_services(settings, PORTS, tmp_path_factory.mktemp("services")) as services:
-        yield services
-
-
-def url(service: str, path: str) -> str:
-    return f"http://127.0.0.1:{PORTS[service]}{path}"
+PLATFORM = Platform(PORTS, "services")
+platform = PLATFORM.fixture()
+url = PLATFORM.url
 
 
 async def test_one_appeal_travels_from_submission_to_a_counted_score(platform):
@@ -180,7 +175,7 @@ async def test_killed_services_lose_nothing_and_apply_nothing_twice(platform, se
 
 def _never_goes_back(views: list[dict]) -> bool:
     """Updates of one appeal's public view, in order: never older, never dropping what was shown."""
-    for earlier, later in zip(views, views[1:]):
+    for earlier, later in itertools.pairwise(views):
         if datetime.fromisoformat(later["updated_at"]) < datetime.fromisoformat(earlier["updated_at"]):
             return False
         if any(earlier.get(f) is not None and later.get(f) is None for f in ("unit_name", "expected_at")):

@@ -11,14 +11,14 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.kafka.dead_letters import DeadLetterPublisher
-from shared.kafka.offsets import OffsetCommits
-from shared.kafka.producer import create_broker
-from shared.kafka.subscription import subscribe
 from shared.consumer import EventConsumer, Rejected
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealSigned
+from shared.kafka.dead_letters import DeadLetterPublisher
+from shared.kafka.offsets import OffsetCommits
+from shared.kafka.producer import create_broker
+from shared.kafka.subscription import subscribe
 from shared.unit_of_work import UnitOfWorkFactory
 from tests.integration.helpers import eventually, produce, read_topic
 

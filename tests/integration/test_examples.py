@@ -6,6 +6,7 @@ import importlib.util
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 from services.intake.entrypoint import SPEC as INTAKE
 from services.publication.entrypoint import SPEC as PUBLICATION
@@ -15,9 +16,10 @@ from tests.support import running_service
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def load(name: str, settings):
+def load(name: str, settings) -> Any:
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
+    assert spec is not None and spec.loader is not None
+    module: Any = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     module.BOOTSTRAP, module.PREFIX = settings.kafka_bootstrap, settings.topic_prefix
@@ -38,6 +40,7 @@ async def test_adapter_and_feed_consumer_examples(settings):
             async for change in feed.public_changes(group_id=f"test-{uuid.uuid4()}"):
                 if change["tracking_number"] == decision["tracking_number"]:
                     return change
+            raise AssertionError("the public feed ended before the appeal's change")
         change = await asyncio.wait_for(first_public_change(), 30)
     assert change["district"] == "shenhe"
     text = str(change)

@@ -11,7 +11,6 @@ from shared.metrics import CONSUMER_LAG
 from shared.runtime import ServiceRuntime
 from tests.integration.helpers import eventually, produce, read_topic
 
-
 OTHER = {"name": "周红", "phone": "024-23456789"}
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from shared import outbox
-from shared.kafka.producer import RecordSender
 from shared.contracts import topics
 from shared.contracts.events import AppealSigned
+from shared.kafka.producer import RecordSender
 from shared.outbox import OutboxRelay
 from shared.unit_of_work import UnitOfWork
 from tests.integration.helpers import emptied_pool, read_topic

@@ -10,6 +10,7 @@ import asyncio
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,8 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealClosed,
     AppealEvaluated,
-    AppealRedispatched,
     AppealReclassified,
+    AppealRedispatched,
     AppealReopened,
     DeadlineStopped,
     Event,
@@ -70,7 +71,7 @@ def record(payload: Event, offset: int, time: datetime) -> ConsumerRecord:
                           [(k, v.encode()) for k, v in envelope.headers().items()])
 
 
-def records(events: list[tuple[Event, datetime]]) -> list[ConsumerRecord]:
+def records(events: Sequence[tuple[Event, datetime]]) -> list[ConsumerRecord]:
     return [record(payload, offset, time) for offset, (payload, time) in enumerate(events)]
 
 

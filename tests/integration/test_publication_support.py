@@ -66,7 +66,7 @@ def replied(appeal_id: uuid.UUID, at: datetime) -> AppealReplied:
 
 
 def lifecycle(appeal_id, number, t0: datetime, *, reply: bool = True, **accept) -> list[Event]:
-    events = [accepted(appeal_id, number, t0, **accept), dispatched(appeal_id, number, t0 + timedelta(hours=1)),
+    events: list[Event] = [accepted(appeal_id, number, t0, **accept), dispatched(appeal_id, number, t0 + timedelta(hours=1)),
               deadline(appeal_id, t0 + timedelta(hours=1)), signed(appeal_id, t0 + timedelta(hours=2))]
     return events + ([replied(appeal_id, t0 + timedelta(days=1))] if reply else [])
 
@@ -87,5 +87,5 @@ def frozen_at(moment: datetime) -> Clock:
 
 def client_from(service_client: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
     """An HTTP client to the same in-process app that appears to come from `address`."""
-    transport = httpx.ASGITransport(app=service_client.app, client=(address, 40000))
+    transport = httpx.ASGITransport(app=service_client.app, client=(address, 40000))  # type: ignore[attr-defined]
     return httpx.AsyncClient(transport=transport, base_url=str(service_client.base_url))

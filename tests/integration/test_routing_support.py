@@ -9,7 +9,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealAccepted, Classification, Contact, Event
 from tests.integration.helpers import eventually, produce, read_topic
 
-__all__ = ["SPEC", "accepted", "publish", "wait_for_state", "routing_events"]
+__all__ = ["SPEC", "accepted", "publish", "routing_events", "wait_for_state"]
 
 
 def record(payload: Event, source: str = "/hotline/test") -> tuple[bytes, bytes, list]:

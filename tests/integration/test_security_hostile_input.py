@@ -6,6 +6,7 @@ consumers alive, tables intact, and script text escaped on the public web page."
 import json
 import random
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
@@ -348,7 +349,7 @@ def bad_actions(rng: random.Random, run: str, n: int, appeal_id: str, unit: str)
              b"hotline.unit.reply.v1"]
     records = []
     for i in range(n):
-        body: object = {"action_id": f"fuzz-{run}-{i}", "appeal_id": appeal_id, "unit_code": unit}
+        body: Any = {"action_id": f"fuzz-{run}-{i}", "appeal_id": appeal_id, "unit_code": unit}
         roll = rng.random()
         if roll < 0.2:
             body["appeal_id"] = str(uuid.uuid4())  # no such appeal
@@ -409,7 +410,7 @@ async def test_kafka_entrances_dead_letter_every_bad_record_and_stay_alive(world
     await eventually(accepted, timeout=60, what="the valid submission after the flood")
     await eventually(signed, timeout=60, what="the valid sign action after the flood")
 
-    for topic, sent, service in ((topics.SUBMISSIONS, submissions, "intake"),
+    for _topic, sent, service in ((topics.SUBMISSIONS, submissions, "intake"),
                                  (topics.UNIT_ACTIONS, actions, "routing")):
         ours = {dict(h)["x-fuzz"] for _, _, h in sent}
         dead = await read_topic(settings.kafka_bootstrap, settings.topic(dead_letter_topic(service)),

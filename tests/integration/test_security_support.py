@@ -76,7 +76,7 @@ async def platform(settings: Settings) -> AsyncIterator[dict[str, httpx.AsyncCli
             app = create_app(spec_of(name), settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = await stack.enter_async_context(transport_client(app, name))
-            client.app = app
+            client.app = app  # type: ignore[attr-defined]
             clients[name] = client
         yield clients
 
@@ -87,7 +87,7 @@ def token(settings: Settings, role: str, unit: str | None = None) -> dict[str, s
     return {"Authorization": f"Bearer {issue_token(settings, 'security-test', role, unit)}"}
 
 
-def forged_tokens(settings: Settings) -> dict[str, dict[str, str]]:
+def forged_tokens(settings: Settings) -> dict[str, str]:
     """Tokens every protected route must answer with 401."""
     now = datetime.now(UTC)
     good = {"sub": "x", "role": "admin", "iss": settings.jwt_issuer}
@@ -194,7 +194,7 @@ def pii_in(text: str) -> list[str]:
     except ValueError:
         pass
     found = [v for v in PII_VALUES if v in view]
-    found += [m for m in _MOBILE.findall(view)]
+    found += list(_MOBILE.findall(view))
     found += [m for m in _ID.findall(view) if id_check(m[:17]) == m[17].upper()]
     found += _PLATE.findall(view) + _EMAIL.findall(view)
     return found

@@ -14,6 +14,7 @@ import string
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -92,7 +93,8 @@ def counting_connection(counter: Counter):
 
 class World:
     def __init__(self, schema: str, pool: asyncpg.Pool, statements: Counter):
-        self.schema, self.pool, self.statements, self.letters = schema, pool, statements, []
+        self.schema, self.pool, self.statements = schema, pool, statements
+        self.letters: list[Any] = []
 
         async def dead_letter(batch):
             self.letters.extend(batch)

@@ -12,7 +12,11 @@ from services.sla.entrypoint import SPEC
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
-    AppealDispatched, AppealReplied, AppealSigned, ExtensionRequested, AppealRedispatched,
+    AppealDispatched,
+    AppealRedispatched,
+    AppealReplied,
+    AppealSigned,
+    ExtensionRequested,
 )
 from shared.contracts.vocabulary import AppealType
 from tests.integration.helpers import eventually, produce, read_topic

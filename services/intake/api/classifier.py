@@ -134,5 +134,5 @@ async def _train_and_install(ctx: ServiceContext, now: datetime) -> None:
         async with ctx.pool.acquire() as conn:
             classifier.install(ctx, await classifier.load(conn))
         log.info("intake classifier: trained %s on request (%d from operators)", model.version, reviewed)
-    except Exception:  # noqa: BLE001 - a failed training leaves the running model; say why
+    except Exception:
         log.exception("intake classifier: training on request failed")

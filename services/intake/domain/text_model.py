@@ -9,6 +9,7 @@ hot path. Every prediction names the terms that weighed most for its label, so a
 
 import hashlib
 import io
+import itertools
 import json
 import math
 import re
@@ -31,9 +32,9 @@ def features(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     words = [w for w in (_NOISE.sub("", w) for w in rjieba.cut(text)) if w]
     out = [f"w:{w}" for w in words]
-    out += [f"p:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    out += [f"p:{a}_{b}" for a, b in itertools.pairwise(words)]
     chars = _NOISE.sub("", text)
-    out += [f"c:{a}{b}" for a, b in zip(chars, chars[1:], strict=False)]
+    out += [f"c:{a}{b}" for a, b in itertools.pairwise(chars)]
     return out
 
 
@@ -115,7 +116,7 @@ def loads(payload: bytes) -> TextModel:
         with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
             header = json.loads(arrays["header"].tobytes().decode())
             idf, weights, intercepts = arrays["idf"], arrays["weights"].astype(np.float64), arrays["intercepts"]
-    except Exception as broken:  # noqa: BLE001 - any failure to read is a corrupt model
+    except Exception as broken:
         raise CorruptModel(f"cannot read the model: {type(broken).__name__}: {broken}") from broken
     if header.get("format") != FORMAT:
         raise CorruptModel(f"model format {header.get('format')!r}, this code reads {FORMAT}")
@@ -174,7 +175,7 @@ def _fit_arrays(examples: Sequence[Example]) -> tuple[tuple[str, ...], dict[str,
 
 def cross_validated(examples: Sequence[Example], folds: int = 5) -> list[tuple[float, bool]]:
     """(confidence, right) per example, each predicted by a model trained without its fold."""
-    order = sorted(range(len(examples)), key=lambda i: hashlib.md5(examples[i].text.encode()).hexdigest())
+    order = sorted(range(len(examples)), key=lambda i: hashlib.md5(examples[i].text.encode(), usedforsecurity=False).hexdigest())
     scored: list[tuple[float, bool]] = []
     for fold in range(folds):
         held = [examples[i] for n, i in enumerate(order) if n % folds == fold]

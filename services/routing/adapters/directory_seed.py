@@ -83,7 +83,7 @@ def update_sql(update: dict) -> str:
             "districts = EXCLUDED.districts, since_version = EXCLUDED.since_version;"
         )
     lines.append("")
-    for offset, r in enumerate(update["rules"], start=1):
+    for _offset, r in enumerate(update["rules"], start=1):
         lines.append(
             "INSERT INTO catalogue_rules (id, position, appeal_type, categories, district, keywords, lead, co, "
             f"since_version) SELECT {_text(r['id'])}, coalesce(max(position), 0) + 10, "

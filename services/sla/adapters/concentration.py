@@ -103,7 +103,7 @@ def _int_array(values) -> str:
 async def insert_profiles(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str, str, bool, datetime]]) -> set[UUID]:
     """Record (appeal, category, district, early reminder, accepted at); returns the appeals
     recorded now (the others were known before: a redelivery)."""
-    recorded = await conn.fetch(_INSERT_PROFILES, *(list(column) for column in zip(*rows)))
+    recorded = await conn.fetch(_INSERT_PROFILES, *(list(column) for column in zip(*rows, strict=True)))
     return {r["appeal_id"] for r in recorded}
 
 

@@ -8,8 +8,8 @@ Monday-Friday minus the fixed-date statutory holidays and says the result is pro
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, timedelta
+from functools import cache
 from importlib.metadata import version
 
 import chinese_calendar

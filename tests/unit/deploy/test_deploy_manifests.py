@@ -11,6 +11,7 @@ Rendering needs `kubectl` (its built-in kustomize); without it these tests fail 
 are skipped elsewhere.
 """
 
+from typing import NoReturn
 import ast
 import json
 import os
@@ -38,7 +39,7 @@ SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY", "HOTLINE_JWT_SECRET
 UID = 10001
 
 
-def _unavailable(reason: str):
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
-
-from hotline.bench import (_LAG_BUCKET, Watcher, _cpu_per_appeal, loop_stalls, one_bench_at_a_time,
-                          slow_seconds)
+from hotline.bench import one_bench_at_a_time
+from hotline.bench.measure import consumer_lag, cpu_per_appeal, loop_lag_buckets, loop_stalls
+from hotline.bench.report import STALL_BOUNDS, Report, print_report, slow_seconds
+from hotline.bench.watch import Watcher
 from shared.settings import Settings
 
 
@@ -67,8 +68,8 @@ def test_each_hop_splits_at_the_time_the_service_decided():
 def test_cpu_per_appeal_is_each_process_s_share_in_milliseconds():
     before = {"intake": 10.0, "kafka": 100.0}
     after = {"intake": 12.0, "kafka": 103.0}
-    assert _cpu_per_appeal(before, after, 1000) == {"intake": 2.0, "kafka": 3.0}
-    assert _cpu_per_appeal(before, after, 0) == {}
+    assert cpu_per_appeal(before, after, 1000) == {"intake": 2.0, "kafka": 3.0}
+    assert cpu_per_appeal(before, after, 0) == {}
 
 
 def test_loop_stalls_count_the_late_timers_between_two_scrapes_of_metrics():
@@ -78,21 +79,21 @@ def test_loop_stalls_count_the_late_timers_between_two_scrapes_of_metrics():
 
     def scrape() -> dict:
         text = generate_latest(registry).decode()
-        return {"intake": {bound: float(count) for bound, count in _LAG_BUCKET.findall(text)}}
+        return {"intake": loop_lag_buckets(text)}
 
     for seconds in (0.001, 0.07, 0.4):  # before the phase: not counted
         lag.labels("intake").observe(seconds)
     before = scrape()
     for seconds in (0.002, 0.06, 0.3, 0.12, 0.04):
         lag.labels("intake").observe(seconds)
-    assert loop_stalls(before, scrape()) == {"intake": {"0.05": 3, "0.1": 2, "0.25": 1}}
+    assert loop_stalls(before, scrape(), STALL_BOUNDS) == {"intake": {"0.05": 3, "0.1": 2, "0.25": 1}}
 
 
 def test_a_second_bench_on_one_stack_is_refused_while_the_first_runs(tmp_path):
-    with one_bench_at_a_time(tmp_path):
-        with pytest.raises(SystemExit, match=rf"pid {os.getpid()}\) is running on this stack"):
-            with one_bench_at_a_time(tmp_path):
-                pass
+    with one_bench_at_a_time(tmp_path), \
+            pytest.raises(SystemExit, match=rf"pid {os.getpid()}\) is running on this stack"), \
+            one_bench_at_a_time(tmp_path):
+        pass
     with one_bench_at_a_time(tmp_path):  # free again once the first ended
         pass
 
@@ -108,3 +109,30 @@ def test_slow_seconds_name_the_seconds_whose_appeals_were_slow_worst_first():
         {"at": "16:30:03", "slow": 1, "max_ms": 900.0},
     ]
     assert slow_seconds([(t, 0.05)]) == []
+
+
+def test_consumer_lag_is_the_sum_over_partitions_and_other_metrics_do_not_count():
+    registry = CollectorRegistry()
+    lag = Gauge("hotline_consumer_lag", "behind", ["service", "topic", "partition"], registry=registry)
+    lag.labels("routing", "hotline.intake", "0").set(120)
+    lag.labels("routing", "hotline.intake", "1").set(5)
+    Gauge("hotline_consumer_lag_other", "not it", registry=registry).set(1000)
+    text = generate_latest(registry).decode() + "# a service with other lines\nhotline_outbox_backlog 7.0\n"
+    assert consumer_lag(text) == 125
+    assert consumer_lag("") == 0
+
+
+def test_the_report_prints_each_phase_s_figures(capsys):
+    report = Report(warmup=100, fixed_rate=5, fixed_sent=300, latency_ms={"p50": 40.1, "p95": 80.0, "p99": 120.5},
+                    max_sent=2000, platform_per_s=88.2, complete=2000, ceiling_per_s=400.0, ratio=0.22,
+                    cpu_ms_per_appeal={"intake": 2.5, "kafka": 1.0}, loop_stalls={"sla": {"0.05": 3, "0.1": 1, "0.25": 0}})
+    report.note_instructions("full speed", 5_000_000_000, 2000)
+    print_report(report)
+    printed = capsys.readouterr().out
+    assert "warm-up: 100 appeals" in printed
+    assert "fixed rate 5/s, 300 appeals: submission -> dispatched p50 40.1 ms, p95 80.0 ms, p99 120.5 ms" in printed
+    assert "full speed, 2000 appeals: 88.2/s end to end" in printed
+    assert "platform / ceiling = 0.22" in printed
+    assert "CPU per appeal at full speed (ms): 3.5 in all = intake 2.5, kafka 1.0" in printed
+    assert "full speed 2.5 M" in printed
+    assert "later than 50 / 100 / 250 ms): sla 3/1/0" in printed

@@ -2,7 +2,7 @@
 
 import os
 
-from hotline.profiling import InstructionCounter, cpu_seconds, hot_spots, instructions_in
+from hotline.profiling import InstructionCounter, cpu_seconds, hot_spots, instructions_in, postgres_cpu_seconds
 
 
 def test_samples_count_for_the_deepest_frame_of_our_own_code(tmp_path):
@@ -37,3 +37,23 @@ def test_instruction_counts_are_read_from_perf_output_and_missing_when_unsupport
 def test_without_perf_the_counter_reports_nothing_instead_of_failing(tmp_path, monkeypatch):
     monkeypatch.setattr("hotline.profiling.shutil.which", lambda name: None)
     assert InstructionCounter(tmp_path / "perf.csv").stop() is None
+
+
+def test_the_cpu_of_reaped_children_counts_only_when_asked(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    own, with_children = cpu_seconds(os.getpid()), cpu_seconds(os.getpid(), reaped_children=True)
+    assert with_children > own
+
+
+def test_postgres_cpu_counts_every_postgresql_process_on_the_machine():
+    import psutil
+    import pytest
+
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    if not postgres:
+        pytest.skip("no PostgreSQL runs on this machine")
+    alive = sum(cpu_seconds(p.pid) for p in postgres)
+    assert postgres_cpu_seconds() >= alive - 0.1 > 0  # plus what exited backends left to the postmaster

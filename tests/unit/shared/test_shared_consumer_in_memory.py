@@ -1,15 +1,17 @@
 """The subscription glue in memory (TestKafkaBroker): poison records reach the dead-letter
 topic with their reason and original bytes, and events of other services are ignored."""
 
+from typing import Any
+
 import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from shared.consumer import EventConsumer
+from shared.contracts.events import AppealSigned
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.producer import create_broker
 from shared.kafka.subscription import subscribe
-from shared.consumer import EventConsumer
-from shared.contracts.events import AppealSigned
 from shared.settings import Settings
 
 ENTRANCE = "unit.entrance"  # written by outside parties; one payload type, ce_type optional
@@ -89,7 +91,8 @@ class _Consumer:
     """Stands in for AIOKafkaConsumer.getmany: hands out the polls it was given, in order."""
 
     def __init__(self, *polls: dict) -> None:
-        self.polls, self.asked = list(polls), []
+        self.polls = list(polls)
+        self.asked: list[Any] = []
 
     async def getmany(self, *, timeout_ms: int, max_records: int) -> dict:
         self.asked.append((timeout_ms, max_records))

@@ -24,7 +24,7 @@ async def test_a_loop_held_for_300_ms_shows_as_one_late_timer():
         while _observations("lag-test") < 3:  # the probe is running
             await asyncio.sleep(0.01)
         stalls_before = _observations("lag-test", above="0.25")
-        time.sleep(0.3)  # a synchronous step holding the loop
+        time.sleep(0.3)  # noqa: ASYNC251 - a synchronous step holding the loop is the point
         observed = _observations("lag-test")
         while _observations("lag-test") == observed:
             await asyncio.sleep(0.01)

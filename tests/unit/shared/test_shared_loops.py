@@ -104,9 +104,10 @@ def _sleeping_while_true_loops(path: Path) -> list[int]:
     """Lines of `while True:` loops whose body sleeps: hand-written background loops."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value is True:
-            if any(isinstance(n, ast.Attribute) and n.attr in {"sleep", "wait_for"} for n in ast.walk(node)):
-                found.append(node.lineno)
+        if not isinstance(node, ast.While):
+            continue
+        if isinstance(node.test, ast.Constant) and node.test.value is True and any(isinstance(n, ast.Attribute) and n.attr in {"sleep", "wait_for"} for n in ast.walk(node)):
+            found.append(node.lineno)
     return found
 
 

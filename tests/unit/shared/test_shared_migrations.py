@@ -42,7 +42,7 @@ def test_other_files_are_ignored_and_an_empty_folder_is_fine(tmp_path):
 )
 def test_badly_named_file_is_refused(tmp_path, bad):
     write(tmp_path, "001_ok.sql", bad)
-    with pytest.raises(MigrationError, match="NNN_words.sql"):
+    with pytest.raises(MigrationError, match=r"NNN_words\.sql"):
         discover("x", tmp_path)
 
 

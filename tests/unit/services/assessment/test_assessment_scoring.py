@@ -126,7 +126,9 @@ def rows(behaviour: list[dict], code: str = "SAMR") -> list[VerdictRow]:
 
 def score(behaviour: list[dict], weights: Weights = DEFAULT) -> float:
     m = aggregate(rows(behaviour), lambda period, _at: period == "2026-11", NOW)["SAMR"]
-    return score_of(m, weights).score
+    card = score_of(m, weights).score
+    assert card is not None, "a unit with appeals has a score"
+    return card
 
 
 @settings(max_examples=150, deadline=None)

@@ -4,15 +4,21 @@ LSH buckets, the rules as data, and a run of appeals grouped in memory (domain/c
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import numpy as np
 import pytest
 from datasketch import MinHash
 
 from services.sla.domain.clusters import Appeal, Group, GroupRun
-from services.sla.domain.concentration import (ConcentrationRules, band_keys, description, shingles, signature,
-                                               similarity)
+from services.sla.domain.concentration import (
+    ConcentrationRules,
+    band_keys,
+    description,
+    shingles,
+    signature,
+    similarity,
+)
 from services.sla.domain.rules import parse_rules
 
 RULES_FILE = Path("services/sla/data/rules.json")

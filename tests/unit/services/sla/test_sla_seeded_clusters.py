@@ -33,6 +33,7 @@ def detect(seed: int, count: int):
         if item.expect != "accepted":
             continue
         body, appeal_id = item.body, uuid4()
+        assert body is not None  # accepted submissions are well-formed
         counted = RULES.counts(body["appeal_type"], body.get("subtype")) if body.get("appeal_type") else True
         grams = shingles(body["description"]) if counted else frozenset()
         group = run.accept(Appeal(appeal_id, body.get("category") or "", body["district"], grams,
