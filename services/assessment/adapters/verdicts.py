@@ -8,7 +8,14 @@ import asyncpg
 
 from services.assessment.domain.facts import Fact
 from services.assessment.domain.verdicts import (
-    COLUMNS, COUNTERS, LAPSED, VerdictRow, delta, group_of, moment_delta, values,
+    COLUMNS,
+    COUNTERS,
+    LAPSED,
+    VerdictRow,
+    delta,
+    group_of,
+    moment_delta,
+    values,
 )
 
 Conn = asyncpg.Connection | asyncpg.Pool

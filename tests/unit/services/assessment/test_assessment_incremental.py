@@ -46,8 +46,8 @@ class Store:
 
     def metrics(self, period, now):
         late: dict = {}
-        for (p, unit, counter, at), n in self.moments.items():
-            if p == period and at <= now:
+        for (p, unit, counter, moment), n in self.moments.items():
+            if p == period and moment <= now:
                 bucket = late.setdefault(unit, {})
                 bucket[counter] = bucket.get(counter, 0) + n
         return [metrics_of(unit, self.groups.get((p, unit), (None, "ungrouped"))[1], t, late.get(unit, {}))
