@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# Everything make starts is a local, development platform: the services are in production
+# mode (and refuse the development secrets) unless HOTLINE_ENV says otherwise.
+export HOTLINE_ENV ?= development
 export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
 

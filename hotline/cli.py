@@ -2,14 +2,23 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 from shared.contracts.topics import SERVICES
 
 
+# Commands that only make sense on a developer's machine run in development mode unless
+# HOTLINE_ENV says otherwise; every other command (run, migrate, topics...) is in production
+# unless told, and refuses to start without real secrets.
+LOCAL_COMMANDS = frozenset({"stack", "up", "demo", "bench", "token", "docs", "simulate"})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in LOCAL_COMMANDS:
+        os.environ.setdefault("HOTLINE_ENV", "development")
     from hotline.stack.config import StackError
 
     try:
@@ -23,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
-    sub = parser.add_subparsers(required=True, metavar="command")
+    sub = parser.add_subparsers(required=True, metavar="command", dest="command")
 
     stack = sub.add_parser("stack", help="the local Kafka broker and PostgreSQL server")
     stack.add_argument("action", choices=["up", "down", "status"])
@@ -105,6 +114,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings():
+    """Settings from HOTLINE_*, or a clear refusal (what is missing and what to set)."""
+    from pydantic import ValidationError
+
+    from shared.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"error: {reasons}") from None
+
+
 def _stack(args) -> None:
     from hotline.stack import kafka, postgres
     from hotline.stack.config import StackConfig
@@ -113,7 +135,8 @@ def _stack(args) -> None:
     if args.action == "up":
         print(postgres.up(config))
         print(kafka.up(config))
-        print(f"HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} HOTLINE_DATABASE_URL={config.database_url}")
+        print(f"HOTLINE_ENV=development HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} "
+              f"HOTLINE_DATABASE_URL={config.database_url}")
     elif args.action == "down":
         print(kafka.down(config))
         print(postgres.down(config))
@@ -125,13 +148,12 @@ def _stack(args) -> None:
 def _migrate(args) -> None:
     from hotline.provision import migrate_all
     from shared.migrations import MigrationError
-    from shared.settings import Settings
 
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
     try:
-        applied = asyncio.run(migrate_all(Settings(), args.services or None,
+        applied = asyncio.run(migrate_all(_settings(), args.services or None,
                                           undo_retired=getattr(args, "undo_retired", False)))
     except MigrationError as exc:
         raise SystemExit(f"error: {exc}") from None
@@ -139,10 +161,12 @@ def _migrate(args) -> None:
 
 
 def _topics(_args) -> None:
-    from hotline.provision import create_topics
-    from shared.settings import Settings
+    from hotline.provision import ReplicationRefused, create_topics
 
-    created = asyncio.run(create_topics(Settings()))
+    try:
+        created = asyncio.run(create_topics(_settings()))
+    except ReplicationRefused as exc:
+        raise SystemExit(f"error: {exc}") from exc
     print(f"topics: created {len(created)}" + (f" ({', '.join(created)})" if created else ""))
 
 
@@ -157,14 +181,15 @@ def _run(args) -> None:
 
     from hotline.registry import service_specs
     from shared.logging import configure_logging
-    from shared.runtime import create_app
-    from shared.settings import Settings
+    from shared.runtime import HTTP_DRAIN_SECONDS, create_app
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(args.service, settings.log_level)
     app = create_app(service_specs()[args.service], settings, own_process=True)
+    # Open requests get HTTP_DRAIN_SECONDS at shutdown, then the runtime's bounded steps run:
+    # together under the pod's grace period.
     uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
-                log_config=None, access_log=False, lifespan="on")
+                log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=HTTP_DRAIN_SECONDS)
 
 
 def _up(_args) -> None:
@@ -190,18 +215,16 @@ def _bench(args) -> None:
 
 def _replay(args) -> None:
     from hotline.registry import replayers
-    from shared.settings import Settings
 
-    result = asyncio.run(replayers()[args.service](Settings()))
+    result = asyncio.run(replayers()[args.service](_settings()))
     print(f"{args.service}: replayed from the log: {result}")
 
 
 def _calendar(args) -> None:
     from hotline.registry import load_calendar
-    from shared.settings import Settings
 
     try:
-        outcome = asyncio.run(load_calendar(Settings(), args.file))
+        outcome = asyncio.run(load_calendar(_settings(), args.file))
     except (ValueError, OSError) as exc:  # InvalidSchedule is a ValueError
         raise SystemExit(f"error: calendar refused: {exc}") from exc
     print(f"calendar loaded: {outcome}")
@@ -228,10 +251,9 @@ def _token(args) -> None:
     from datetime import timedelta
 
     from shared.auth import issue_token
-    from shared.settings import Settings
 
     try:
-        print(issue_token(Settings(), args.sub, args.role, args.unit, timedelta(hours=args.hours)))
+        print(issue_token(_settings(), args.sub, args.role, args.unit, timedelta(hours=args.hours)))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
 
@@ -245,9 +267,8 @@ def _demo(args) -> None:
 
 def _simulate(args) -> None:
     from hotline.demo import simulate_city
-    from shared.settings import Settings
 
-    settings = Settings()
+    settings = _settings()
     try:
         clock = settings.clock()
     except ValueError as exc:

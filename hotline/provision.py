@@ -40,12 +40,27 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     raise AssertionError("unreachable")
 
 
+class ReplicationRefused(ValueError):
+    """Topics of one replica outside development: the log is the replay source, and one lost
+    disk would lose it."""
+
+
+def check_replication(settings: Settings, replication_factor: int) -> None:
+    if replication_factor < 3 and settings.env == "production":
+        raise ReplicationRefused(
+            f"refusing to create topics with replication factor {replication_factor} in production: the "
+            "topics are the replay source and one broker's disk would hold all of it. Set "
+            "HOTLINE_TOPIC_REPLICATION=3 (min.insync.replicas becomes 2) on a cluster of at least three "
+            "brokers, or HOTLINE_ENV=development for a local stack.")
+
+
 async def create_topics(settings: Settings, replication_factor: int | None = None) -> list[str]:
     """Create the registry's topics that do not exist yet; return their names.
 
-    Replication: HOTLINE_TOPIC_REPLICATION (default 1, right for the local stack; use 3 with
-    min.insync.replicas 2 on a production cluster)."""
+    Replication: HOTLINE_TOPIC_REPLICATION (default 1, right for the local stack and refused in
+    production; use 3 there, with min.insync.replicas 2)."""
     replication_factor = replication_factor or settings.topic_replication
+    check_replication(settings, replication_factor)
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
