@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
 
+    wait = sub.add_parser("wait", help="wait until a service's migrations and topics exist (an init container)")
+    wait.add_argument("service", choices=SERVICES)
+    wait.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds (exit 1)")
+    wait.set_defaults(func=_wait)
+
     replay = sub.add_parser("replay", help="rebuild a read model from the Kafka log (stop that service first)")
     replay.add_argument("service", choices=["publication", "assessment"])
     replay.set_defaults(func=_replay)
@@ -190,6 +195,21 @@ def _run(args) -> None:
     # together under the pod's grace period.
     uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
                 log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=HTTP_DRAIN_SECONDS)
+
+
+def _wait(args) -> int:
+    from hotline.registry import service_specs
+    from shared.logging import configure_logging
+    from shared.runtime import wait_until_provisioned
+
+    settings = _settings()
+    configure_logging(f"{args.service}-wait", settings.log_level)
+    missing = asyncio.run(wait_until_provisioned(service_specs()[args.service], settings, args.timeout))
+    if missing is not None:
+        print(f"error: {args.service}: still missing after {args.timeout:.0f} s: {missing}", file=sys.stderr)
+        return 1
+    print(f"{args.service}: schema and topics in place")
+    return 0
 
 
 def _up(_args) -> None:

@@ -112,6 +112,7 @@ class ServiceRuntime:
         pool = await create_pool(
             self.settings.database_url, self.spec.name,
             min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,
+            statement_cache_size=self.settings.db_statement_cache_size,
         )
         self.sender = RecordSender(self.settings, self.spec.name)
         self.relay = OutboxRelay(
@@ -255,6 +256,9 @@ class ServiceRuntime:
         left the rest waiting for another replica's poll or for this service's return. Bounded:
         with Kafka or PostgreSQL gone, the rows wait in the outbox for the next start."""
         assert self.relay is not None
+        if relaying.done():  # it died earlier (what /healthz reported): nothing to finish
+            log.warning("%s: the outbox relay had already %s", self.spec.name, _ended(relaying))
+            return
         self.relay.stop()
         try:
             await asyncio.wait_for(relaying, timeout)
@@ -296,7 +300,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, *, own_proce
 
     app = FastAPI(title=f"hotline {spec.name}", description=spec.description, lifespan=lifespan)
     app.state.runtime = runtime
-    checks = {"database": runtime.database_ready, "kafka": runtime.kafka_ready}
+    checks = {"database": lambda: runtime.database_ready(), "kafka": lambda: runtime.kafka_ready()}
     install_common_routes(
         app, spec.name, {k: v for k, v in checks.items() if k in spec.ready_needs},
         optional={k: v for k, v in checks.items() if k not in spec.ready_needs},
@@ -306,6 +310,21 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, *, own_proce
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+async def wait_until_provisioned(spec: ServiceSpec, settings: Settings, timeout: float) -> str | None:
+    """`hotline wait <service>` (the Deployments' init container): wait until the service's
+    migrations and topics exist; None when they do, else what is still missing at `timeout`."""
+    pool = await create_pool(settings.database_url, spec.name, min_size=1, max_size=1)
+    runtime = ServiceRuntime(spec, settings)
+    runtime.context = ServiceContext(settings, pool, runtime.broker, None)  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(runtime.wait_for_prerequisites(), timeout)
+        return None
+    except TimeoutError:
+        return runtime.waiting_for or "the schema and topics (not checked in time)"
+    finally:
+        await pool.close()
 
 
 async def _bounded(step: str, work: Awaitable, service: str) -> bool:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:55432/hotline"
     db_pool_min: int = 1
     db_pool_max: int = 8
+    # asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction mode
+    db_statement_cache_size: int = Field(default=100, ge=0)
     http_host: str = "127.0.0.1"
     # Each service listens on its own port (health, metrics and its API).
     intake_port: int = 8001

@@ -34,7 +34,7 @@ BUILDS = ("base", *(f"overlays/{name}" for name in OVERLAYS))
 OLDEST_KUBERNETES = "1.29"
 PORTS = dict(zip(SERVICES, range(8001, 8006), strict=True))
 HTTP_FACING = {"intake", "publication"}  # the services with a public HTTP API besides health
-SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY", "HOTLINE_JWT_SECRET"}
+SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY"}
 UID = 10001
 
 
@@ -210,7 +210,7 @@ def test_services_listen_and_are_probed_on_their_own_port(overlay):
         (container,) = pod["spec"]["containers"]
         assert container["args"] == ["run", service]
         assert container["image"].split("@")[0].split(":")[0].endswith("hotline12345")
-        assert [p["containerPort"] for p in container["ports"]] == [port], name
+        assert [p["containerPort"] for p in container["ports"]] == [port, port + 1000], name
         env = {e["name"]: e for e in container.get("env", [])}
         assert env["HOTLINE_HTTP_HOST"]["value"] == "0.0.0.0", name
         assert env[f"HOTLINE_{service.upper()}_PORT"]["value"] == str(port), name
@@ -221,7 +221,7 @@ def test_services_listen_and_are_probed_on_their_own_port(overlay):
             assert container_port(container, probe["httpGet"]["port"]) == port, f"{name} {kind}"
         annotations = pod["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true"
-        assert annotations["prometheus.io/port"] == str(port)
+        assert annotations["prometheus.io/port"] == str(port + 1000)  # /metrics is not on the public port
         assert annotations["prometheus.io/path"] == "/metrics"
         # The Service reaches this Deployment's pods on the same port.
         svc = services[name]["spec"]
@@ -359,3 +359,93 @@ def _mebibytes(quantity: str) -> float:
         if quantity.endswith(unit):
             return float(quantity[: -len(unit)]) * factor
     return float(quantity) / 2**20
+
+
+# -- production: durability, order, shutdown, budgets (issue 24) ---------------------------------
+
+def _annotation(doc: dict, key: str) -> str:
+    return doc["metadata"].get("annotations", {})[key]
+
+
+def test_prod_topics_are_replicated_three_times_by_the_topics_job():
+    docs = render("overlays/prod")
+    config = config_of(docs)
+    assert config["data"]["HOTLINE_TOPIC_REPLICATION"] == "3"
+    assert config["data"]["HOTLINE_ENV"] == "production"
+    (container,) = of_kind(docs, "Job")["hotline-topics"]["spec"]["template"]["spec"]["containers"]
+    assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]
+    assert "HOTLINE_TOPIC_REPLICATION" not in {e["name"] for e in container.get("env", [])}, "no override"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_one_apply_starts_everything_and_each_pod_waits_for_its_schema_and_topics(overlay):
+    docs = render(f"overlays/{overlay}")
+    for service in SERVICES:
+        pod = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]
+        (init,) = pod["initContainers"]
+        assert init["args"][:2] == ["wait", service], service
+        assert init["image"] == pod["containers"][0]["image"], "the init container runs the same release"
+    for job in of_kind(docs, "Job").values():  # Argo CD runs the set-up first
+        assert _annotation(job, "argocd.argoproj.io/sync-wave") == "-1"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_shutdown_step_fits_in_the_grace_period(overlay):
+    """preStop pause + uvicorn's drain of open requests + each bounded step of the runtime's
+    close(), summed, stay under terminationGracePeriodSeconds (else the kubelet's SIGKILL cuts
+    the relay's last publish or the consumers' leaving the group)."""
+    from shared.runtime import HTTP_DRAIN_SECONDS, SHUTDOWN_STEPS
+
+    assert all(0 < seconds <= 5 for seconds in SHUTDOWN_STEPS.values()), SHUTDOWN_STEPS
+    for name, deployment in of_kind(render(f"overlays/{overlay}"), "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert pre_stop[0] == "sleep", name
+        total = float(pre_stop[1]) + HTTP_DRAIN_SECONDS + sum(SHUTDOWN_STEPS.values())
+        assert total < pod["terminationGracePeriodSeconds"], f"{name}: shutdown may take {total} s"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_metrics_have_their_own_port_which_no_service_exposes(overlay):
+    docs = render(f"overlays/{overlay}")
+    for service, port in PORTS.items():
+        svc = of_kind(docs, "Service")[f"hotline-{service}"]["spec"]
+        assert [p["port"] for p in svc["ports"]] == [port], "the Service carries HTTP only"
+        (container,) = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]["containers"]
+        assert container_port(container, "metrics") == Settings(env="test").metrics_port_for(service)
+
+
+def test_prod_verifies_tokens_with_a_mounted_key_set_and_never_a_shared_secret():
+    docs = render("overlays/prod")
+    config = config_of(docs)["data"]
+    assert config["HOTLINE_JWT_ALGORITHM"] in ("RS256", "ES256", "EdDSA")
+    jwks_dir = config["HOTLINE_JWT_JWKS_FILE"].rsplit("/", 1)[0]
+    for name, deployment in of_kind(docs, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        assert "subPath" not in mounts[jwks_dir], f"{name}: a subPath mount never sees a rotated key set"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes[mounts[jwks_dir]["name"]]["secret"]["secretName"] == "hotline-jwks"
+        assert "HOTLINE_JWT_SECRET" not in {e["name"] for e in container.get("env", [])}, name
+    # the production settings the pods get are accepted by the services themselves
+    Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in config.items() if v != ""},
+             secret_key="s" * 40, database_url="postgresql://hotline:a-real-password@db/hotline")
+
+
+def test_prod_database_connections_fit_the_budget():
+    """Worst case: every service at maxReplicaCount plus the rolling update's surge pod, each
+    with a full pool, plus the set-up Jobs' one connection each (an init container's single
+    connection ends before its pod's pool opens)."""
+    docs = render("overlays/prod")
+    config = config_of(docs)
+    budget = int(_annotation(config, "hotline/postgres-connection-budget"))
+    pool = int(config["data"]["HOTLINE_DB_POOL_MAX"])
+    worst = 0
+    for name, deployment in of_kind(docs, "Deployment").items():
+        surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        replicas = of_kind(docs, "ScaledObject")[name]["spec"]["maxReplicaCount"]
+        worst += (replicas + int(surge)) * pool
+    worst += len(of_kind(docs, "Job"))
+    assert worst <= budget, f"{worst} connections in the worst case against a budget of {budget}"
