@@ -90,11 +90,17 @@ def _parser() -> argparse.ArgumentParser:
                             "print its hot spots")
     bench.set_defaults(func=_bench)
 
-    token = sub.add_parser("token", help="issue a development access token (HS256)")
+    token = sub.add_parser("token", help="issue an access token (development HS256, or signed with --private-key)")
     token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
     token.add_argument("--unit", help="unit code, for --role unit")
     token.add_argument("--sub", default="dev", help="who the token is for")
     token.add_argument("--hours", type=float, default=8.0)
+    token.add_argument("--audience", action="append", choices=SERVICES, metavar="SERVICE",
+                       help="the service the token is for (repeatable); default all five")
+    token.add_argument("--private-key", type=Path, metavar="PEM",
+                       help="sign with this private key and HOTLINE_JWT_ALGORITHM (RS256/ES256/EdDSA) "
+                            "instead of the development secret")
+    token.add_argument("--kid", help="key id written in the token's header (the key set entry that verifies it)")
     token.set_defaults(func=_token)
 
     demo = sub.add_parser("demo", help="start everything and follow appeals through the five services")
@@ -272,8 +278,12 @@ def _token(args) -> None:
 
     from shared.auth import issue_token
 
+    settings = _settings()
+    audience = [settings.audience_for(name) for name in args.audience] if args.audience else None
+    private_key = args.private_key.read_text(encoding="utf-8") if args.private_key else None
     try:
-        print(issue_token(_settings(), args.sub, args.role, args.unit, timedelta(hours=args.hours)))
+        print(issue_token(settings, args.sub, args.role, args.unit, timedelta(hours=args.hours),
+                          audience=audience, private_key=private_key, kid=args.kid))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
 
