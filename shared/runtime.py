@@ -26,6 +26,7 @@ from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event
 from shared.contracts.topics import TOPICS, dead_letter_topic
+from shared import hashing
 from shared.db import create_pool
 from shared.http import install_common_routes, serve_metrics
 from shared.kafka_security import client_options
@@ -109,6 +110,7 @@ class ServiceRuntime:
     async def open(self) -> ServiceContext:
         """Connect to the database, wait until the schema and topics exist, and declare the
         subscribers; the broker is not started yet."""
+        hashing.configure(self.settings)  # argon2 parameters and the bounded hash pool
         pool = await create_pool(
             self.settings.database_url, self.spec.name,
             min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max,

@@ -449,3 +449,21 @@ def test_prod_database_connections_fit_the_budget():
         worst += (replicas + int(surge)) * pool
     worst += len(of_kind(docs, "Job"))
     assert worst <= budget, f"{worst} connections in the worst case against a budget of {budget}"
+
+
+# Resident memory of a service under load (README "Measured": 83-127 MB), with headroom.
+SERVICE_RESIDENT_MIB = 160
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_argon2_memory_at_full_hash_pool_fits_the_pod_limit(overlay):
+    docs = render(f"overlays/{overlay}")
+    config = config_of(docs)["data"]
+    per_hash_mib = int(config["HOTLINE_ARGON2_MEMORY_KIB"]) / 1024
+    workers = int(config["HOTLINE_HASH_WORKERS"])
+    assert int(config["HOTLINE_ARGON2_PARALLELISM"]) <= 2 and int(config["HOTLINE_ARGON2_TIME_COST"]) >= 2
+    for service in ("intake", "publication"):  # the two that hash or verify inquiry codes
+        (container,) = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]["containers"]
+        limit = _mebibytes(container["resources"]["limits"]["memory"])
+        assert SERVICE_RESIDENT_MIB + workers * per_hash_mib <= limit, (
+            f"{service}: {workers} hashes x {per_hash_mib:.0f} MiB beside {SERVICE_RESIDENT_MIB} MiB > {limit} MiB")
