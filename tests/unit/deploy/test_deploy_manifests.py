@@ -467,3 +467,18 @@ def test_argon2_memory_at_full_hash_pool_fits_the_pod_limit(overlay):
         limit = _mebibytes(container["resources"]["limits"]["memory"])
         assert SERVICE_RESIDENT_MIB + workers * per_hash_mib <= limit, (
             f"{service}: {workers} hashes x {per_hash_mib:.0f} MiB beside {SERVICE_RESIDENT_MIB} MiB > {limit} MiB")
+
+
+def test_prod_takes_the_image_from_release_env_by_digest():
+    import re
+
+    release = dict(line.split("=", 1) for line in (K8S / "overlays/prod/release.env").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    image = release["HOTLINE_IMAGE"]
+    assert re.fullmatch(r"[\w.:/-]+/hotline12345@sha256:[0-9a-f]{64}", image), image
+    docs = render("overlays/prod")
+    assert not [d for d in docs if d["metadata"]["name"].startswith("hotline-release")], "local-config only"
+    for where, template in pod_templates(docs).items():
+        pod = template["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            assert container["image"] == image, f"{where}/{container['name']}"
