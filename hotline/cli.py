@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
 
     stack = sub.add_parser("stack", help="the local Kafka broker and PostgreSQL server")
     stack.add_argument("action", choices=["up", "down", "status"])
+    stack.add_argument("--secure", action="store_true",
+                       help="a broker of its own with TLS, SASL/SCRAM per identity and ACLs from the topic "
+                            "registry (port 19096), instead of the plaintext one")
     stack.set_defaults(func=_stack)
 
     migrate = sub.add_parser("migrate", help="apply each service's database migrations")
@@ -45,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=_migrate)
 
     sub.add_parser("topics", help="create the Kafka topics of the registry").set_defaults(func=_topics)
+
+    acls = sub.add_parser("acls", help="the Kafka ACLs of every identity, from the topic registry")
+    acls.add_argument("--apply", action="store_true", help="create them on the cluster HOTLINE_KAFKA_* reaches "
+                                                           "(as an identity allowed to alter ACLs)")
+    acls.add_argument("--env", metavar="IDENTITY",
+                      help="print the HOTLINE_KAFKA_* settings of IDENTITY on the secure local broker "
+                           "(e.g. hotline-routing), for `eval`")
+    acls.set_defaults(func=_acls)
     sub.add_parser("setup", help="migrate and create topics").set_defaults(func=_setup)
 
     run = sub.add_parser("run", help="run one service in the foreground")
@@ -145,15 +156,43 @@ def _stack(args) -> None:
     config = StackConfig()
     if args.action == "up":
         print(postgres.up(config))
-        print(kafka.up(config))
-        print(f"HOTLINE_ENV=development HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} "
-              f"HOTLINE_DATABASE_URL={config.database_url}")
+        print(kafka.up(config, secure=args.secure))
+        if args.secure:
+            _secure_acls(config)
+            print(f"HOTLINE_ENV=development HOTLINE_DATABASE_URL={config.database_url}; per identity: "
+                  "eval $(hotline acls --env hotline-<service>)")
+        else:
+            print(f"HOTLINE_ENV=development HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} "
+                  f"HOTLINE_DATABASE_URL={config.database_url}")
     elif args.action == "down":
-        print(kafka.down(config))
-        print(postgres.down(config))
+        print(kafka.down(config, secure=args.secure))
+        if not args.secure:
+            print(postgres.down(config))
     else:
         print(postgres.status(config))
         print(kafka.status(config))
+        print(kafka.status(config, secure=True))
+
+
+def _secure_settings(config, identity: str = "hotline-admin"):
+    """Settings of `identity` on the secure local broker (HOTLINE_TOPIC_PREFIX and the rest from
+    the environment)."""
+    from hotline.stack import kafka
+    from hotline.stack.secure import SecureFiles
+
+    from shared.settings import Settings
+
+    env = SecureFiles(kafka.home_of(config, secure=True)).client_env(
+        f"127.0.0.1:{config.kafka_secure_port}", identity)
+    return Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})
+
+
+def _secure_acls(config) -> None:
+    from hotline.acls import acls, apply
+
+    settings = _secure_settings(config)
+    print(f"acls: {asyncio.run(apply(settings, acls(settings)))} applied (topic prefix "
+          f"{settings.topic_prefix!r}; `hotline acls --apply` for another)")
 
 
 def _migrate(args) -> None:
@@ -179,6 +218,36 @@ def _topics(_args) -> None:
     except ReplicationRefused as exc:
         raise SystemExit(f"error: {exc}") from exc
     print(f"topics: created {len(created)}" + (f" ({', '.join(created)})" if created else ""))
+
+
+def _acls(args) -> None:
+    import shlex
+
+    from hotline.acls import acls, apply, principals
+
+    if args.env:
+        from hotline.stack.config import StackConfig
+        from hotline.stack import kafka
+        from hotline.stack.secure import SecureFiles
+
+        if args.env not in principals():
+            raise SystemExit(f"error: unknown identity {args.env!r}; one of {', '.join(principals())}")
+        config = StackConfig()
+        files = SecureFiles(kafka.home_of(config, secure=True))
+        if not files.credentials_file.exists():
+            raise SystemExit("error: no secure local broker: run `hotline stack up --secure` first")
+        for key, value in files.client_env(f"127.0.0.1:{config.kafka_secure_port}", args.env).items():
+            print(f"export {key}={shlex.quote(value)}")
+        return
+    if not args.apply:  # printing needs only the topic prefix, no secrets
+        os.environ.setdefault("HOTLINE_ENV", "development")
+    settings = _settings()
+    wanted = acls(settings)
+    if args.apply:
+        print(f"acls: {asyncio.run(apply(settings, wanted))} applied")
+        return
+    for acl in wanted:
+        print(acl.line())
 
 
 def _setup(args) -> None:

@@ -239,7 +239,9 @@ class ServiceRuntime:
                     f"(first: {missing[0][0]} {missing[0][1]:03d}); run `hotline migrate {self.spec.name}`")
         absent = await _absent_topics(self.settings, self.expected_topics())
         if absent:
-            return f"topic(s) {', '.join(absent)} do not exist; run `hotline topics`"
+            return (f"topic(s) {', '.join(absent)} do not exist or this identity may not see them; run "
+                    "`hotline topics` (and `hotline acls --apply` on a cluster with ACLs), or check "
+                    "HOTLINE_KAFKA_SECURITY_PROTOCOL and the SASL credentials")
         return None
 
     async def wait_for_prerequisites(self, poll: float = PREREQUISITE_POLL_SECONDS) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
 from hotline.stack.processes import alive, port_open, spawn, stop
+from hotline.stack.secure import SecureFiles
 
 POM = LOCAL_DEPLOY / "pom.xml"
 
@@ -46,9 +47,21 @@ def _require_java() -> str:
     return java
 
 
-def _properties(config: StackConfig, data_dir: Path) -> str:
+_LISTENER_KEYS = ("controller.quorum.voters=", "listeners=", "advertised.listeners=", "controller.listener.names=",
+                  "inter.broker.listener.name=", "listener.security.protocol.map=")
+
+
+def _properties(config: StackConfig, data_dir: Path, secure: SecureFiles | None = None) -> str:
+    lines = _plain_properties(config, data_dir)
+    if secure is None:
+        return "\n".join(lines)
+    p, c = config.kafka_secure_port, config.kafka_secure_controller_port
+    return "\n".join([*(line for line in lines if not line.startswith(_LISTENER_KEYS)), *secure.properties(p, c), ""])
+
+
+def _plain_properties(config: StackConfig, data_dir: Path) -> list[str]:
     p, c = config.kafka_port, config.kafka_controller_port
-    return "\n".join([
+    return [
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@127.0.0.1:{c}",
@@ -69,7 +82,7 @@ def _properties(config: StackConfig, data_dir: Path) -> str:
         # Topics and their partition counts come from `hotline topics`, not from a typo.
         "auto.create.topics.enable=false",
         "",
-    ])
+    ]
 
 
 def jvm_flags(logs: Path) -> list[str]:
@@ -86,19 +99,30 @@ def jvm_flags(logs: Path) -> list[str]:
     ]
 
 
-def up(config: StackConfig) -> str:
-    home = config.state_dir / "kafka"
+def home_of(config: StackConfig, secure: bool = False) -> Path:
+    """The broker's folder: the secure broker is a broker of its own, beside the plaintext one."""
+    return config.state_dir / ("kafka-secure" if secure else "kafka")
+
+
+def up(config: StackConfig, secure: bool = False) -> str:
+    home = home_of(config, secure)
     pid_file = home / "kafka.pid"
-    if alive(pid_file) and port_open(config.kafka_port):
-        return f"kafka already running on {config.kafka_bootstrap}"
+    port, port_variable = ((config.kafka_secure_port, "HOTLINE_STACK_KAFKA_SECURE_PORT") if secure
+                           else (config.kafka_port, "HOTLINE_STACK_KAFKA_PORT"))
+    bootstrap = f"127.0.0.1:{port}"
+    if alive(pid_file) and port_open(port):
+        return f"kafka{' (TLS + SASL/SCRAM + ACLs)' if secure else ''} already running on {bootstrap}"
     java = _require_java()
-    if port_open(config.kafka_port):
-        raise StackError(f"port {config.kafka_port} is taken by another process; set HOTLINE_STACK_KAFKA_PORT")
+    if port_open(port):
+        raise StackError(f"port {port} is taken by another process; set {port_variable}")
     started = time.monotonic()
     libs = jars(config)
     (home / "logs").mkdir(parents=True, exist_ok=True)  # the GC log is opened before log4j makes it
+    files = SecureFiles(home) if secure else None
+    if files is not None:
+        files.prepare()
     props = home / "server.properties"
-    props.write_text(_properties(config, home / "data"))
+    props.write_text(_properties(config, home / "data", files))
     classpath = f"{libs}/*"
     cluster_id_file = home / "cluster.id"
     if not cluster_id_file.exists():
@@ -109,7 +133,8 @@ def up(config: StackConfig) -> str:
         cluster_id_file.write_text(cluster_id)
     fmt = subprocess.run(
         [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-         "-t", cluster_id_file.read_text().strip(), "-c", str(props)],
+         "-t", cluster_id_file.read_text().strip(), "-c", str(props),
+         *(files.format_arguments() if files is not None else [])],
         capture_output=True, text=True,
     )
     if fmt.returncode != 0:
@@ -120,19 +145,28 @@ def up(config: StackConfig) -> str:
          f"-Dkafka.logs.dir={home / 'logs'}", "-cp", classpath, "kafka.Kafka", str(props)],
         home / "kafka.out", pid_file,
     )
-    asyncio.run(_wait_ready(config, pid_file))
-    return f"kafka {kafka_version()} up on {config.kafka_bootstrap} in {time.monotonic() - started:.1f}s"
+    options = {"bootstrap_servers": bootstrap}
+    if files is not None:
+        from shared.kafka_security import client_options
+        from shared.settings import Settings
+
+        env = files.client_env(bootstrap)
+        options = client_options(Settings(env="development", **{k.removeprefix("HOTLINE_").lower(): v
+                                                                 for k, v in env.items()}))
+    asyncio.run(_wait_ready(port, pid_file, options))
+    mode = " with TLS + SASL/SCRAM + ACLs" if secure else ""
+    return f"kafka {kafka_version()} up on {bootstrap}{mode} in {time.monotonic() - started:.1f}s"
 
 
-async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0) -> None:
+async def _wait_ready(port: int, pid_file: Path, options: dict, timeout: float = 90.0) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if alive(pid_file) is None:
             raise StackError(f"kafka exited during start; see {pid_file.parent / 'kafka.out'}")
-        if port_open(config.kafka_port):
-            admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap, request_timeout_ms=3000)
+        if port_open(port):
+            admin = AIOKafkaAdminClient(**options, request_timeout_ms=3000)
             try:
                 await admin.start()
                 await admin.list_topics()
@@ -145,13 +179,16 @@ async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0
     raise StackError(f"kafka did not answer within {timeout:.0f}s; see {pid_file.parent / 'kafka.out'}")
 
 
-def down(config: StackConfig) -> str:
-    stopped = stop(config.state_dir / "kafka" / "kafka.pid", timeout=30)
-    return "kafka stopped" if stopped else "kafka was not running"
+def down(config: StackConfig, secure: bool = False) -> str:
+    stopped = stop(home_of(config, secure) / "kafka.pid", timeout=30)
+    name = "kafka (secure)" if secure else "kafka"
+    return f"{name} stopped" if stopped else f"{name} was not running"
 
 
-def status(config: StackConfig) -> str:
-    pid = alive(config.state_dir / "kafka" / "kafka.pid")
-    if pid and port_open(config.kafka_port):
-        return f"kafka: running (pid {pid}) on {config.kafka_bootstrap}"
-    return "kafka: stopped" if pid is None else f"kafka: starting or stuck (pid {pid})"
+def status(config: StackConfig, secure: bool = False) -> str:
+    pid = alive(home_of(config, secure) / "kafka.pid")
+    port = config.kafka_secure_port if secure else config.kafka_port
+    name = "kafka (secure)" if secure else "kafka"
+    if pid and port_open(port):
+        return f"{name}: running (pid {pid}) on 127.0.0.1:{port}"
+    return f"{name}: stopped" if pid is None else f"{name}: starting or stuck (pid {pid})"
