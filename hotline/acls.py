@@ -88,7 +88,7 @@ async def apply(settings: Settings, wanted: list[Acl]) -> int:
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.protocol.admin import CreateAclsRequest
 
-    from shared.kafka_security import client_options
+    from shared.kafka.security import client_options
 
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()

@@ -18,18 +18,18 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
+from shared import hashing
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.offsets import OffsetCommits
 from shared.kafka.producer import RecordSender, create_broker
+from shared.kafka.security import client_options
 from shared.kafka.subscription import subscribe
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer, Handler
 from shared.contracts.events import EVENT_TYPES, Event
 from shared.contracts.topics import TOPICS, dead_letter_topic
-from shared import hashing
 from shared.db import create_pool
 from shared.http import install_common_routes, serve_metrics
-from shared.kafka_security import client_options
 from shared.migrations import SHARED_MIGRATIONS, discover
 from shared.inbox_retention import keep_inbox_pruned
 from shared.loop_lag import measure_loop_lag

@@ -147,7 +147,7 @@ def up(config: StackConfig, secure: bool = False) -> str:
     )
     options = {"bootstrap_servers": bootstrap}
     if files is not None:
-        from shared.kafka_security import client_options
+        from shared.kafka.security import client_options
         from shared.settings import Settings
 
         env = files.client_env(bootstrap)

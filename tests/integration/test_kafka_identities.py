@@ -22,7 +22,7 @@ from hotline.stack import kafka
 from hotline.stack.config import StackConfig
 from hotline.stack.secure import SecureFiles
 from shared.contracts import topics
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 PORT, CONTROLLER_PORT = 19496, 19497
