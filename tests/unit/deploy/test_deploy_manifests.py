@@ -35,6 +35,13 @@ OLDEST_KUBERNETES = "1.29"
 PORTS = dict(zip(SERVICES, range(8001, 8006), strict=True))
 HTTP_FACING = {"intake", "publication"}  # the services with a public HTTP API besides health
 SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY"}
+KAFKA_IDENTITY_KEYS = ("HOTLINE_KAFKA_SASL_USERNAME", "HOTLINE_KAFKA_SASL_PASSWORD")
+
+
+def identity_of(where: str) -> str:
+    """The Kafka identity of a pod template ("Deployment/hotline-sla" -> sla; the Jobs: admin)."""
+    kind, name = where.split("/")
+    return name.removeprefix("hotline-") if kind == "Deployment" else "admin"
 UID = 10001
 
 
@@ -135,6 +142,11 @@ def test_every_rendered_document_is_valid_against_its_schema(build):
     problems = []
     for doc in render(build):
         where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+        if doc.get("kind") == "TriggerAuthentication":
+            refs = doc["spec"]["secretTargetRef"]
+            if set(doc["spec"]) != {"secretTargetRef"} or not all(set(r) == {"parameter", "name", "key"} for r in refs):
+                problems.append(f"{where}: only secretTargetRef entries of parameter, name and key")
+            continue
         if doc.get("apiVersion", "").startswith("keda.sh/"):
             problems += [f"{where}: {'.'.join(map(str, e.path))}: {e.message}" for e in keda.iter_errors(doc)]
             continue
@@ -263,8 +275,10 @@ def test_configuration_comes_from_the_config_map_and_the_out_of_band_secret(over
         assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"], where
         from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]
                        if "secretKeyRef" in e.get("valueFrom", {})}
+        kafka = {k: from_secret.pop(k) for k in KAFKA_IDENTITY_KEYS}
         assert set(from_secret) == SECRET_KEYS, where
         assert all(ref["name"] == "hotline-secrets" and ref["key"] == key for key, ref in from_secret.items())
+        assert {ref["name"] for ref in kafka.values()} == {f"hotline-kafka-{identity_of(where)}"}, where
 
 
 def test_the_secret_example_documents_exactly_the_keys_the_pods_read():
@@ -482,3 +496,48 @@ def test_prod_takes_the_image_from_release_env_by_digest():
         pod = template["spec"]
         for container in pod["containers"] + pod.get("initContainers", []):
             assert container["image"] == image, f"{where}/{container['name']}"
+
+
+def test_prod_talks_to_kafka_over_tls_as_each_pods_own_identity_and_keda_does_too():
+    docs = render("overlays/prod")
+    config = config_of(docs)["data"]
+    assert config["HOTLINE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["HOTLINE_KAFKA_SASL_MECHANISM"].startswith("SCRAM-")
+    ca_dir = config["HOTLINE_KAFKA_SSL_CAFILE"].rsplit("/", 1)[0]
+    auths = of_kind(docs, "TriggerAuthentication")
+    for where, template in pod_templates(docs).items():
+        pod = template["spec"]
+        secret = f"hotline-kafka-{identity_of(where)}"
+        for container in pod["containers"] + pod.get("initContainers", []):
+            refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]
+                    if "secretKeyRef" in e.get("valueFrom", {})}
+            assert refs["HOTLINE_KAFKA_SASL_USERNAME"] == refs["HOTLINE_KAFKA_SASL_PASSWORD"] == secret, where
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            volume = {v["name"]: v for v in pod["volumes"]}[mounts[ca_dir]]
+            assert volume["secret"]["secretName"] == secret, where
+    for name, scaled in of_kind(docs, "ScaledObject").items():
+        for trigger in (t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"):
+            auth = auths[trigger["authenticationRef"]["name"]]["spec"]["secretTargetRef"]
+            assert {r["parameter"] for r in auth} >= {"sasl", "username", "password", "tls", "ca"}, name
+            assert {r["name"] for r in auth} == {f"hotline-kafka-{name.removeprefix('hotline-')}"}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_allow_only_http_metrics_dns_kafka_and_postgres(overlay):
+    docs = render(f"overlays/{overlay}")
+    policies = of_kind(docs, "NetworkPolicy")
+    deny = policies["hotline-default-deny"]["spec"]
+    assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and not deny.get("ingress") and not deny.get("egress")
+    for where, template in pod_templates(docs).items():
+        labels = template["metadata"]["labels"]
+        assert deny["podSelector"]["matchLabels"].items() <= labels.items(), f"{where} escapes the default deny"
+    opened = set()
+    for name, policy in policies.items():
+        for rule in policy["spec"].get("ingress", []):
+            for port in rule["ports"]:
+                opened.add(("in", port["port"], port.get("endPort", port["port"]), bool(rule.get("from"))))
+        for rule in policy["spec"].get("egress", []):
+            for port in rule["ports"]:
+                opened.add(("out", port["port"], port.get("endPort", port["port"]), bool(rule.get("to"))))
+    assert opened == {("in", 8001, 8005, False), ("in", 9001, 9005, True),  # metrics: monitoring only
+                      ("out", 53, 53, True), ("out", 9092, 9093, False), ("out", 5432, 5432, False)}
