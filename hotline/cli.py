@@ -327,12 +327,11 @@ def _calendar(args) -> None:
 
 def _classifier(args) -> None:
     from hotline import classifier_cli
-    from shared.settings import Settings
 
     if args.action == "train":
-        print(asyncio.run(classifier_cli.train(Settings())))
+        print(asyncio.run(classifier_cli.train(_settings())))
     else:
-        print(classifier_cli.report(Settings(), args.stored, args.cross_validate))
+        print(classifier_cli.report(_settings(), args.stored, args.cross_validate))
 
 
 def _docs(_args) -> None:
