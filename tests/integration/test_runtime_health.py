@@ -80,12 +80,11 @@ async def test_a_service_waits_until_its_schema_and_topics_exist(settings, infra
         missing = await wait_until_provisioned(ROUTING, fresh, timeout=1.0)
         assert missing is not None and "hotline topics" in missing and fresh.topic_prefix in missing
         runtime = ServiceRuntime(ROUTING, fresh)
-        await runtime.open()
-        waiting = asyncio.create_task(runtime.wait_for_prerequisites(poll=0.2))
-        await asyncio.sleep(0.5)
-        assert not waiting.done() and "topic" in runtime.waiting_for
+        opening = asyncio.create_task(runtime.open())  # open() waits before it reads anything
+        await asyncio.sleep(1.0)
+        assert not opening.done() and "topic" in runtime.waiting_for
         await create_topics(fresh)
-        await asyncio.wait_for(waiting, 10)
+        await asyncio.wait_for(opening, 15)
         assert runtime.waiting_for is None
         await runtime.context.pool.close()
         assert await wait_until_provisioned(ROUTING, fresh, timeout=5.0) is None

@@ -273,7 +273,8 @@ async def test_every_string_field_of_every_body_at_once(world, text):
 async def test_after_the_fuzzing_tables_exist_and_services_answer(world):
     assert await tables(world.conn) == world.tables
     for name, client in world.clients.items():
-        assert (await client.get("/healthz")).status_code == 200, name
+        health = await client.get("/healthz")
+        assert health.status_code == 200, (name, health.text)
         assert (await client.get("/readyz")).status_code == 200, name
     # nothing the fuzzer touched in the directory stays behind
     routing, op = world.clients["routing"], token(world.settings, "operator")
