@@ -207,7 +207,9 @@ class ServiceRuntime:
         if self._relaying is not None and self._relaying.done():
             dead["outbox relay"] = _ended(self._relaying)
         for task in self._tasks:
-            if task.done():
+            # a loop that returned did its job (a one-off rebuild at start); one that raised or
+            # was cancelled by someone else is dead
+            if task.done() and (task.cancelled() or task.exception() is not None):
                 dead[task.get_name()] = _ended(task)
         for subscriber in getattr(self.broker, "subscribers", ()):
             tasks = getattr(subscriber, "tasks", None)

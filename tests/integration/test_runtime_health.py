@@ -46,6 +46,24 @@ async def test_healthz_fails_when_a_consumer_dies(settings):
         assert "consumer" in response.json()["dead"]["parts"]
 
 
+async def test_a_one_off_loop_that_finished_is_alive_and_one_that_raised_is_not(settings):
+    import dataclasses
+
+    async def finishes(_ctx) -> None:
+        return None
+
+    async def crashes(_ctx) -> None:
+        raise RuntimeError("the loop broke")
+
+    app = create_app(dataclasses.replace(ROUTING, background=(finishes, crashes)), settings)
+    async with app.router.lifespan_context(app), _client(app) as client:
+        await asyncio.sleep(0.1)
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    parts = response.json()["dead"]["parts"]
+    assert "routing-crashes" in parts and "the loop broke" in parts and "finishes" not in parts
+
+
 async def test_intakes_entrance_stays_ready_without_kafka_and_routing_does_not(settings):
     """With the broker unreachable, intake's HTTP entrance still takes appeals into PostgreSQL
     and its outbox, so it stays in the Service; routing, which only consumes, goes out."""
