@@ -47,3 +47,25 @@ def test_channels_only_submit_and_every_identity_has_a_credential():
 def test_groups_and_topics_carry_the_environment_prefix():
     assert Acl("hotline-sla", "group", "env1.hotline-sla", "read") in acls(SETTINGS)
     assert all(a.name.startswith("env1.") for a in acls(SETTINGS) if a.pattern == "literal")
+
+
+def test_acls_env_prints_an_identitys_client_settings_and_refuses_an_unknown_one(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    from hotline import cli
+    from hotline.stack import kafka
+    from hotline.stack.config import StackConfig
+    from hotline.stack.secure import SecureFiles
+
+    config = StackConfig(state_dir=tmp_path)
+    monkeypatch.setattr("hotline.stack.config.StackConfig", lambda: config)
+    files = SecureFiles(kafka.home_of(config, secure=True))
+    files.home.mkdir(parents=True)
+    files.credentials_file.write_text('{"hotline-routing": "pw-1", "hotline-admin": "pw-0"}')
+    assert cli.main(["acls", "--env", "hotline-routing"]) == 0
+    out = capsys.readouterr().out
+    assert "export HOTLINE_KAFKA_SASL_USERNAME=hotline-routing" in out and "SASL_SSL" in out and "pw-1" in out
+    settings = cli._secure_settings(config, "hotline-routing")
+    assert settings.kafka_sasl_password.get_secret_value() == "pw-1"
+    with pytest.raises(SystemExit, match="unknown identity"):
+        cli.main(["acls", "--env", "nobody"])
