@@ -211,11 +211,11 @@ def _migrate(args) -> None:
 
 
 def _topics(_args) -> None:
-    from hotline.provision import ReplicationRefused, create_topics
+    from hotline.provision import TopicsRefused, create_topics
 
     try:
         created = asyncio.run(create_topics(_settings()))
-    except ReplicationRefused as exc:
+    except TopicsRefused as exc:
         raise SystemExit(f"error: {exc}") from exc
     print(f"topics: created {len(created)}" + (f" ({', '.join(created)})" if created else ""))
 

@@ -40,7 +40,11 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     raise AssertionError("unreachable")
 
 
-class ReplicationRefused(ValueError):
+class TopicsRefused(ValueError):
+    """`hotline topics` cannot do what it was asked; the message says what to change."""
+
+
+class ReplicationRefused(TopicsRefused):
     """Topics of one replica outside development: the log is the replay source, and one lost
     disk would lose it."""
 
@@ -67,16 +71,36 @@ async def create_topics(settings: Settings, replication_factor: int | None = Non
         existing = set(await admin.list_topics())
         missing = [t for t in TOPICS if settings.topic(t.name) not in existing]
         if missing:
-            await admin.create_topics([
+            response = await admin.create_topics([
                 NewTopic(settings.topic(t.name), num_partitions=t.partitions,
                          replication_factor=replication_factor,
                          topic_configs={"retention.ms": str(t.retention_ms),
                                         "min.insync.replicas": str(min(2, replication_factor))})
                 for t in missing
             ])
+            _raise_refusals(response)
         return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()
+
+
+_TOPIC_ALREADY_EXISTS = 36
+_TOPIC_AUTHORIZATION_FAILED = 29
+
+
+def _raise_refusals(response) -> None:
+    """aiokafka returns the broker's per-topic errors instead of raising them: a refusal (e.g.
+    an identity without CREATE on a cluster with ACLs) was reported as created."""
+    refused = [(entry[0], entry[1]) for entry in getattr(response, "topic_errors", ())
+               if entry[1] not in (0, _TOPIC_ALREADY_EXISTS)]
+    if not refused:
+        return
+    if any(code == _TOPIC_AUTHORIZATION_FAILED for _, code in refused):
+        raise TopicsRefused(
+            f"the broker refused to create {len(refused)} topic(s) ({refused[0][0]}, ...): this Kafka identity may "
+            "not create topics; run `hotline topics` as the admin identity (e.g. eval $(hotline acls --env "
+            "hotline-admin) on the secure local stack)")
+    raise TopicsRefused(f"the broker refused topics: {refused}")
 
 
 async def fresh_environment(base: Settings, kind: str, run: str) -> Settings:

@@ -104,6 +104,14 @@ async def test_a_service_reads_what_it_consumes_in_its_own_group_only(provisione
         await _read_one(routing, topics.INTAKE, "hotline-sla")  # nor may it join sla's group
 
 
+async def test_only_the_admin_creates_topics_and_a_refusal_says_so(provisioned, as_identity):
+    from hotline.provision import TopicsRefused
+
+    sla = as_identity(service_principal("sla")).model_copy(update={"topic_prefix": f"other-{uuid.uuid4().hex[:6]}."})
+    with pytest.raises(TopicsRefused, match="hotline-admin"):
+        await create_topics(sla)
+
+
 async def test_a_channel_adapter_may_only_submit(provisioned, as_identity):
     phone = as_identity(channel_principal("phone"))
     await _send(phone, topics.SUBMISSIONS)

@@ -74,3 +74,17 @@ def test_a_service_refuses_to_start_in_production_without_secrets_and_says_what_
     assert done.returncode != 0
     assert "HOTLINE_SECRET_KEY" in done.stderr and "HOTLINE_ENV=development" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_a_broker_refusal_is_not_reported_as_created(admin, monkeypatch):
+    from hotline.provision import TopicsRefused
+
+    class Refused:
+        topic_errors = [("hotline.intake.v1", 29, "Authorization failed.")]
+
+    async def refuse(self, new_topics):
+        return Refused()
+
+    monkeypatch.setattr(FakeAdmin, "create_topics", refuse)
+    with pytest.raises(TopicsRefused, match="may not create topics"):
+        await create_topics(Settings(env="development"))
