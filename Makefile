@@ -2,10 +2,13 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# Everything make starts is a local, development platform: the services are in production
+# mode (and refuse the development secrets) unless HOTLINE_ENV says otherwise.
+export HOTLINE_ENV ?= development
 export HOTLINE_KAFKA_BOOTSTRAP ?= 127.0.0.1:19092
 export HOTLINE_DATABASE_URL    ?= postgresql://postgres@127.0.0.1:55432/hotline
 
-.PHONY: venv stack stack-down browser demo test unit quick lint
+.PHONY: venv stack stack-down browser demo test unit quick lint lock
 
 $(BIN)/hotline: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -54,3 +57,8 @@ unit: venv
 ## quick: the whole suite but the slow chaos/reliability scenarios (marker `slow`)
 quick: stack browser
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## lock: the image's dependency lock (with hashes) from pyproject.toml, the source of truth
+lock: venv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	    --no-header -o deploy/requirements.lock

@@ -2,14 +2,22 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 from shared.contracts.topics import SERVICES
 
+# Commands that only make sense on a developer's machine run in development mode unless
+# HOTLINE_ENV says otherwise; every other command (run, migrate, topics...) is in production
+# unless told, and refuses to start without real secrets.
+LOCAL_COMMANDS = frozenset({"stack", "up", "demo", "bench", "token", "docs", "simulate"})
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in LOCAL_COMMANDS:
+        os.environ.setdefault("HOTLINE_ENV", "development")
     from hotline.stack.config import StackError
 
     try:
@@ -23,10 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
-    sub = parser.add_subparsers(required=True, metavar="command")
+    sub = parser.add_subparsers(required=True, metavar="command", dest="command")
 
     stack = sub.add_parser("stack", help="the local Kafka broker and PostgreSQL server")
     stack.add_argument("action", choices=["up", "down", "status"])
+    stack.add_argument("--secure", action="store_true",
+                       help="a broker of its own with TLS, SASL/SCRAM per identity and ACLs from the topic "
+                            "registry (port 19096), instead of the plaintext one")
     stack.set_defaults(func=_stack)
 
     migrate = sub.add_parser("migrate", help="apply each service's database migrations")
@@ -36,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=_migrate)
 
     sub.add_parser("topics", help="create the Kafka topics of the registry").set_defaults(func=_topics)
+
+    acls = sub.add_parser("acls", help="the Kafka ACLs of every identity, from the topic registry")
+    acls.add_argument("--apply", action="store_true", help="create them on the cluster HOTLINE_KAFKA_* reaches "
+                                                           "(as an identity allowed to alter ACLs)")
+    acls.add_argument("--env", metavar="IDENTITY",
+                      help="print the HOTLINE_KAFKA_* settings of IDENTITY on the secure local broker "
+                           "(e.g. hotline-routing), for `eval`")
+    acls.set_defaults(func=_acls)
     sub.add_parser("setup", help="migrate and create topics").set_defaults(func=_setup)
 
     run = sub.add_parser("run", help="run one service in the foreground")
@@ -43,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
+
+    wait = sub.add_parser("wait", help="wait until a service's migrations and topics exist (an init container)")
+    wait.add_argument("service", choices=SERVICES)
+    wait.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds (exit 1)")
+    wait.set_defaults(func=_wait)
 
     replay = sub.add_parser("replay", help="rebuild a read model from the Kafka log (stop that service first)")
     replay.add_argument("service", choices=["publication", "assessment"])
@@ -76,11 +100,17 @@ def _parser() -> argparse.ArgumentParser:
                             "print its hot spots")
     bench.set_defaults(func=_bench)
 
-    token = sub.add_parser("token", help="issue a development access token (HS256)")
+    token = sub.add_parser("token", help="issue an access token (development HS256, or signed with --private-key)")
     token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
     token.add_argument("--unit", help="unit code, for --role unit")
     token.add_argument("--sub", default="dev", help="who the token is for")
     token.add_argument("--hours", type=float, default=8.0)
+    token.add_argument("--audience", action="append", choices=SERVICES, metavar="SERVICE",
+                       help="the service the token is for (repeatable); default all five")
+    token.add_argument("--private-key", type=Path, metavar="PEM",
+                       help="sign with this private key and HOTLINE_JWT_ALGORITHM (RS256/ES256/EdDSA) "
+                            "instead of the development secret")
+    token.add_argument("--kid", help="key id written in the token's header (the key set entry that verifies it)")
     token.set_defaults(func=_token)
 
     demo = sub.add_parser("demo", help="start everything and follow appeals through the five services")
@@ -105,6 +135,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings():
+    """Settings from HOTLINE_*, or a clear refusal (what is missing and what to set)."""
+    from pydantic import ValidationError
+
+    from shared.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"error: {reasons}") from None
+
+
 def _stack(args) -> None:
     from hotline.stack import kafka, postgres
     from hotline.stack.config import StackConfig
@@ -112,26 +155,53 @@ def _stack(args) -> None:
     config = StackConfig()
     if args.action == "up":
         print(postgres.up(config))
-        print(kafka.up(config))
-        print(f"HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} HOTLINE_DATABASE_URL={config.database_url}")
+        print(kafka.up(config, secure=args.secure))
+        if args.secure:
+            _secure_acls(config)
+            print(f"HOTLINE_ENV=development HOTLINE_DATABASE_URL={config.database_url}; per identity: "
+                  "eval $(hotline acls --env hotline-<service>)")
+        else:
+            print(f"HOTLINE_ENV=development HOTLINE_KAFKA_BOOTSTRAP={config.kafka_bootstrap} "
+                  f"HOTLINE_DATABASE_URL={config.database_url}")
     elif args.action == "down":
-        print(kafka.down(config))
-        print(postgres.down(config))
+        print(kafka.down(config, secure=args.secure))
+        if not args.secure:
+            print(postgres.down(config))
     else:
         print(postgres.status(config))
         print(kafka.status(config))
+        print(kafka.status(config, secure=True))
+
+
+def _secure_settings(config, identity: str = "hotline-admin"):
+    """Settings of `identity` on the secure local broker (HOTLINE_TOPIC_PREFIX and the rest from
+    the environment)."""
+    from hotline.stack import kafka
+    from hotline.stack.secure import SecureFiles
+    from shared.settings import Settings
+
+    env = SecureFiles(kafka.home_of(config, secure=True)).client_env(
+        f"127.0.0.1:{config.kafka_secure_port}", identity)
+    return Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+
+
+def _secure_acls(config) -> None:
+    from hotline.acls import acls, apply
+
+    settings = _secure_settings(config)
+    print(f"acls: {asyncio.run(apply(settings, acls(settings)))} applied (topic prefix "
+          f"{settings.topic_prefix!r}; `hotline acls --apply` for another)")
 
 
 def _migrate(args) -> None:
     from hotline.provision import migrate_all
     from shared.migrations import MigrationError
-    from shared.settings import Settings
 
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
     try:
-        applied = asyncio.run(migrate_all(Settings(), args.services or None,
+        applied = asyncio.run(migrate_all(_settings(), args.services or None,
                                           undo_retired=getattr(args, "undo_retired", False)))
     except MigrationError as exc:
         raise SystemExit(f"error: {exc}") from None
@@ -139,11 +209,43 @@ def _migrate(args) -> None:
 
 
 def _topics(_args) -> None:
-    from hotline.provision import create_topics
-    from shared.settings import Settings
+    from hotline.provision import TopicsRefused, create_topics
 
-    created = asyncio.run(create_topics(Settings()))
+    try:
+        created = asyncio.run(create_topics(_settings()))
+    except TopicsRefused as exc:
+        raise SystemExit(f"error: {exc}") from exc
     print(f"topics: created {len(created)}" + (f" ({', '.join(created)})" if created else ""))
+
+
+def _acls(args) -> None:
+    import shlex
+
+    from hotline.acls import acls, apply, principals
+
+    if args.env:
+        from hotline.stack import kafka
+        from hotline.stack.config import StackConfig
+        from hotline.stack.secure import SecureFiles
+
+        if args.env not in principals():
+            raise SystemExit(f"error: unknown identity {args.env!r}; one of {', '.join(principals())}")
+        config = StackConfig()
+        files = SecureFiles(kafka.home_of(config, secure=True))
+        if not files.credentials_file.exists():
+            raise SystemExit("error: no secure local broker: run `hotline stack up --secure` first")
+        for key, value in files.client_env(f"127.0.0.1:{config.kafka_secure_port}", args.env).items():
+            print(f"export {key}={shlex.quote(value)}")
+        return
+    if not args.apply:  # printing needs only the topic prefix, no secrets
+        os.environ.setdefault("HOTLINE_ENV", "development")
+    settings = _settings()
+    wanted = acls(settings)
+    if args.apply:
+        print(f"acls: {asyncio.run(apply(settings, wanted))} applied")
+        return
+    for acl in wanted:
+        print(acl.line())
 
 
 def _setup(args) -> None:
@@ -157,14 +259,30 @@ def _run(args) -> None:
 
     from hotline.registry import service_specs
     from shared.logging import configure_logging
-    from shared.runtime import create_app
-    from shared.settings import Settings
+    from shared.runtime import HTTP_DRAIN_SECONDS, create_app
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(args.service, settings.log_level)
     app = create_app(service_specs()[args.service], settings, own_process=True)
+    # Open requests get HTTP_DRAIN_SECONDS at shutdown, then the runtime's bounded steps run:
+    # together under the pod's grace period.
     uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
-                log_config=None, access_log=False, lifespan="on")
+                log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=int(HTTP_DRAIN_SECONDS))
+
+
+def _wait(args) -> int:
+    from hotline.registry import service_specs
+    from shared.logging import configure_logging
+    from shared.runtime import wait_until_provisioned
+
+    settings = _settings()
+    configure_logging(f"{args.service}-wait", settings.log_level)
+    missing = asyncio.run(wait_until_provisioned(service_specs()[args.service], settings, args.timeout))
+    if missing is not None:
+        print(f"error: {args.service}: still missing after {args.timeout:.0f} s: {missing}", file=sys.stderr)
+        return 1
+    print(f"{args.service}: schema and topics in place")
+    return 0
 
 
 def _up(_args) -> None:
@@ -190,18 +308,16 @@ def _bench(args) -> None:
 
 def _replay(args) -> None:
     from hotline.registry import replayers
-    from shared.settings import Settings
 
-    result = asyncio.run(replayers()[args.service](Settings()))
+    result = asyncio.run(replayers()[args.service](_settings()))
     print(f"{args.service}: replayed from the log: {result}")
 
 
 def _calendar(args) -> None:
     from hotline.registry import load_calendar
-    from shared.settings import Settings
 
     try:
-        outcome = asyncio.run(load_calendar(Settings(), args.file))
+        outcome = asyncio.run(load_calendar(_settings(), args.file))
     except (ValueError, OSError) as exc:  # InvalidSchedule is a ValueError
         raise SystemExit(f"error: calendar refused: {exc}") from exc
     print(f"calendar loaded: {outcome}")
@@ -209,12 +325,11 @@ def _calendar(args) -> None:
 
 def _classifier(args) -> None:
     from hotline import classifier_cli
-    from shared.settings import Settings
 
     if args.action == "train":
-        print(asyncio.run(classifier_cli.train(Settings())))
+        print(asyncio.run(classifier_cli.train(_settings())))
     else:
-        print(classifier_cli.report(Settings(), args.stored, args.cross_validate))
+        print(classifier_cli.report(_settings(), args.stored, args.cross_validate))
 
 
 def _docs(_args) -> None:
@@ -228,10 +343,13 @@ def _token(args) -> None:
     from datetime import timedelta
 
     from shared.auth import issue_token
-    from shared.settings import Settings
 
+    settings = _settings()
+    audience = [settings.audience_for(name) for name in args.audience] if args.audience else None
+    private_key = args.private_key.read_text(encoding="utf-8") if args.private_key else None
     try:
-        print(issue_token(Settings(), args.sub, args.role, args.unit, timedelta(hours=args.hours)))
+        print(issue_token(settings, args.sub, args.role, args.unit, timedelta(hours=args.hours),
+                          audience=audience, private_key=private_key, kid=args.kid))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
 
@@ -245,9 +363,8 @@ def _demo(args) -> int | None:
 
 def _simulate(args) -> int:
     from hotline.demo import simulate_city
-    from shared.settings import Settings
 
-    settings = Settings()
+    settings = _settings()
     try:
         clock = settings.clock()
     except ValueError as exc:

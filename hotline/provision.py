@@ -40,28 +40,67 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     raise AssertionError("unreachable")
 
 
+class TopicsRefused(ValueError):
+    """`hotline topics` cannot do what it was asked; the message says what to change."""
+
+
+class ReplicationRefused(TopicsRefused):
+    """Topics of one replica outside development: the log is the replay source, and one lost
+    disk would lose it."""
+
+
+def check_replication(settings: Settings, replication_factor: int) -> None:
+    if replication_factor < 3 and settings.env == "production":
+        raise ReplicationRefused(
+            f"refusing to create topics with replication factor {replication_factor} in production: the "
+            "topics are the replay source and one broker's disk would hold all of it. Set "
+            "HOTLINE_TOPIC_REPLICATION=3 (min.insync.replicas becomes 2) on a cluster of at least three "
+            "brokers, or HOTLINE_ENV=development for a local stack.")
+
+
 async def create_topics(settings: Settings, replication_factor: int | None = None) -> list[str]:
     """Create the registry's topics that do not exist yet; return their names.
 
-    Replication: HOTLINE_TOPIC_REPLICATION (default 1, right for the local stack; use 3 with
-    min.insync.replicas 2 on a production cluster)."""
+    Replication: HOTLINE_TOPIC_REPLICATION (default 1, right for the local stack and refused in
+    production; use 3 there, with min.insync.replicas 2)."""
     replication_factor = replication_factor or settings.topic_replication
+    check_replication(settings, replication_factor)
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in TOPICS if settings.topic(t.name) not in existing]
         if missing:
-            await admin.create_topics([
+            response = await admin.create_topics([
                 NewTopic(settings.topic(t.name), num_partitions=t.partitions,
                          replication_factor=replication_factor,
                          topic_configs={"retention.ms": str(t.retention_ms),
                                         "min.insync.replicas": str(min(2, replication_factor))})
                 for t in missing
             ])
+            _raise_refusals(response)
         return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()
+
+
+_TOPIC_ALREADY_EXISTS = 36
+_TOPIC_AUTHORIZATION_FAILED = 29
+
+
+def _raise_refusals(response) -> None:
+    """aiokafka returns the broker's per-topic errors instead of raising them: a refusal (e.g.
+    an identity without CREATE on a cluster with ACLs) was reported as created."""
+    refused = [(entry[0], entry[1]) for entry in getattr(response, "topic_errors", ())
+               if entry[1] not in (0, _TOPIC_ALREADY_EXISTS)]
+    if not refused:
+        return
+    if any(code == _TOPIC_AUTHORIZATION_FAILED for _, code in refused):
+        raise TopicsRefused(
+            f"the broker refused to create {len(refused)} topic(s) ({refused[0][0]}, ...): this Kafka identity may "
+            "not create topics; run `hotline topics` as the admin identity (e.g. eval $(hotline acls --env "
+            "hotline-admin) on the secure local stack)")
+    raise TopicsRefused(f"the broker refused topics: {refused}")
 
 
 async def fresh_environment(base: Settings, kind: str, run: str) -> Settings:

@@ -28,7 +28,8 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT_ERRORS)
 
 
-async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 8) -> asyncpg.Pool:
+async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 8,
+                      statement_cache_size: int = 100) -> asyncpg.Pool:
     """Open a pool whose connections see `schema` first, retrying while the server starts."""
     from shared.loops import Backoff  # imported here: shared.loops imports this module
 
@@ -42,6 +43,9 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
                 server_settings={"search_path": schema, "application_name": f"hotline-{schema}"},
                 command_timeout=30,
                 reset=_nothing_to_reset,
+                # 0 behind PgBouncer in transaction mode, where a prepared statement may
+                # meet another server connection (HOTLINE_DB_STATEMENT_CACHE_SIZE)
+                statement_cache_size=statement_cache_size,
             )
         except TRANSIENT_ERRORS as exc:
             log.warning("database not reachable (attempt %d): %s", attempt, exc)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -9,16 +10,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from shared.clock import Clock
 
+# Passwords published in this repository (deploy/compose.yaml); never accepted in production.
+DEVELOPMENT_PASSWORDS = frozenset({"hotline-dev", "postgres", "hotline"})
+
+
 class Settings(BaseSettings):
     """Where the bus and the database are, and how this process behaves.
 
-    The defaults point at the local stack (`hotline stack up`); production sets the
-    variables. Outside development, no secret has a default.
+    The addresses default to the local stack (`hotline stack up`); the mode does not: a
+    process is in production unless HOTLINE_ENV says development (or test), and production
+    refuses to start without real secrets. `make`, `hotline up | demo | bench` and the test
+    suite say development (or test) themselves.
     """
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
 
-    env: Literal["development", "test", "production"] = "development"
+    env: Literal["development", "test", "production"] = "production"
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
@@ -28,6 +35,8 @@ class Settings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:55432/hotline"
     db_pool_min: int = 1
     db_pool_max: int = 8
+    # asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction mode
+    db_statement_cache_size: int = Field(default=100, ge=0)
     http_host: str = "127.0.0.1"
     # Each service listens on its own port (health, metrics and its API).
     intake_port: int = 8001
@@ -38,7 +47,9 @@ class Settings(BaseSettings):
     # Prepended to every topic and consumer group: several environments (or test runs) can
     # share one Kafka cluster without reading each other's events.
     topic_prefix: str = ""
-    topic_replication: int = 1  # `hotline topics`: 3 on a production cluster
+    # `hotline topics`: 3 on a production cluster (min in-sync replicas is then 2); 1 is
+    # refused outside development.
+    topic_replication: int = Field(default=1, ge=1)
     consumer_batch_size: int = 500
     # How often consumers commit the offsets of processed batches (not after every batch: the
     # inbox skips what a restarted or rebalanced consumer reads again)
@@ -64,20 +75,50 @@ class Settings(BaseSettings):
     clock_anchor: float | None = None  # wall time (epoch seconds) of clock_start; default: now
     # Salted-hash pepper for inquiry codes and similar secrets; required outside development.
     secret_key: SecretStr | None = None
-    # Access tokens are JWTs: HS256 with a shared secret, or RS256/ES256 with the issuer's
-    # public key. Development and tests fall back to a fixed, publicly known secret.
-    jwt_secret: SecretStr | None = None
-    jwt_public_key: str | None = None
-    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    # Access tokens are JWTs signed by the identity provider with a private key (RS256, ES256
+    # or EdDSA) and verified here with its public keys: a JWKS (JSON text or a file), which
+    # holds the old and the new key during a rotation, each named by its `kid`. A shared
+    # HS256 secret (anything holding it could sign an admin token) is for development only,
+    # which falls back to a fixed, publicly known one.
+    jwt_jwks: str | None = None
+    jwt_jwks_file: str | None = None
+    jwt_public_key: str | None = None  # one PEM key, the same as a JWKS of one key
+    jwt_secret: SecretStr | None = None  # development only
+    jwt_algorithm: Literal["HS256", "RS256", "ES256", "EdDSA"] = "HS256"
     jwt_issuer: str = "hotline"
+    # The `aud` a token must carry to be taken by this service; default `hotline-<service>`,
+    # so a token issued for one service is refused at the others.
+    jwt_audience: str | None = None
+    # Prometheus /metrics is served on its own port, not the public one: default the
+    # service's port + 1000 (9001-9005); 0 serves no metrics.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # argon2id of inquiry codes: explicit parameters, sized to the pod's memory limit
+    # (memory_kib x hash_workers must fit beside the service), run in a bounded pool.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=19456, ge=8192)  # 19 MiB, OWASP's argon2id minimum
+    argon2_parallelism: int = Field(default=1, ge=1)
+    hash_workers: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
-        if self.env == "production":
-            if self.secret_key is None:
-                raise ValueError("HOTLINE_SECRET_KEY must be set when HOTLINE_ENV=production")
-            if self.jwt_secret is None and self.jwt_public_key is None:
-                raise ValueError("HOTLINE_JWT_SECRET or HOTLINE_JWT_PUBLIC_KEY must be set in production")
+        if self.env != "production":
+            return self
+        fix = ("; set it, or HOTLINE_ENV=development for a local run (never with real data)")
+        if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("HOTLINE_SECRET_KEY (at least 32 random characters) must be set when "
+                             "HOTLINE_ENV=production" + fix)
+        if self.jwt_secret is not None or self.jwt_algorithm == "HS256":
+            raise ValueError("a shared HS256 token secret (HOTLINE_JWT_SECRET / HOTLINE_JWT_ALGORITHM=HS256) "
+                             "is for development only; in production set HOTLINE_JWT_ALGORITHM to RS256, "
+                             "ES256 or EdDSA and give the issuer's public keys in HOTLINE_JWT_JWKS_FILE, "
+                             "HOTLINE_JWT_JWKS or HOTLINE_JWT_PUBLIC_KEY")
+        if not (self.jwt_jwks or self.jwt_jwks_file or self.jwt_public_key):
+            raise ValueError("HOTLINE_JWT_JWKS_FILE, HOTLINE_JWT_JWKS or HOTLINE_JWT_PUBLIC_KEY must be set in "
+                             "production: the public keys that verify access tokens" + fix)
+        password = urlsplit(self.database_url).password
+        if password in DEVELOPMENT_PASSWORDS:
+            raise ValueError(f"HOTLINE_DATABASE_URL carries the published development password {password!r}; "
+                             "give the database its own secret password in production")
         return self
 
     def pepper(self) -> bytes:
@@ -104,3 +145,14 @@ class Settings(BaseSettings):
     def port_for(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
         return port
+
+    def metrics_port_for(self, service: str) -> int:
+        """Where /metrics is served (0: nowhere)."""
+        return self.port_for(service) + 1000 if self.metrics_port is None else self.metrics_port
+
+    def audience_for(self, service: str) -> str:
+        return self.jwt_audience or f"hotline-{service}"
+
+    @property
+    def development(self) -> bool:
+        return self.env != "production"

@@ -20,6 +20,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from hotline.provision import create_topics, migrate_all
 from shared.settings import Settings
 
+# The suite runs the platform in its test mode, said explicitly: unset, every Settings() and
+# every service process it starts would be in production and refuse the development keys.
+# (`make test` exports development, which is as good.)
+os.environ.setdefault("HOTLINE_ENV", "test")
+
 
 @dataclass(frozen=True)
 class Infra:

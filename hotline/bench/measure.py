@@ -50,7 +50,8 @@ async def scrape(http: httpx.AsyncClient) -> dict[str, str]:
     texts = {}
     for name, port in BENCH_PORTS.items():
         try:
-            texts[name] = (await http.get(f"http://127.0.0.1:{port}/metrics", timeout=5)).text
+            # /metrics is on each service's metrics port (its HTTP port + 1000), not the public one
+            texts[name] = (await http.get(f"http://127.0.0.1:{port + 1000}/metrics", timeout=5)).text
         except httpx.HTTPError:
             continue
     return texts

@@ -20,6 +20,9 @@ class StackConfig:
     cache_dir: Path = Path(os.environ.get("HOTLINE_CACHE_DIR", Path.home() / ".cache" / "hotline"))
     kafka_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_PORT", "19092"))
     kafka_controller_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_CONTROLLER_PORT", "19093"))
+    # `hotline stack up --secure`: a broker of its own with TLS, SASL/SCRAM and ACLs
+    kafka_secure_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_SECURE_PORT", "19096"))
+    kafka_secure_controller_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_SECURE_CONTROLLER_PORT", "19097"))
     kafka_heap: str = os.environ.get("HOTLINE_STACK_KAFKA_HEAP", "512m")
     pg_port: int = int(os.environ.get("HOTLINE_STACK_PG_PORT", "55432"))
     pg_database: str = "hotline"

@@ -10,6 +10,7 @@ from typing import Any
 
 from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
 from hotline.stack.processes import alive, port_open, spawn, stop
+from hotline.stack.secure import SecureFiles
 
 POM = LOCAL_DEPLOY / "pom.xml"
 
@@ -48,9 +49,21 @@ def _require_java() -> str:
     return java
 
 
-def _properties(config: StackConfig, data_dir: Path) -> str:
+_LISTENER_KEYS = ("controller.quorum.voters=", "listeners=", "advertised.listeners=", "controller.listener.names=",
+                  "inter.broker.listener.name=", "listener.security.protocol.map=")
+
+
+def _properties(config: StackConfig, data_dir: Path, secure: SecureFiles | None = None) -> str:
+    lines = _plain_properties(config, data_dir)
+    if secure is None:
+        return "\n".join(lines)
+    p, c = config.kafka_secure_port, config.kafka_secure_controller_port
+    return "\n".join([*(line for line in lines if not line.startswith(_LISTENER_KEYS)), *secure.properties(p, c), ""])
+
+
+def _plain_properties(config: StackConfig, data_dir: Path) -> list[str]:
     p, c = config.kafka_port, config.kafka_controller_port
-    return "\n".join([
+    return [
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@127.0.0.1:{c}",
@@ -71,7 +84,7 @@ def _properties(config: StackConfig, data_dir: Path) -> str:
         # Topics and their partition counts come from `hotline topics`, not from a typo.
         "auto.create.topics.enable=false",
         "",
-    ])
+    ]
 
 
 def jvm_flags(logs: Path) -> list[str]:
@@ -88,19 +101,30 @@ def jvm_flags(logs: Path) -> list[str]:
     ]
 
 
-def up(config: StackConfig) -> str:
-    home = config.state_dir / "kafka"
+def home_of(config: StackConfig, secure: bool = False) -> Path:
+    """The broker's folder: the secure broker is a broker of its own, beside the plaintext one."""
+    return config.state_dir / ("kafka-secure" if secure else "kafka")
+
+
+def up(config: StackConfig, secure: bool = False) -> str:
+    home = home_of(config, secure)
     pid_file = home / "kafka.pid"
-    if alive(pid_file) and port_open(config.kafka_port):
-        return f"kafka already running on {config.kafka_bootstrap}"
+    port, port_variable = ((config.kafka_secure_port, "HOTLINE_STACK_KAFKA_SECURE_PORT") if secure
+                           else (config.kafka_port, "HOTLINE_STACK_KAFKA_PORT"))
+    bootstrap = f"127.0.0.1:{port}"
+    if alive(pid_file) and port_open(port):
+        return f"kafka{' (TLS + SASL/SCRAM + ACLs)' if secure else ''} already running on {bootstrap}"
     java = _require_java()
-    if port_open(config.kafka_port):
-        raise StackError(f"port {config.kafka_port} is taken by another process; set HOTLINE_STACK_KAFKA_PORT")
+    if port_open(port):
+        raise StackError(f"port {port} is taken by another process; set {port_variable}")
     started = time.monotonic()
     libs = jars(config)
     (home / "logs").mkdir(parents=True, exist_ok=True)  # the GC log is opened before log4j makes it
+    files = SecureFiles(home) if secure else None
+    if files is not None:
+        files.prepare()
     props = home / "server.properties"
-    props.write_text(_properties(config, home / "data"))
+    props.write_text(_properties(config, home / "data", files))
     classpath = f"{libs}/*"
     cluster_id_file = home / "cluster.id"
     if not cluster_id_file.exists():
@@ -111,7 +135,8 @@ def up(config: StackConfig) -> str:
         cluster_id_file.write_text(cluster_id)
     fmt = subprocess.run(
         [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-         "-t", cluster_id_file.read_text().strip(), "-c", str(props)],
+         "-t", cluster_id_file.read_text().strip(), "-c", str(props),
+         *(files.format_arguments() if files is not None else [])],
         capture_output=True, text=True,
     )
     if fmt.returncode != 0:
@@ -122,15 +147,26 @@ def up(config: StackConfig) -> str:
          f"-Dkafka.logs.dir={home / 'logs'}", "-cp", classpath, "kafka.Kafka", str(props)],
         home / "kafka.out", pid_file,
     )
-    asyncio.run(_wait_ready(config, pid_file))
-    return f"kafka {kafka_version()} up on {config.kafka_bootstrap} in {time.monotonic() - started:.1f}s"
+    options = {"bootstrap_servers": bootstrap}
+    if files is not None:
+        from shared.kafka.security import client_options
+        from shared.settings import Settings
+
+        env = files.client_env(bootstrap)
+        options = client_options(Settings(env="development", **{k.removeprefix("HOTLINE_").lower(): v
+                                                                 for k, v in env.items()}))  # type: ignore[arg-type]
+    asyncio.run(_wait_ready(port, pid_file, options))
+    mode = " with TLS + SASL/SCRAM + ACLs" if secure else ""
+    return f"kafka {kafka_version()} up on {bootstrap}{mode} in {time.monotonic() - started:.1f}s"
 
 
-async def answers(bootstrap: str, ask: Callable[[Any], Awaitable[bool]]) -> bool:
-    """Whether the Kafka at `bootstrap` answers `ask(admin client)` now (False while it starts)."""
+async def answers(bootstrap: str, ask: Callable[[Any], Awaitable[bool]],
+                  options: dict[str, Any] | None = None) -> bool:
+    """Whether the Kafka at `bootstrap` answers `ask(admin client)` now (False while it starts).
+    `options` are the client's connection settings (TLS, SASL) where the broker asks for them."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(**{**(options or {}), "bootstrap_servers": bootstrap}, request_timeout_ms=3000)
     try:
         await admin.start()
         return await ask(admin)
@@ -145,24 +181,27 @@ async def _lists_topics(admin: Any) -> bool:
     return True
 
 
-async def _wait_ready(config: StackConfig, pid_file: Path, timeout: float = 90.0) -> None:
+async def _wait_ready(port: int, pid_file: Path, options: dict[str, Any], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if alive(pid_file) is None:
             raise StackError(f"kafka exited during start; see {pid_file.parent / 'kafka.out'}")
-        if port_open(config.kafka_port) and await answers(config.kafka_bootstrap, _lists_topics):
+        if port_open(port) and await answers(options["bootstrap_servers"], _lists_topics, options):
             return
         await asyncio.sleep(0.3)
     raise StackError(f"kafka did not answer within {timeout:.0f}s; see {pid_file.parent / 'kafka.out'}")
 
 
-def down(config: StackConfig) -> str:
-    stopped = stop(config.state_dir / "kafka" / "kafka.pid", timeout=30)
-    return "kafka stopped" if stopped else "kafka was not running"
+def down(config: StackConfig, secure: bool = False) -> str:
+    stopped = stop(home_of(config, secure) / "kafka.pid", timeout=30)
+    name = "kafka (secure)" if secure else "kafka"
+    return f"{name} stopped" if stopped else f"{name} was not running"
 
 
-def status(config: StackConfig) -> str:
-    pid = alive(config.state_dir / "kafka" / "kafka.pid")
-    if pid and port_open(config.kafka_port):
-        return f"kafka: running (pid {pid}) on {config.kafka_bootstrap}"
-    return "kafka: stopped" if pid is None else f"kafka: starting or stuck (pid {pid})"
+def status(config: StackConfig, secure: bool = False) -> str:
+    pid = alive(home_of(config, secure) / "kafka.pid")
+    port = config.kafka_secure_port if secure else config.kafka_port
+    name = "kafka (secure)" if secure else "kafka"
+    if pid and port_open(port):
+        return f"{name}: running (pid {pid}) on 127.0.0.1:{port}"
+    return f"{name}: stopped" if pid is None else f"{name}: starting or stuck (pid {pid})"

@@ -242,7 +242,7 @@ async def _cleanup(settings: Settings, bench: Settings, name: str) -> None:
 
 
 async def main(events: int, replay_events: int, reads: int, live_events: int, with_rebuild: bool) -> None:
-    settings = Settings()
+    settings = Settings(env="development")  # a developer's measurement on the local stack
     name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
     bench = await _database(settings, name)
     pool = await create_pool(bench.database_url, "assessment", min_size=1, max_size=2)

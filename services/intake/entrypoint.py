@@ -26,6 +26,9 @@ SPEC = ServiceSpec(
     prepare=classifier.prepare,
     readiness_details=classifier.readiness_details,
     background=(classifier.keep_current,),
+    # POST /v1/appeals writes to PostgreSQL and its outbox: the entrance takes appeals while
+    # Kafka is away (the relay sends them when it is back), so only the database gates /readyz.
+    ready_needs=("database",),
     description="Single-point acceptance: every channel's submissions become accepted, "
     "rejected, merged or held appeals with a tracking number. Channel adapters publish SubmitAppeal "
     "(bare JSON is fine), keyed by channel_message_id, the idempotency key; the outcome event on "

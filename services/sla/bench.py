@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     rate = bench_computations()
     print(f"deadline computations: {rate:,.0f}/s (20 working days, explanation and ladder plan, median of 5)")
     if not args.skip_timers:
-        result = asyncio.run(bench_timers(Settings().database_url, max(args.open, args.due), args.due,
+        result = asyncio.run(bench_timers(Settings(env="development").database_url, max(args.open, args.due), args.due,
                                           args.replicas, args.poll_seconds, args.batch))
         print("due timers:", ", ".join(f"{k}={v}" for k, v in result.items()))
 

@@ -17,7 +17,7 @@ import httpx
 import jwt
 from fastapi.routing import APIRoute
 
-from shared.auth import issue_token
+from shared.auth import all_audiences, issue_token
 from shared.runtime import create_app
 from shared.settings import Settings
 
@@ -90,14 +90,18 @@ def token(settings: Settings, role: str, unit: str | None = None) -> dict[str, s
 def forged_tokens(settings: Settings) -> dict[str, str]:
     """Tokens every protected route must answer with 401."""
     now = datetime.now(UTC)
-    good = {"sub": "x", "role": "admin", "iss": settings.jwt_issuer}
-    key = issue_token.__globals__["_verification_key"](settings)
+    good = {"sub": "x", "role": "admin", "iss": settings.jwt_issuer, "aud": all_audiences(settings)}
+    key = issue_token.__globals__["_verification_key"](settings, None).key
     return {
+        "no audience": jwt.encode({**{k: v for k, v in good.items() if k != "aud"}, "exp": now + timedelta(hours=1)},
+                                  key, algorithm="HS256"),
+        "another audience": jwt.encode({**good, "aud": "hotline-elsewhere", "exp": now + timedelta(hours=1)}, key,
+                                       algorithm="HS256"),
         "expired": jwt.encode({**good, "iat": now - timedelta(hours=9), "exp": now - timedelta(hours=1)},
                               key, algorithm="HS256"),
         "other key": jwt.encode({**good, "exp": now + timedelta(hours=1)}, "another-secret-" + "x" * 32,
                                 algorithm="HS256"),
-        "alg none": jwt.encode({**good, "exp": now + timedelta(hours=1)}, None, algorithm="none"),
+        "alg none": jwt.encode({**good, "exp": now + timedelta(hours=1)}, None, algorithm="none"),  # type: ignore[arg-type]
         "wrong issuer": jwt.encode({**good, "iss": "elsewhere", "exp": now + timedelta(hours=1)}, key,
                                    algorithm="HS256"),
         "unknown role": jwt.encode({**good, "role": "root", "exp": now + timedelta(hours=1)}, key,

@@ -22,7 +22,7 @@ async def test_a_service_in_its_own_process_freezes_what_start_up_made(settings)
         async with shared_app.router.lifespan_context(shared_app):
             assert gc.get_freeze_count() == 0, "a process running tests must not freeze its objects"
 
-        own_app = create_app(SPEC, settings, own_process=True)
+        own_app = create_app(SPEC, settings.model_copy(update={"metrics_port": 0}), own_process=True)
         async with own_app.router.lifespan_context(own_app):
             frozen, collected = gc.get_freeze_count(), len(gc.get_objects())
         assert frozen > 10 * collected, f"{collected} objects still walked by each full collection, {frozen} frozen"

@@ -4,23 +4,23 @@ The scheme, which publication relies on to verify a code:
 - the code is 8 characters of Crockford base32 (40 bits), shown once to the petitioner;
 - before hashing and before verifying, a code is NFKC-normalised, stripped of spaces and
   dashes and upper-cased (`canonical_code`), so "abcd-efgh" typed on a phone still matches;
-- the stored hash is argon2id (argon2-cffi's PasswordHasher defaults) over
-  `pepper + canonical_code.encode()`, where pepper is `Settings.pepper()` (HOTLINE_SECRET_KEY);
-  the hash string carries its own salt and parameters, so any service with the same pepper
-  verifies with `PasswordHasher().verify(hash, pepper + canonical_code(code).encode())`.
+- the stored hash is argon2id with the platform's explicit parameters (shared/hashing.py,
+  HOTLINE_ARGON2_*) over `pepper + canonical_code.encode()`, where pepper is
+  `Settings.pepper()` (HOTLINE_SECRET_KEY); the hash string carries its own salt and
+  parameters, so any service with the same pepper verifies with
+  `PasswordHasher().verify(hash, pepper + canonical_code(code).encode())`.
 The pepper means a leaked table of hashes cannot be brute-forced without the service secret.
 """
 
 import secrets
 import unicodedata
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.intake.domain.tracking import ALPHABET
+from shared.hashing import hasher
 
 CODE_LENGTH = 8
-_HASHER = PasswordHasher()
 
 
 def new_inquiry_code(randbelow=secrets.randbelow) -> str:
@@ -34,11 +34,11 @@ def canonical_code(code: str) -> str:
 
 def hash_inquiry_code(code: str, pepper: bytes) -> str:
     """Slow, salted, peppered hash of a code (argon2id); takes tens of milliseconds by design."""
-    return _HASHER.hash(pepper + canonical_code(code).encode())
+    return hasher().hash(pepper + canonical_code(code).encode())
 
 
 def verify_inquiry_code(stored_hash: str, code: str, pepper: bytes) -> bool:
     try:
-        return _HASHER.verify(stored_hash, pepper + canonical_code(code).encode())
+        return hasher().verify(stored_hash, pepper + canonical_code(code).encode())
     except (VerificationError, InvalidHashError):
         return False

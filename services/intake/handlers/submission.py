@@ -1,6 +1,5 @@
 """Accept submissions, whichever entrance they came through (Kafka in runs, HTTP one at a time)."""
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from shared.contracts.events import (
     SubmitAppeal,
 )
 from shared.contracts.vocabulary import RequestSubtype
+from shared.hashing import in_hash_pool
 from shared.unit_of_work import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -297,5 +297,6 @@ async def _inquiry_code(submission: SubmitAppeal, pepper: bytes,
     if not (submission.private and answers_caller):
         return None, None
     code = new_inquiry_code()
-    # argon2 is slow on purpose; off the event loop so other requests are not held up.
-    return code, await asyncio.to_thread(hash_inquiry_code, code, pepper)
+    # argon2 is slow on purpose; off the event loop so other requests are not held up, and in
+    # the bounded hash pool so the memory of the hashes at a time is known.
+    return code, await in_hash_pool(hash_inquiry_code, code, pepper)

@@ -6,14 +6,12 @@ tell which numbers exist. Attempts that carry a code count against a limit per t
 number and per client, kept in PostgreSQL so all replicas share them.
 """
 
-import asyncio
 import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.publication.adapters import limits, repository
@@ -24,10 +22,9 @@ from services.publication.domain.inquiry import (
     window_start,
 )
 from services.publication.domain.lifecycle import is_disclosed
+from shared.hashing import hasher, in_hash_pool
 from shared.loops import run_forever
 from shared.runtime import ServiceContext
-
-_HASHER = PasswordHasher()
 
 
 class NotFound(Exception):
@@ -41,13 +38,13 @@ class TooManyAttempts(Exception):
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _HASHER.hash(b"no appeal has this number")
+    return hasher().hash(b"no appeal has this number")
 
 
 def code_matches(stored_hash: str | None, code: str, pepper: bytes) -> bool:
     """argon2 verify of pepper + canonical code (intake's scheme); CPU-bound, call in a thread."""
     try:
-        return _HASHER.verify(stored_hash or _dummy_hash(), pepper + canonical_code(code).encode()) \
+        return hasher().verify(stored_hash or _dummy_hash(), pepper + canonical_code(code).encode()) \
             and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
@@ -82,7 +79,7 @@ async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, c
     if code is None:
         raise NotFound()
     stored = row["inquiry_code_hash"] if row is not None and row["private"] else None
-    if not await asyncio.to_thread(code_matches, stored, code, ctx.settings.pepper()):
+    if not await in_hash_pool(code_matches, stored, code, ctx.settings.pepper()):
         raise NotFound()
     return row
 

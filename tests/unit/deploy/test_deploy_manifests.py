@@ -35,7 +35,14 @@ BUILDS = ("base", *(f"overlays/{name}" for name in OVERLAYS))
 OLDEST_KUBERNETES = "1.29"
 PORTS = dict(zip(SERVICES, range(8001, 8006), strict=True))
 HTTP_FACING = {"intake", "publication"}  # the services with a public HTTP API besides health
-SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY", "HOTLINE_JWT_SECRET"}
+SECRET_KEYS = {"HOTLINE_DATABASE_URL", "HOTLINE_SECRET_KEY"}
+KAFKA_IDENTITY_KEYS = ("HOTLINE_KAFKA_SASL_USERNAME", "HOTLINE_KAFKA_SASL_PASSWORD")
+
+
+def identity_of(where: str) -> str:
+    """The Kafka identity of a pod template ("Deployment/hotline-sla" -> sla; the Jobs: admin)."""
+    kind, name = where.split("/")
+    return name.removeprefix("hotline-") if kind == "Deployment" else "admin"
 UID = 10001
 
 
@@ -136,6 +143,11 @@ def test_every_rendered_document_is_valid_against_its_schema(build):
     problems = []
     for doc in render(build):
         where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+        if doc.get("kind") == "TriggerAuthentication":
+            refs = doc["spec"]["secretTargetRef"]
+            if set(doc["spec"]) != {"secretTargetRef"} or not all(set(r) == {"parameter", "name", "key"} for r in refs):
+                problems.append(f"{where}: only secretTargetRef entries of parameter, name and key")
+            continue
         if doc.get("apiVersion", "").startswith("keda.sh/"):
             problems += [f"{where}: {'.'.join(map(str, e.path))}: {e.message}" for e in keda.iter_errors(doc)]
             continue
@@ -211,7 +223,7 @@ def test_services_listen_and_are_probed_on_their_own_port(overlay):
         (container,) = pod["spec"]["containers"]
         assert container["args"] == ["run", service]
         assert container["image"].split("@")[0].split(":")[0].endswith("hotline12345")
-        assert [p["containerPort"] for p in container["ports"]] == [port], name
+        assert [p["containerPort"] for p in container["ports"]] == [port, port + 1000], name
         env = {e["name"]: e for e in container.get("env", [])}
         assert env["HOTLINE_HTTP_HOST"]["value"] == "0.0.0.0", name
         assert env[f"HOTLINE_{service.upper()}_PORT"]["value"] == str(port), name
@@ -222,7 +234,7 @@ def test_services_listen_and_are_probed_on_their_own_port(overlay):
             assert container_port(container, probe["httpGet"]["port"]) == port, f"{name} {kind}"
         annotations = pod["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true"
-        assert annotations["prometheus.io/port"] == str(port)
+        assert annotations["prometheus.io/port"] == str(port + 1000)  # /metrics is not on the public port
         assert annotations["prometheus.io/path"] == "/metrics"
         # The Service reaches this Deployment's pods on the same port.
         svc = services[name]["spec"]
@@ -264,8 +276,10 @@ def test_configuration_comes_from_the_config_map_and_the_out_of_band_secret(over
         assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"], where
         from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]
                        if "secretKeyRef" in e.get("valueFrom", {})}
+        kafka = {k: from_secret.pop(k) for k in KAFKA_IDENTITY_KEYS}
         assert set(from_secret) == SECRET_KEYS, where
         assert all(ref["name"] == "hotline-secrets" and ref["key"] == key for key, ref in from_secret.items())
+        assert {ref["name"] for ref in kafka.values()} == {f"hotline-kafka-{identity_of(where)}"}, where
 
 
 def test_the_secret_example_documents_exactly_the_keys_the_pods_read():
@@ -360,3 +374,171 @@ def _mebibytes(quantity: str) -> float:
         if quantity.endswith(unit):
             return float(quantity[: -len(unit)]) * factor
     return float(quantity) / 2**20
+
+
+# -- production: durability, order, shutdown, budgets (issue 24) ---------------------------------
+
+def _annotation(doc: dict, key: str) -> str:
+    return doc["metadata"].get("annotations", {})[key]
+
+
+def test_prod_topics_are_replicated_three_times_by_the_topics_job():
+    docs = render("overlays/prod")
+    config = config_of(docs)
+    assert config["data"]["HOTLINE_TOPIC_REPLICATION"] == "3"
+    assert config["data"]["HOTLINE_ENV"] == "production"
+    (container,) = of_kind(docs, "Job")["hotline-topics"]["spec"]["template"]["spec"]["containers"]
+    assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]
+    assert "HOTLINE_TOPIC_REPLICATION" not in {e["name"] for e in container.get("env", [])}, "no override"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_one_apply_starts_everything_and_each_pod_waits_for_its_schema_and_topics(overlay):
+    docs = render(f"overlays/{overlay}")
+    for service in SERVICES:
+        pod = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]
+        (init,) = pod["initContainers"]
+        assert init["args"][:2] == ["wait", service], service
+        assert init["image"] == pod["containers"][0]["image"], "the init container runs the same release"
+    for job in of_kind(docs, "Job").values():  # Argo CD runs the set-up first
+        assert _annotation(job, "argocd.argoproj.io/sync-wave") == "-1"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_shutdown_step_fits_in_the_grace_period(overlay):
+    """preStop pause + uvicorn's drain of open requests + each bounded step of the runtime's
+    close(), summed, stay under terminationGracePeriodSeconds (else the kubelet's SIGKILL cuts
+    the relay's last publish or the consumers' leaving the group)."""
+    from shared.runtime import HTTP_DRAIN_SECONDS, SHUTDOWN_STEPS
+
+    assert all(0 < seconds <= 5 for seconds in SHUTDOWN_STEPS.values()), SHUTDOWN_STEPS
+    for name, deployment in of_kind(render(f"overlays/{overlay}"), "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert pre_stop[0] == "sleep", name
+        total = float(pre_stop[1]) + HTTP_DRAIN_SECONDS + sum(SHUTDOWN_STEPS.values())
+        assert total < pod["terminationGracePeriodSeconds"], f"{name}: shutdown may take {total} s"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_metrics_have_their_own_port_which_no_service_exposes(overlay):
+    docs = render(f"overlays/{overlay}")
+    for service, port in PORTS.items():
+        svc = of_kind(docs, "Service")[f"hotline-{service}"]["spec"]
+        assert [p["port"] for p in svc["ports"]] == [port], "the Service carries HTTP only"
+        (container,) = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]["containers"]
+        assert container_port(container, "metrics") == Settings(env="test").metrics_port_for(service)
+
+
+def test_prod_verifies_tokens_with_a_mounted_key_set_and_never_a_shared_secret():
+    docs = render("overlays/prod")
+    config = config_of(docs)["data"]
+    assert config["HOTLINE_JWT_ALGORITHM"] in ("RS256", "ES256", "EdDSA")
+    jwks_dir = config["HOTLINE_JWT_JWKS_FILE"].rsplit("/", 1)[0]
+    for name, deployment in of_kind(docs, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        assert "subPath" not in mounts[jwks_dir], f"{name}: a subPath mount never sees a rotated key set"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes[mounts[jwks_dir]["name"]]["secret"]["secretName"] == "hotline-jwks"
+        assert "HOTLINE_JWT_SECRET" not in {e["name"] for e in container.get("env", [])}, name
+    # the production settings the pods get are accepted by the services themselves
+    Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in config.items() if v != ""},
+             secret_key="s" * 40, database_url="postgresql://hotline:a-real-password@db/hotline")
+
+
+def test_prod_database_connections_fit_the_budget():
+    """Worst case: every service at maxReplicaCount plus the rolling update's surge pod, each
+    with a full pool, plus the set-up Jobs' one connection each (an init container's single
+    connection ends before its pod's pool opens)."""
+    docs = render("overlays/prod")
+    config = config_of(docs)
+    budget = int(_annotation(config, "hotline/postgres-connection-budget"))
+    pool = int(config["data"]["HOTLINE_DB_POOL_MAX"])
+    worst = 0
+    for name, deployment in of_kind(docs, "Deployment").items():
+        surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        replicas = of_kind(docs, "ScaledObject")[name]["spec"]["maxReplicaCount"]
+        worst += (replicas + int(surge)) * pool
+    worst += len(of_kind(docs, "Job"))
+    assert worst <= budget, f"{worst} connections in the worst case against a budget of {budget}"
+
+
+# Resident memory of a service under load (README "Measured": 83-127 MB), with headroom.
+SERVICE_RESIDENT_MIB = 160
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_argon2_memory_at_full_hash_pool_fits_the_pod_limit(overlay):
+    docs = render(f"overlays/{overlay}")
+    config = config_of(docs)["data"]
+    per_hash_mib = int(config["HOTLINE_ARGON2_MEMORY_KIB"]) / 1024
+    workers = int(config["HOTLINE_HASH_WORKERS"])
+    assert int(config["HOTLINE_ARGON2_PARALLELISM"]) <= 2 and int(config["HOTLINE_ARGON2_TIME_COST"]) >= 2
+    for service in ("intake", "publication"):  # the two that hash or verify inquiry codes
+        (container,) = of_kind(docs, "Deployment")[f"hotline-{service}"]["spec"]["template"]["spec"]["containers"]
+        limit = _mebibytes(container["resources"]["limits"]["memory"])
+        assert SERVICE_RESIDENT_MIB + workers * per_hash_mib <= limit, (
+            f"{service}: {workers} hashes x {per_hash_mib:.0f} MiB beside {SERVICE_RESIDENT_MIB} MiB > {limit} MiB")
+
+
+def test_prod_takes_the_image_from_release_env_by_digest():
+    import re
+
+    release = dict(line.split("=", 1) for line in (K8S / "overlays/prod/release.env").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    image = release["HOTLINE_IMAGE"]
+    assert re.fullmatch(r"[\w.:/-]+/hotline12345@sha256:[0-9a-f]{64}", image), image
+    docs = render("overlays/prod")
+    assert not [d for d in docs if d["metadata"]["name"].startswith("hotline-release")], "local-config only"
+    for where, template in pod_templates(docs).items():
+        pod = template["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            assert container["image"] == image, f"{where}/{container['name']}"
+
+
+def test_prod_talks_to_kafka_over_tls_as_each_pods_own_identity_and_keda_does_too():
+    docs = render("overlays/prod")
+    config = config_of(docs)["data"]
+    assert config["HOTLINE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["HOTLINE_KAFKA_SASL_MECHANISM"].startswith("SCRAM-")
+    ca_dir = config["HOTLINE_KAFKA_SSL_CAFILE"].rsplit("/", 1)[0]
+    auths = of_kind(docs, "TriggerAuthentication")
+    for where, template in pod_templates(docs).items():
+        pod = template["spec"]
+        secret = f"hotline-kafka-{identity_of(where)}"
+        for container in pod["containers"] + pod.get("initContainers", []):
+            refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]
+                    if "secretKeyRef" in e.get("valueFrom", {})}
+            assert refs["HOTLINE_KAFKA_SASL_USERNAME"] == refs["HOTLINE_KAFKA_SASL_PASSWORD"] == secret, where
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            volume = {v["name"]: v for v in pod["volumes"]}[mounts[ca_dir]]
+            assert volume["secret"]["secretName"] == secret, where
+    for name, scaled in of_kind(docs, "ScaledObject").items():
+        for trigger in (t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"):
+            auth = auths[trigger["authenticationRef"]["name"]]["spec"]["secretTargetRef"]
+            assert {r["parameter"] for r in auth} >= {"sasl", "username", "password", "tls", "ca"}, name
+            assert {r["name"] for r in auth} == {f"hotline-kafka-{name.removeprefix('hotline-')}"}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_allow_only_http_metrics_dns_kafka_and_postgres(overlay):
+    docs = render(f"overlays/{overlay}")
+    policies = of_kind(docs, "NetworkPolicy")
+    deny = policies["hotline-default-deny"]["spec"]
+    assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and not deny.get("ingress") and not deny.get("egress")
+    for where, template in pod_templates(docs).items():
+        labels = template["metadata"]["labels"]
+        assert deny["podSelector"]["matchLabels"].items() <= labels.items(), f"{where} escapes the default deny"
+    opened = set()
+    for name, policy in policies.items():
+        for rule in policy["spec"].get("ingress", []):
+            for port in rule["ports"]:
+                opened.add(("in", port["port"], port.get("endPort", port["port"]), bool(rule.get("from"))))
+        for rule in policy["spec"].get("egress", []):
+            for port in rule["ports"]:
+                opened.add(("out", port["port"], port.get("endPort", port["port"]), bool(rule.get("to"))))
+    assert opened == {("in", 8001, 8005, False), ("in", 9001, 9005, True),  # metrics: monitoring only
+                      ("out", 53, 53, True), ("out", 9092, 9093, False), ("out", 5432, 5432, False)}
