@@ -29,6 +29,11 @@ class Principal:
     subject: str
     role: str
     unit_code: str | None = None
+    # A channel adapter's token names the channels it may submit for (claim `channels`).
+    channels: tuple[str, ...] = ()
+
+    def may_submit_for(self, channel: str) -> bool:
+        return self.role == "channel" and channel in self.channels
 
     def may_act_for(self, unit_code: str | None) -> bool:
         """Units act only for themselves; platform roles act for any unit."""
@@ -50,18 +55,22 @@ def _verification_key(settings: Settings) -> str:
 
 
 def issue_token(settings: Settings, subject: str, role: str, unit_code: str | None = None,
-                ttl: timedelta = timedelta(hours=8)) -> str:
+                ttl: timedelta = timedelta(hours=8), channels: tuple[str, ...] | list[str] = ()) -> str:
     """Sign a token with the shared secret (HS256): the development issuer behind `hotline token`."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "unit" and not unit_code:
         raise ValueError("a unit token needs the unit code")
+    if role == "channel" and not channels:
+        raise ValueError("a channel token needs the channels it may submit for")
     if settings.jwt_algorithm != "HS256":
         raise ValueError("tokens for asymmetric keys are issued by the identity provider, not here")
     now = datetime.now(UTC)
     claims = {"sub": subject, "role": role, "iss": settings.jwt_issuer, "iat": now, "exp": now + ttl}
     if unit_code:
         claims["unit"] = unit_code
+    if channels:
+        claims["channels"] = sorted(set(channels))
     return jwt.encode(claims, _verification_key(settings), algorithm="HS256")
 
 
@@ -79,7 +88,35 @@ def verify_token(settings: Settings, token: str) -> Principal:
     unit_code = claims.get("unit")
     if role == "unit" and not unit_code:
         raise InvalidToken("a unit token must name its unit")
-    return Principal(subject=str(claims["sub"]), role=role, unit_code=unit_code)
+    channels = claims.get("channels") or []
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise InvalidToken("the channels claim must be a list of channel names")
+    if role == "channel" and not channels:
+        raise InvalidToken("a channel token must name its channels")
+    return Principal(subject=str(claims["sub"]), role=role, unit_code=unit_code, channels=tuple(channels))
+
+
+def optional_principal() -> Callable[..., "Principal | None"]:
+    """FastAPI dependency: the verified token if one was sent (401 if it is not valid), else None.
+
+    For entrances open to the public that also serve authenticated callers (intake's web
+    entrance): whether a token is needed depends on what is submitted.
+    """
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal | None:
+        if credentials is None:
+            return None
+        try:
+            return verify_token(request.app.state.context.settings, credentials.credentials)
+        except InvalidToken:
+            # Which part was wrong (signature, expiry, issuer) is not told to the caller.
+            raise HTTPException(401, detail="a valid bearer token is required",
+                                headers={"WWW-Authenticate": "Bearer"}) from None
+
+    return dependency
 
 
 def require(*roles: str) -> Callable[..., Awaitable[Principal]]:

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = None
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
     jwt_issuer: str = "hotline"
+    # The anonymous web entrance of intake (POST /v1/appeals with channel "web", phone
+    # confirmations): fixed-window limits per client address and per petitioner phone.
+    web_limit_window_seconds: int = Field(default=3600, gt=0)
+    web_limit_per_client: int = Field(default=30, gt=0)
+    web_limit_per_phone: int = Field(default=5, gt=0)
+    # Behind a reverse proxy (or publication's web form, which calls intake server-side) the
+    # peer is the proxy: the client address is then read from this header (its last entry, the
+    # one the proxy added), but only when the peer is one of `trusted_proxies` (comma list of
+    # addresses). Any other peer is the client itself, whatever it sends.
+    trusted_proxy_header: str | None = "X-Forwarded-For"
+    trusted_proxies: str = "127.0.0.1,::1"
+    # Phone confirmation codes of the web entrance: how long one is valid, how many guesses.
+    confirmation_ttl_seconds: int = Field(default=600, gt=0)
+    confirmation_max_attempts: int = Field(default=5, gt=0)
+    # Publication's web form posts to intake's web entrance server-side, at this address.
+    intake_url: str | None = None
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

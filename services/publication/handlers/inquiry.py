@@ -16,7 +16,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.publication.adapters import limits, repository
+from services.publication.adapters import evaluations, limits, repository
 from services.publication.domain.inquiry import (
     LIMITS,
     canonical_code,
@@ -88,11 +88,12 @@ async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, c
 
 
 async def prune_attempts(ctx: ServiceContext) -> None:
-    """Background loop: forget counters of windows long past."""
+    """Background loop: forget counters of windows long past and evaluation tokens expired."""
     window = max(limit.window for limit in LIMITS)
 
     async def prune() -> None:
         await limits.prune(ctx.pool, ctx.clock.now() - 2 * window)
+        await evaluations.prune_tokens(ctx.pool, ctx.clock.now())
 
     await run_forever("publication", "inquiry-attempt pruning", prune,
                       every=max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))

@@ -60,3 +60,17 @@ def test_production_needs_its_own_secrets():
                                                  ("operator", None, True), ("supervisor", None, True)])
 def test_units_act_only_for_themselves(role, unit, allowed):
     assert Principal("p", role, unit).may_act_for("SAMR") is allowed
+
+
+def test_a_channel_token_names_the_channels_it_may_submit_for():
+    from shared.auth import issue_token, verify_token
+    from shared.settings import Settings
+
+    settings = Settings(_env_file=None)
+    principal = verify_token(settings, issue_token(settings, "ivr", "channel", channels=["phone", "phone_business_line"]))
+    assert principal.may_submit_for("phone") and principal.may_submit_for("phone_business_line")
+    assert not principal.may_submit_for("app") and not principal.may_submit_for("web")
+    operator = verify_token(settings, issue_token(settings, "op", "operator"))
+    assert not operator.may_submit_for("phone")
+    with pytest.raises(ValueError):
+        issue_token(settings, "ivr", "channel")  # a channel token without channels is useless
