@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from shared.contracts import topics
 from shared.contracts.events import NotifyPetitioner
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 log = logging.getLogger("hotline.sms")

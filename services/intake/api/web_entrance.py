@@ -7,7 +7,6 @@ Every refusal looks the same (403 "phone confirmation failed"): the caller is no
 the id, the phone, the code or the expiry was wrong.
 """
 
-import asyncio
 import hashlib
 import hmac
 from datetime import timedelta
@@ -29,6 +28,7 @@ from services.intake.domain.web_entrance import (
     window_start,
 )
 from shared.contracts.events import NotifyPetitioner
+from shared.loops import run_forever
 from shared.one_time import keyed_hash, new_numeric_code
 from shared.runtime import ServiceContext, context_of
 from shared.settings import Settings
@@ -160,7 +160,10 @@ class RefusedConfirmation(Exception):
 
 async def prune_web_entrance(ctx: ServiceContext) -> None:
     """Background loop: forget counters of windows long past and confirmations long expired."""
-    while True:
-        keep = timedelta(seconds=2 * max(ctx.settings.web_limit_window_seconds, ctx.settings.confirmation_ttl_seconds))
+    keep = timedelta(seconds=2 * max(ctx.settings.web_limit_window_seconds, ctx.settings.confirmation_ttl_seconds))
+
+    async def prune() -> None:
         await store.prune(ctx.pool, ctx.clock.now() - keep)
-        await asyncio.sleep(max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))
+
+    await run_forever("intake", "web-entrance pruning", prune,
+                      every=max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))
