@@ -13,6 +13,11 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
+# argon2id parameters of the inquiry code's hash (OWASP's minimum: 19 MiB, 2 passes, 1 lane).
+# Intake hashes with them; publication hashes its dummy with them too, so checking a code of an
+# unknown number costs what checking a real one does (timing tells nothing).
+INQUIRY_HASH_PARAMETERS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
 # Crockford's base32: no I, L, O or U, so a token read or typed from an SMS is not mistaken.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 EVALUATION_TOKEN_LENGTH = 16  # 80 bits

@@ -25,6 +25,7 @@ from services.publication.domain.inquiry import (
 )
 from services.publication.domain.lifecycle import is_disclosed
 from shared.loops import run_forever
+from shared.one_time import INQUIRY_HASH_PARAMETERS
 from shared.runtime import ServiceContext
 
 _HASHER = PasswordHasher()
@@ -41,7 +42,8 @@ class TooManyAttempts(Exception):
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _HASHER.hash(b"no appeal has this number")
+    # With intake's parameters: verifying it costs what verifying a real code's hash costs.
+    return PasswordHasher(**INQUIRY_HASH_PARAMETERS).hash(b"no appeal has this number")
 
 
 def code_matches(stored_hash: str | None, code: str, pepper: bytes) -> bool:
