@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     classifier.add_argument("--cross-validate", action="store_true", help="report: add 5-fold cross-validation")
     classifier.set_defaults(func=_classifier)
 
+    sms = sub.add_parser("sms-log", help="development SMS gateway: write petitioner notifications to a log file")
+    sms.add_argument("--file", type=Path, default=Path("sms.log"), help="where the messages go (default ./sms.log)")
+    sms.set_defaults(func=_sms_log)
+
     sub.add_parser("docs", help="write the AsyncAPI and OpenAPI documents into docs/").set_defaults(func=_docs)
 
     bench = sub.add_parser("bench", help="measure the pipeline end to end against bare Kafka relays")
@@ -103,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an access token (development HS256, or signed with --private-key)")
     token.add_argument("--role", required=True, choices=["operator", "supervisor", "unit", "channel", "admin"])
     token.add_argument("--unit", help="unit code, for --role unit")
+    token.add_argument("--channels", default="",
+                       help="for --role channel: comma list of channels it may submit for "
+                            "(phone,phone_business_line,app,web)")
     token.add_argument("--sub", default="dev", help="who the token is for")
     token.add_argument("--hours", type=float, default=8.0)
     token.add_argument("--audience", action="append", choices=SERVICES, metavar="SERVICE",
@@ -339,6 +346,14 @@ def _docs(_args) -> None:
     print(f"docs: {len(changed)} document(s) updated in {DOCS}" if changed else "docs: up to date")
 
 
+def _sms_log(args) -> None:
+    from hotline.sms import LogFileGateway, deliver
+    from shared.settings import Settings
+
+    print(f"sms-log: writing petitioner notifications to {args.file} (phones masked); Ctrl-C stops")
+    asyncio.run(deliver(Settings(), LogFileGateway(args.file)))
+
+
 def _token(args) -> None:
     from datetime import timedelta
 
@@ -348,8 +363,9 @@ def _token(args) -> None:
     audience = [settings.audience_for(name) for name in args.audience] if args.audience else None
     private_key = args.private_key.read_text(encoding="utf-8") if args.private_key else None
     try:
+        channels = [c.strip() for c in args.channels.split(",") if c.strip()]
         print(issue_token(settings, args.sub, args.role, args.unit, timedelta(hours=args.hours),
-                          audience=audience, private_key=private_key, kid=args.kid))
+                          audience=audience, private_key=private_key, kid=args.kid, channels=channels))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
 

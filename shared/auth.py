@@ -45,6 +45,11 @@ class Principal:
     subject: str
     role: str
     unit_code: str | None = None
+    # A channel adapter's token names the channels it may submit for (claim `channels`).
+    channels: tuple[str, ...] = ()
+
+    def may_submit_for(self, channel: str) -> bool:
+        return self.role == "channel" and channel in self.channels
 
     def may_act_for(self, unit_code: str | None) -> bool:
         """Units act only for themselves; platform roles act for any unit."""
@@ -119,20 +124,26 @@ def _verification_key(settings: Settings, kid: str | None) -> _Key:
 
 def issue_token(settings: Settings, subject: str, role: str, unit_code: str | None = None,
                 ttl: timedelta = timedelta(hours=8), *, audience: str | Sequence[str] | None = None,
-                private_key: str | None = None, kid: str | None = None) -> str:
+                private_key: str | None = None, kid: str | None = None,
+                channels: Sequence[str] = ()) -> str:
     """A signed token for `audience` (a service's audience, or several; default all five).
 
     With `private_key` (PEM) it is signed with HOTLINE_JWT_ALGORITHM as an identity provider
-    would; without, with the development HS256 secret, which only development accepts."""
+    would; without, with the development HS256 secret, which only development accepts.
+    A channel token names the channels it may submit for (`channels` claim)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "unit" and not unit_code:
         raise ValueError("a unit token needs the unit code")
+    if role == "channel" and not channels:
+        raise ValueError("a channel token needs the channels it may submit for")
     now = datetime.now(UTC)
     claims = {"sub": subject, "role": role, "iss": settings.jwt_issuer, "iat": now, "exp": now + ttl,
               "aud": audience if audience is not None else all_audiences(settings)}
     if unit_code:
         claims["unit"] = unit_code
+    if channels:
+        claims["channels"] = sorted(set(channels))
     if private_key is not None:
         if settings.jwt_algorithm not in ASYMMETRIC:
             raise ValueError("a private key signs with RS256, ES256 or EdDSA: set HOTLINE_JWT_ALGORITHM")
@@ -168,7 +179,38 @@ def verify_token(settings: Settings, token: str, audience: str | None = None) ->
     unit_code = claims.get("unit")
     if role == "unit" and not unit_code:
         raise InvalidToken("a unit token must name its unit")
-    return Principal(subject=str(claims["sub"]), role=role, unit_code=unit_code)
+    channels = claims.get("channels") or []
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise InvalidToken("the channels claim must be a list of channel names")
+    if role == "channel" and not channels:
+        raise InvalidToken("a channel token must name its channels")
+    return Principal(subject=str(claims["sub"]), role=role, unit_code=unit_code, channels=tuple(channels))
+
+
+def optional_principal() -> Callable[..., Awaitable["Principal | None"]]:
+    """FastAPI dependency: the verified token if one was sent (401 if it is not valid), else None.
+
+    For entrances open to the public that also serve authenticated callers (intake's web
+    entrance): whether a token is needed depends on what is submitted.
+    """
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal | None:
+        if credentials is None:
+            return None
+        settings: Settings = request.app.state.context.settings
+        service = _service_of(request)
+        try:
+            return verify_token(settings, credentials.credentials, settings.audience_for(service))
+        except InvalidToken as exc:
+            # Which part was wrong (signature, expiry, issuer, audience) is not told to the caller.
+            log.info("%s: token refused: %s", service, exc)
+            raise HTTPException(401, detail="invalid or expired token",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+    return dependency
 
 
 def _service_of(request: Request) -> str:

@@ -93,11 +93,29 @@ class Settings(BaseSettings):
     # service's port + 1000 (9001-9005); 0 serves no metrics.
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     # argon2id of inquiry codes: explicit parameters, sized to the pod's memory limit
-    # (memory_kib x hash_workers must fit beside the service), run in a bounded pool.
-    argon2_time_cost: int = Field(default=3, ge=1)
+    # (memory_kib x hash_workers must fit beside the service), run in a bounded pool. OWASP's
+    # minimum (19 MiB, 2 passes, 1 lane): every private appeal's code is hashed in intake's
+    # consumer, and these cost about a fifth of argon2-cffi's defaults on the same machine.
+    argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19456, ge=8192)  # 19 MiB, OWASP's argon2id minimum
     argon2_parallelism: int = Field(default=1, ge=1)
     hash_workers: int = Field(default=2, ge=1)
+    # The anonymous web entrance of intake (POST /v1/appeals with channel "web", phone
+    # confirmations): fixed-window limits per client address and per petitioner phone.
+    web_limit_window_seconds: int = Field(default=3600, gt=0)
+    web_limit_per_client: int = Field(default=30, gt=0)
+    web_limit_per_phone: int = Field(default=5, gt=0)
+    # Behind a reverse proxy (or publication's web form, which calls intake server-side) the
+    # peer is the proxy: the client address is then read from this header (its last entry, the
+    # one the proxy added), but only when the peer is one of `trusted_proxies` (comma list of
+    # addresses). Any other peer is the client itself, whatever it sends.
+    trusted_proxy_header: str | None = "X-Forwarded-For"
+    trusted_proxies: str = "127.0.0.1,::1"
+    # Phone confirmation codes of the web entrance: how long one is valid, how many guesses.
+    confirmation_ttl_seconds: int = Field(default=600, gt=0)
+    confirmation_max_attempts: int = Field(default=5, gt=0)
+    # Publication's web form posts to intake's web entrance server-side, at this address.
+    intake_url: str | None = None
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

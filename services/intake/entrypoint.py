@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.intake import classifier
 from services.intake.api import ROUTERS
+from services.intake.api.web_entrance import prune_web_entrance
 from services.intake.handlers import handlers_for
 from shared.contracts import topics
 from shared.contracts.events import SubmitAppeal
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
     # The classifier (model and taxonomy) is loaded before the consumers start and kept current.
     prepare=classifier.prepare,
     readiness_details=classifier.readiness_details,
-    background=(classifier.keep_current,),
+    background=(classifier.keep_current, prune_web_entrance),
     # POST /v1/appeals writes to PostgreSQL and its outbox: the entrance takes appeals while
     # Kafka is away (the relay sends them when it is back), so only the database gates /readyz.
     ready_needs=("database",),
@@ -34,8 +35,9 @@ SPEC = ServiceSpec(
     "(bare JSON is fine), keyed by channel_message_id, the idempotency key; the outcome event on "
     "hotline.intake.v1 carries the same channel_message_id. A record that can never be an appeal "
     "(malformed, or a petitioner field failing its check) goes to hotline.deadletter.intake.v1 with "
-    "hotline_dlq_reason '<field>: <reason>'. A private appeal submitted here gets no inquiry code "
-    "(a Kafka record has no reply): adapters that must hand one to the petitioner use POST /v1/appeals. "
+    "hotline_dlq_reason '<field>: <reason>'. A private appeal submitted here gets its inquiry code by SMS "
+    "(NotifyPetitioner on the restricted hotline.notifications.v1), as do every receipt, reply with its "
+    "evaluation token and web phone confirmation. "
     "Routing's AppealReplied / AppealClosed / AppealReopened tell intake whether an appeal is still "
     "open, the condition for merging a repeat into it.",
 )

@@ -25,6 +25,7 @@ from shared.contracts.events import (
     ReplyToAppeal,
     RequestExtension,
     ReturnAppeal,
+    ReturnCallDecided,
     SignAppeal,
 )
 from shared.runtime import ServiceContext, ServiceSpec, create_app
@@ -34,6 +35,7 @@ from shared.settings import Settings
 def _handlers(ctx: ServiceContext):
     dispatcher = Dispatcher(DirectoryCache(), ctx.clock)
     actions = UnitActionConsumer(ctx.clock)
+    evaluations = Evaluations(ctx.clock)
     return {
         AppealAccepted: Batch(dispatcher.on_accepted),
         SignAppeal: actions.on_action,
@@ -43,7 +45,8 @@ def _handlers(ctx: ServiceContext):
         DeadlineSet: Batch(on_deadlines_set),
         DeadlineStopped: on_deadline_stopped,
         ExtensionDecided: on_extension_decided,
-        AppealEvaluated: Evaluations(ctx.clock).on_evaluated,
+        AppealEvaluated: evaluations.on_evaluated,
+        ReturnCallDecided: evaluations.on_return_call_decided,
     }
 
 

@@ -199,6 +199,43 @@ class AppealAnsweredAtIntake(AppealEvent, event_type="hotline.appeal.answered-at
     inquiry_code_hash: str | None = None
 
 
+class EvaluationInvited(AppealEvent, event_type="hotline.appeal.evaluation-invited.v1", topic=topics.INTAKE):
+    """Intake sent the petitioner a one-time evaluation token with the reply (by SMS).
+
+    Only the token's keyed hash travels: HMAC-SHA256(pepper, canonical token), hex. The
+    verifier (publication) accepts a rating of this appeal with a token of that hash until
+    `expires_at`.
+    """
+
+    tracking_number: TrackingNumber
+    replied_at: datetime = Field(description="The reply the invitation is for")
+    token_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    expires_at: datetime
+    invited_at: datetime
+
+
+class NotifyPetitioner(Event, event_type="hotline.notification.petitioner.v1", topic=topics.NOTIFICATIONS):
+    """A message that must reach the petitioner (by SMS). Restricted topic: holds the phone.
+
+    Only intake writes it (it alone holds contact data); an SMS-gateway adapter reads it and
+    sends `text` to `phone`. `kind` lets the adapter choose a template of its own; `code` is
+    the one-time secret in the message (inquiry code, evaluation token, confirmation code).
+    Never logged, never republished.
+    """
+
+    notification_id: UUID
+    kind: Literal["receipt", "reply", "phone_confirmation"]
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,20}$")]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    appeal_id: UUID | None = None
+    tracking_number: TrackingNumber | None = None
+    code: str | None = Field(None, description="The one-time secret the text carries, if any")
+    created_at: datetime
+
+    def subject(self) -> str:
+        return str(self.appeal_id or self.notification_id)
+
+
 # --- routing: hotline.routing.v1 ------------------------------------------------------
 
 
@@ -422,6 +459,32 @@ class AppealEvaluated(AppealEvent, event_type="hotline.appeal.evaluated.v1", top
     unit_code: UnitCode | None = Field(None, description="The unit whose reply was rated")
     reopen_requested: bool = Field(False, description="Dissatisfied and unsolved: asks to reopen")
     evaluated_at: datetime
+    return_call: bool = Field(False, description=(
+        "Dissatisfied again after a reopening: not reopened automatically; the centre calls the "
+        "petitioner back (差评二次回访, ReturnCallRequested) and decides (ReturnCallDecided). "
+        "Routing leaves the appeal replied until then."))
+
+
+class ReturnCallRequested(AppealEvent, event_type="hotline.appeal.return-call-requested.v1",
+                          topic=topics.PUBLICATION):
+    """A second dissatisfied rating: a task for the 12345 centre to call back and decide."""
+
+    tracking_number: TrackingNumber
+    unit_code: UnitCode | None = None
+    dissatisfied_ratings: int = Field(ge=2)
+    requested_at: datetime
+
+
+class ReturnCallDecided(AppealEvent, event_type="hotline.appeal.return-call-decided.v1",
+                        topic=topics.PUBLICATION):
+    """The centre's decision after the return call: reopen the appeal, or close it with a reason."""
+
+    tracking_number: TrackingNumber
+    decision: Literal["reopen", "close"]
+    reason: LongText
+    decided_by: str
+    unit_code: UnitCode | None = None
+    decided_at: datetime
 
 
 class PublicAppealUpdated(Event, event_type="hotline.public.appeal-updated.v1", topic=topics.PUBLIC):

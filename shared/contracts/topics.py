@@ -15,6 +15,8 @@ SLA = "hotline.sla.v1"
 PUBLICATION = "hotline.publication.v1"
 PUBLIC = "hotline.public.v1"
 ASSESSMENT = "hotline.assessment.v1"
+# What must reach a petitioner (SMS): holds phone numbers and one-time secrets, so restricted.
+NOTIFICATIONS = "hotline.notifications.v1"
 
 SERVICES = ("intake", "routing", "sla", "publication", "assessment")
 
@@ -30,6 +32,10 @@ class Topic:
     writer: str  # the service (or outside party) that publishes to it
     partitions: int = 6
     retention_ms: int = -1  # appeal history is the replay source: keep it
+    # Holds personal data or secrets: only its writer and its named readers may be granted
+    # access (ACLs), and it is never mirrored to a public place.
+    restricted: bool = False
+    readers: tuple[str, ...] = ()
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -41,6 +47,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic(PUBLICATION, writer="publication"),
     Topic(PUBLIC, writer="publication"),
     Topic(ASSESSMENT, writer="assessment", partitions=1),
+    # Short retention: a message is worth delivering for a day; phone numbers are not kept.
+    Topic(NOTIFICATIONS, writer="intake", restricted=True, readers=("sms gateway",),
+          retention_ms=7 * 24 * 3600 * 1000),
     *(
         Topic(dead_letter_topic(s), writer=s, partitions=1, retention_ms=30 * 24 * 3600 * 1000)
         for s in SERVICES

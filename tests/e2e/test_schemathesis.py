@@ -35,7 +35,7 @@ from shared.settings import Settings
 from tests.e2e.conftest import five_services
 from tests.integration.test_security_access_matrix import ALLOWED
 from tests.integration.test_security_support import TRACEBACK, spec_of
-from tests.support import bearer
+from tests.support import bearer, channel_bearer
 
 pytestmark = pytest.mark.slow  # a chaos/reliability scenario: `make unit` and `make quick` leave it out
 
@@ -109,15 +109,16 @@ def world(platform, settings) -> World:
     w.year, w.period = str(now.year), now.strftime("%Y-%m")
     operator, admin, supervisor = (bearer(settings, role) for role in ("operator", "admin", "supervisor"))
     run = uuid.uuid4().hex[:8]
+    adapter = channel_bearer(settings)
     with httpx.Client(timeout=30) as http:
-        held = http.post(url("intake", "/v1/appeals"), json={
+        held = http.post(url("intake", "/v1/appeals"), headers=adapter, json={
             "channel": "app", "channel_message_id": f"st-held-{run}", "district": "heping",
             "description": "想问一下这个事情怎么办", "petitioner": {"name": "孙丽", "phone": "13700002222"}})
         assert held.status_code == 202, held.text
         w.held_id = held.json()["appeal_id"]
         ids = []
         for i, district in enumerate(("tiexi", "dadong")):
-            r = http.post(url("intake", "/v1/appeals"), json={
+            r = http.post(url("intake", "/v1/appeals"), headers=adapter, json={
                 "channel": "web", "channel_message_id": f"st-open-{run}-{i}", "district": district,
                 "appeal_type": "consumer_complaint", "category": "prices",
                 "description": "一家超市乱收费，标价和结账价格不一致。",

@@ -17,6 +17,7 @@ from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
 from tests.e2e.conftest import Platform
 from tests.integration.helpers import eventually, produce, read_topic
+from tests.support import channel_bearer, sms_inbox
 
 PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}  # off the demo's 8001-8005
 
@@ -26,14 +27,20 @@ platform = PLATFORM.fixture()
 url = PLATFORM.url
 
 
-async def test_one_appeal_travels_from_submission_to_a_counted_score(platform):
+async def test_one_appeal_travels_from_submission_to_a_counted_score(platform, settings):
     period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10) as http, sms_inbox(settings) as sms:
         before = await _received(http, period, "SAMR")
+        # the website, anonymous: the phone is confirmed with a code sent by SMS first
+        asked = await http.post(url("intake", "/v1/web/phone-confirmations"), json={"phone": "136 9876 5432"})
+        assert asked.status_code == 202, asked.text
+        confirmation_id = asked.json()["confirmation_id"]
+        code = (await sms.wait_for(lambda m: str(m.notification_id) == confirmation_id)).code
         receipt = await http.post(url("intake", "/v1/appeals"), json={
             "channel": "web", "channel_message_id": f"e2e-{uuid.uuid4()}", "district": "和平区",
             "description": "中街一家商场乱收费，标价和结账价格不一致。",
-            "petitioner": {"name": "孙丽", "phone": "13698765432"}})
+            "petitioner": {"name": "孙丽", "phone": "13698765432"}},
+            headers={"X-Confirmation-Id": confirmation_id, "X-Confirmation-Code": code})
         assert receipt.status_code == 201, receipt.text
         tracking_number = receipt.json()["tracking_number"]
 
@@ -200,7 +207,7 @@ async def test_returned_letter_is_redispatched_signed_and_replied_across_the_ser
 
     period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     async with httpx.AsyncClient(timeout=10) as http:
-        receipt = await http.post(url("intake", "/v1/appeals"), json={
+        receipt = await http.post(url("intake", "/v1/appeals"), headers=channel_bearer(settings, "phone"), json={
             "channel": "phone", "channel_message_id": f"e2e-return-{uuid.uuid4()}", "district": "和平区",
             "appeal_type": "consumer_complaint", "category": "prices",
             "description": "医院挂号收费比标价高，要求查处。", "petitioner": {"name": "吴刚", "phone": "13787654321"}})

@@ -9,7 +9,7 @@ from services.intake.entrypoint import SPEC
 from services.publication.entrypoint import SPEC as PUBLICATION
 from shared.contracts import topics
 from tests.integration.helpers import eventually, read_topic
-from tests.support import bearer, running_service
+from tests.support import bearer, channel_bearer, running_service
 
 LABEL = "public_service_request/consultation/housing_fund"
 ENTRY = {"questions": ["租房可以提取公积金吗", "租房能不能提取住房公积金", "租房提取公积金的条件"],
@@ -48,7 +48,7 @@ async def test_knowledge_entries_are_checked_and_versioned(settings, db):
         assert retired.json()["version"] == 3
         assert all(e["entry_id"] != created["entry_id"] for e in
                    (await client.get("/v1/knowledge", headers=admin)).json())
-        offered = await client.post("/v1/appeals", json=consultation("租房可以提取公积金吗"))
+        offered = await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房可以提取公积金吗"))
         assert offered.status_code == 201 and offered.json()["status"] == "accepted"  # retired: not offered
 
 
@@ -56,7 +56,7 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
     admin, operator = bearer(settings, "admin"), bearer(settings, "operator", subject="op-zhao")
     async with running_service(SPEC, settings) as client, running_service(PUBLICATION, settings):
         await client.post("/v1/knowledge", headers=admin, json=ENTRY)
-        offered = await client.post("/v1/appeals", json=consultation("请问租房能不能提取公积金"))
+        offered = await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("请问租房能不能提取公积金"))
         assert offered.status_code == 202, offered.text
         receipt = offered.json()
         assert receipt["status"] == "answer_offered" and receipt["answer"] == ENTRY["answer"]
@@ -77,7 +77,7 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
         await eventually(public, what="the public record to show the answer")
 
         # Not solved: dispatched as any appeal.
-        second = (await client.post("/v1/appeals", json=consultation("租房提取公积金的条件是什么"))).json()
+        second = (await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房提取公积金的条件是什么"))).json()
         assert second["status"] == "answer_offered"
         no = await client.post(f"/v1/appeals/{second['appeal_id']}/answer-feedback",
                                json={"tracking_number": second["tracking_number"], "solved": False})
@@ -86,7 +86,7 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
         assert kind == "hotline.appeal.accepted.v1"
 
         # The phone: the operator confirms; the petitioner's route is not for phone appeals.
-        call = (await client.post("/v1/appeals", json=consultation("租房能不能提取住房公积金", "phone"))).json()
+        call = (await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房能不能提取住房公积金", "phone"))).json()
         assert call["status"] == "answer_offered"
         assert (await client.post(f"/v1/appeals/{call['appeal_id']}/answer-feedback",
                                   json={"tracking_number": call["tracking_number"], "solved": True})).status_code == 409
@@ -101,7 +101,7 @@ async def test_an_offer_nobody_answers_is_dispatched_after_the_wait(settings, db
     quick = settings.model_copy(update={"answer_wait_seconds": 0.5, "classifier_poll_seconds": 0.5})
     async with running_service(SPEC, quick) as client:
         await client.post("/v1/knowledge", headers=bearer(settings, "admin"), json=ENTRY)
-        offered = (await client.post("/v1/appeals", json=consultation("租房可以提取公积金吗？"))).json()
+        offered = (await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房可以提取公积金吗？"))).json()
         assert offered["status"] == "answer_offered"
 
         async def dispatched() -> bool:

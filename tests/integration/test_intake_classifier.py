@@ -9,7 +9,7 @@ from hotline.classifier_cli import train
 from services.intake.entrypoint import SPEC
 from shared.contracts import topics
 from tests.integration.helpers import eventually, read_topic
-from tests.support import bearer, running_service
+from tests.support import bearer, channel_bearer, running_service
 
 
 def body(text: str, **overrides) -> dict:
@@ -24,7 +24,7 @@ async def test_keyword_rules_until_a_model_then_the_model_explains_its_decisions
         ready = (await client.get("/readyz")).json()
         assert ready["details"]["classifier"]["mode"] == "keyword_rules"
         assert "no trained model" in ready["details"]["classifier"]["reason"]
-        held = await client.post("/v1/appeals", json=body("屋里冷得像冰窖，温度计才十四度"))
+        held = await client.post("/v1/appeals", headers=channel_bearer(settings), json=body("屋里冷得像冰窖，温度计才十四度"))
         assert held.status_code == 202  # no keyword of the rules in it
 
     summary = await train(settings)
@@ -34,7 +34,7 @@ async def test_keyword_rules_until_a_model_then_the_model_explains_its_decisions
     async with running_service(SPEC, settings) as client:
         details = (await client.get("/readyz")).json()["details"]["classifier"]
         assert (details["mode"], details["model_version"]) == ("model", version)
-        accepted = await client.post("/v1/appeals", json=body("家里暖气一直不热，屋里才十五度"))
+        accepted = await client.post("/v1/appeals", headers=channel_bearer(settings), json=body("家里暖气一直不热，屋里才十五度"))
         assert accepted.status_code == 201, accepted.text
         appeal_id = accepted.json()["appeal_id"]
     [record] = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=1,
@@ -52,7 +52,7 @@ async def test_an_operators_decision_becomes_a_training_example_for_the_next_mod
     operator, admin = bearer(settings, "operator", subject="op-li"), bearer(settings, "admin", subject="ad-wu")
     async with running_service(SPEC, settings) as client:
         # Nonsense to the model and the rules: held for review.
-        held = await client.post("/v1/appeals", json=body("zzzz qqqq"))
+        held = await client.post("/v1/appeals", headers=channel_bearer(settings), json=body("zzzz qqqq"))
         assert held.status_code == 202
         appeal_id = held.json()["appeal_id"]
         done = await client.post(f"/v1/appeals/{appeal_id}/acceptance", headers=operator, json={
@@ -84,7 +84,7 @@ async def test_a_corrupt_model_leaves_intake_on_the_keyword_rules_and_says_so(se
     async with running_service(SPEC, settings) as client:
         details = (await client.get("/readyz")).json()["details"]["classifier"]
         assert details["mode"] == "keyword_rules" and "unusable" in details["reason"]
-        accepted = await client.post("/v1/appeals", json=body("小区停水两天了，自来水一直没来"))
+        accepted = await client.post("/v1/appeals", headers=channel_bearer(settings), json=body("小区停水两天了，自来水一直没来"))
         assert accepted.status_code == 201
     stored = await db.fetchval("SELECT classification FROM intake.appeals WHERE appeal_id = $1",
                                uuid.UUID(accepted.json()["appeal_id"]))

@@ -7,6 +7,7 @@ import pytest
 
 from services.intake.entrypoint import SPEC
 from shared.runtime import create_app
+from tests.support import channel_bearer
 
 
 @pytest.fixture
@@ -14,7 +15,8 @@ async def client(settings):
     app = create_app(SPEC, settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake",
+                                     headers=channel_bearer(settings)) as http:
             yield http
 
 

@@ -14,7 +14,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealReopened, AppealReplied, SubmitAppeal
 from shared.runtime import ServiceRuntime
 from tests.integration.helpers import eventually, produce, read_topic
-from tests.support import bearer, running_service
+from tests.support import bearer, channel_bearer, running_service, sms_inbox
 
 
 def body(message_id: str, phone: str, **overrides) -> dict:
@@ -37,7 +37,7 @@ async def intake_events(settings, *appeal_ids, expect: int):
 
 async def test_private_appeal_gets_its_inquiry_code_once_and_only_a_hash_travels(settings, db):
     message_id = f"private-{uuid.uuid4()}"
-    async with running_service(SPEC, settings) as client:
+    async with running_service(SPEC, settings, headers=channel_bearer(settings)) as client:
         first = await client.post("/v1/appeals", json=body(message_id, fresh_phone(), private=True))
         again = await client.post("/v1/appeals", json=body(message_id, fresh_phone(), private=True))
     assert first.status_code == 201 and first.headers["cache-control"] == "no-store"
@@ -55,19 +55,27 @@ async def test_private_appeal_gets_its_inquiry_code_once_and_only_a_hash_travels
     assert verify_inquiry_code(event["inquiry_code_hash"], code, settings.pepper())
 
 
-async def test_a_private_kafka_submission_is_accepted_without_a_code(settings, db):
-    message_id = f"kprivate-{uuid.uuid4()}"
-    raw = json.dumps(body(message_id, fresh_phone(), private=True), ensure_ascii=False).encode()
-    async with running_service(SPEC, settings):
+async def test_a_private_kafka_submission_gets_its_inquiry_code_by_sms(settings, db):
+    """The phone channel's path: no reply on Kafka, so the code reaches the petitioner through
+    the notifications port; only its hash is stored and travels on the internal topic."""
+    message_id, phone = f"kprivate-{uuid.uuid4()}", fresh_phone()
+    raw = json.dumps(body(message_id, phone, private=True), ensure_ascii=False).encode()
+    async with running_service(SPEC, settings), sms_inbox(settings) as sms:
         await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), [(b"k", raw, [])])
 
         async def decided() -> bool:
             return await db.fetchval("SELECT status FROM intake.appeals WHERE channel_message_id = $1",
                                      message_id) == "accepted"
         await eventually(decided, what="the private Kafka submission to be accepted")
-    row = await db.fetchrow("SELECT private, inquiry_code_hash FROM intake.appeals WHERE channel_message_id = $1",
-                            message_id)
-    assert row["private"] is True and row["inquiry_code_hash"] is None
+        row = await db.fetchrow("SELECT appeal_id, tracking_number, private, inquiry_code_hash FROM intake.appeals"
+                                " WHERE channel_message_id = $1", message_id)
+        receipt = await sms.wait_for(lambda m: m.appeal_id == row["appeal_id"])
+    assert row["private"] is True and row["inquiry_code_hash"].startswith("$argon2id$")
+    assert receipt.kind == "receipt" and receipt.phone == "+86" + phone
+    assert row["tracking_number"] in receipt.text and receipt.code in receipt.text
+    assert verify_inquiry_code(row["inquiry_code_hash"], receipt.code, settings.pepper())
+    [accepted] = await intake_events(settings, row["appeal_id"], expect=1)
+    assert receipt.code not in json.dumps(accepted)  # (the contact is there by design, for the unit)
 
 
 @pytest.mark.parametrize(("petitioner", "field"), [
@@ -78,7 +86,7 @@ async def test_a_private_kafka_submission_is_accepted_without_a_code(settings, d
 ])
 async def test_bad_petitioner_data_is_a_422_naming_the_field(settings, db, petitioner, field):
     message_id = f"bad-{uuid.uuid4()}"
-    async with running_service(SPEC, settings) as client:
+    async with running_service(SPEC, settings, headers=channel_bearer(settings)) as client:
         response = await client.post("/v1/appeals", json=body(message_id, "x", petitioner=petitioner))
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == [field]
@@ -90,7 +98,7 @@ async def test_bad_petitioner_data_over_kafka_is_dead_lettered_with_the_reason(s
     message_id = f"kbad-{uuid.uuid4()}"
     key = message_id.encode()
     raw = json.dumps(body(message_id, "12812345678"), ensure_ascii=False).encode()
-    async with running_service(SPEC, settings):
+    async with running_service(SPEC, settings, headers=channel_bearer(settings)):
         await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), [(key, raw, [])])
         [letter] = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("intake")),
                                     expect=1, keys={key})
@@ -101,7 +109,7 @@ async def test_bad_petitioner_data_over_kafka_is_dead_lettered_with_the_reason(s
 
 async def test_same_problem_is_merged_while_the_earlier_appeal_is_open(settings, db):
     phone, run = fresh_phone(), uuid.uuid4().hex[:8]
-    async with running_service(SPEC, settings) as client:
+    async with running_service(SPEC, settings, headers=channel_bearer(settings)) as client:
         first = (await client.post("/v1/appeals", json=body(f"{run}-1", phone))).json()
         again = await client.post("/v1/appeals", json=body(
             f"{run}-2", phone, channel="app", description="太原街那家超市又乱收费了，标价和结账的价格不一样"))
@@ -150,8 +158,8 @@ async def test_operators_review_held_appeals_and_every_decision_is_an_event(sett
     async with running_service(SPEC, settings) as client:
         held = []
         for i in range(3):
-            r = await client.post("/v1/appeals", json=body(f"{run}-{i}", fresh_phone(),
-                                                           description=f"我想反映一个情况，第{i}件事。"))
+            r = await client.post("/v1/appeals", headers=channel_bearer(settings),
+                                  json=body(f"{run}-{i}", fresh_phone(), description=f"我想反映一个情况，第{i}件事。"))
             assert r.status_code == 202 and r.json()["status"] == "pending_review"
             held.append(r.json()["appeal_id"])
 
@@ -211,8 +219,9 @@ async def test_an_appeal_committed_before_a_crash_is_published_once_after_restar
     async with ctx.units_of_work() as uow:
         outcome = await accept_submission(uow, submission, now=ctx.clock.now(), pepper=b"p", answers_caller=True)
     await ctx.pool.close()
-    assert await db.fetchval("SELECT count(*) FROM intake.outbox o WHERE o.key = $1",
-                             str(outcome.appeal_id).encode()) == 1
+    # the acceptance and the petitioner's receipt (on the notifications port)
+    assert await db.fetchval("SELECT count(*) FROM intake.outbox o WHERE o.key = $1 AND o.topic LIKE $2",
+                             str(outcome.appeal_id).encode(), "%" + topics.INTAKE) == 1
 
     async with running_service(SPEC, settings):  # the restarted service's relay delivers it
         events = await intake_events(settings, outcome.appeal_id, expect=1)

@@ -170,7 +170,7 @@ class World:
         self.pool = pool
         self.statements = statements
         self.letters: list[tuple[int, str]] = []
-        self.consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), event_handlers(pepper), self._park)
+        self.consumer = EventConsumer(SERVICE, UnitOfWorkFactory(pool, SERVICE), event_handlers(pepper), self._park)  # type: ignore[arg-type]
 
     async def _park(self, letters) -> None:
         self.letters.extend((letter.record.offset, letter.reason) for letter in letters)

@@ -12,6 +12,7 @@ from tests.integration.test_publication_support import (
     client_from,
     frozen_at,
     inquiry_hash,
+    invited,
     lifecycle,
     send,
     tracking_number,
@@ -24,6 +25,13 @@ async def _stored(db, appeal_id, column="replied_at") -> None:
         return await db.fetchval(f"SELECT {column} IS NOT NULL AND private IS NOT NULL "
                                  "FROM publication.public_appeals WHERE appeal_id = $1", appeal_id) is True
     await eventually(ready, what=f"{column} stored")
+
+
+async def _invited(db, *appeal_ids) -> None:
+    async def ready() -> bool:
+        return await db.fetchval("SELECT count(DISTINCT appeal_id) FROM publication.evaluation_tokens"
+                                 " WHERE appeal_id = ANY($1::uuid[])", list(appeal_ids)) == len(appeal_ids)
+    await eventually(ready, what="the evaluation invitations stored")
 
 
 async def test_guesses_are_limited_per_number_and_per_client(settings, db):
@@ -62,12 +70,16 @@ async def test_a_reply_is_rated_once_and_a_dissatisfied_unsolved_rating_asks_to_
     appeal_id, number = uuid.uuid4(), tracking_number()
     early_id, early_number = uuid.uuid4(), tracking_number()
     t0 = datetime.now(UTC) - timedelta(days=2)
-    await send(settings, *lifecycle(appeal_id, number, t0), *lifecycle(early_id, early_number, t0, reply=False))
+    token, early_token = "RATE-ONCE-TOKN-0001", "RATE-EARL-YTKN-0002"
+    await send(settings, *lifecycle(appeal_id, number, t0), invited(settings.pepper(), appeal_id, number, t0, token),
+               *lifecycle(early_id, early_number, t0, reply=False),
+               invited(settings.pepper(), early_id, early_number, t0, early_token))
     async with running_service(SPEC, settings) as api:
         await _stored(db, appeal_id)
         await _stored(db, early_id, "signed_at")
+        await _invited(db, appeal_id, early_id)
         not_yet = await api.post(f"/v1/public/appeals/{early_number}/evaluation",
-                                 json={"satisfaction": "satisfied", "solved": True})
+                                 json={"satisfaction": "satisfied", "solved": True, "evaluation_token": early_token})
         assert not_yet.status_code == 409 and not_yet.json()["detail"]["reason"] == "not_replied"
 
         too_long = await api.post(f"/v1/public/appeals/{number}/evaluation",
@@ -79,11 +91,12 @@ async def test_a_reply_is_rated_once_and_a_dissatisfied_unsolved_rating_asks_to_
         assert await db.fetchval("SELECT count(*) FROM publication.evaluations WHERE appeal_id = $1", appeal_id) == 0
 
         rated = await api.post(f"/v1/public/appeals/{number}/evaluation", json={
-            "satisfaction": "dissatisfied", "solved": False, "comment": f"<script>alert(1)</script>还是漏水，电话{PHONE}"})
+            "satisfaction": "dissatisfied", "solved": False, "evaluation_token": token,
+            "comment": f"<script>alert(1)</script>还是漏水，电话{PHONE}"})
         assert rated.status_code == 201, rated.text
         assert rated.json()["reopen_requested"] is True
         again = await api.post(f"/v1/public/appeals/{number}/evaluation",
-                               json={"satisfaction": "satisfied", "solved": True})
+                               json={"satisfaction": "satisfied", "solved": True, "evaluation_token": token})
         assert again.status_code == 409 and again.json()["detail"]["reason"] == "already_evaluated"
 
         comment = await db.fetchval("SELECT comment FROM publication.evaluations WHERE appeal_id = $1", appeal_id)
@@ -107,12 +120,15 @@ async def test_window_private_code_and_operator_callback(settings, db):
     callback_id, callback_number = uuid.uuid4(), tracking_number()
     t0 = datetime.now(UTC) - timedelta(days=2)
     code_hash = inquiry_hash(settings.pepper(), "PRIV2345")
-    await send(settings, *lifecycle(late_id, late_number, t0),
+    late_token = "LATE-TOKN-0000-0003"
+    await send(settings, *lifecycle(late_id, late_number, t0), invited(settings.pepper(), late_id, late_number, t0,
+                                                                       late_token),
                *lifecycle(private_id, private_number, t0, private=True, code_hash=code_hash),
                *lifecycle(callback_id, callback_number, t0, private=True, code_hash=code_hash))
     async with running_service(SPEC, settings) as api:
         for appeal_id in (late_id, private_id, callback_id):
             await _stored(db, appeal_id)
+        await _invited(db, late_id)
         async with client_from(api, "203.0.113.9") as petitioner:
             no_code = await petitioner.post(f"/v1/public/appeals/{private_number}/evaluation",
                                             json={"satisfaction": "satisfied", "solved": True})
@@ -123,8 +139,14 @@ async def test_window_private_code_and_operator_callback(settings, db):
             assert with_code.status_code == 201 and with_code.json()["reopen_requested"] is False
 
             api.app.state.context.clock = frozen_at(t0 + timedelta(days=1, minutes=1) + timedelta(days=30))
+            # the evaluation token expires with the window: the petitioner is told nothing more
             late = await petitioner.post(f"/v1/public/appeals/{late_number}/evaluation",
-                                         json={"satisfaction": "satisfied", "solved": True})
+                                         json={"satisfaction": "satisfied", "solved": True,
+                                               "evaluation_token": late_token})
+            assert late.status_code == 404
+            late = await petitioner.post(f"/v1/operator/appeals/{late_number}/evaluation",
+                                         json={"satisfaction": "satisfied", "solved": True},
+                                         headers=bearer(settings, "operator"))
             assert late.status_code == 409 and late.json()["detail"]["reason"] == "window_closed"
 
         api.app.state.context.clock = frozen_at(t0 + timedelta(days=3))

@@ -7,7 +7,7 @@ from services.publication.entrypoint import SPEC
 from services.publication.replay import replay
 from shared.contracts.events import AppealClosed, AppealReopened, DeadlineStopped
 from tests.integration.helpers import eventually
-from tests.integration.test_publication_support import inquiry_hash, lifecycle, send, tracking_number
+from tests.integration.test_publication_support import inquiry_hash, invited, lifecycle, send, tracking_number
 from tests.support import running_service
 
 _ROWS = """
@@ -28,7 +28,8 @@ async def test_replay_from_the_log_gives_the_same_read_model(settings, db):
     t0 = datetime.now(UTC) - timedelta(days=3)
     appeals = [(uuid.uuid4(), tracking_number()) for _ in range(3)]
     (a, na), (b, nb), (c, nc) = appeals
-    await send(settings, *lifecycle(a, na, t0), *lifecycle(b, nb, t0, reply=False),
+    await send(settings, *lifecycle(a, na, t0), invited(settings.pepper(), a, na, t0, "REPL-AYTK-0000-0001"),
+               *lifecycle(b, nb, t0, reply=False),
                *lifecycle(c, nc, t0, private=True, code_hash=inquiry_hash(settings.pepper(), "REPL2345")),
                DeadlineStopped(appeal_id=a, unit_code="SAMR", due_at=t0 + timedelta(days=28),
                                stopped_at=t0 + timedelta(days=1), met=True))
@@ -36,10 +37,11 @@ async def test_replay_from_the_log_gives_the_same_read_model(settings, db):
     async with running_service(SPEC, settings) as api:
         async def applied() -> bool:
             return await db.fetchval("SELECT count(*) FROM publication.public_appeals WHERE appeal_id = ANY($1) "
-                                     "AND signed_at IS NOT NULL AND private IS NOT NULL", ids) == 3
+                                     "AND signed_at IS NOT NULL AND private IS NOT NULL", ids) == 3 and \
+                await db.fetchval("SELECT count(*) FROM publication.evaluation_tokens WHERE appeal_id = $1", a) == 1
         await eventually(applied, what="three appeals")
-        rated = await api.post(f"/v1/public/appeals/{na}/evaluation", json={"satisfaction": "dissatisfied",
-                                                                           "solved": False})
+        rated = await api.post(f"/v1/public/appeals/{na}/evaluation", json={
+            "satisfaction": "dissatisfied", "solved": False, "evaluation_token": "REPL-AYTK-0000-0001"})
         assert rated.status_code == 201
         # routing would reopen it; the reopening and a later close arrive from the log
         await send(settings, AppealReopened(appeal_id=a, reason="dissatisfied", reopened_at=t0 + timedelta(days=2)),

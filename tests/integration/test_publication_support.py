@@ -17,6 +17,7 @@ from shared.contracts.events import (
     Classification,
     Contact,
     DeadlineSet,
+    EvaluationInvited,
     Event,
 )
 from tests.integration.helpers import produce
@@ -63,6 +64,15 @@ def signed(appeal_id: uuid.UUID, at: datetime) -> AppealSigned:
 def replied(appeal_id: uuid.UUID, at: datetime) -> AppealReplied:
     return AppealReplied(appeal_id=appeal_id, unit_code="SAMR", outcome="solved", replied_at=at,
                          reply=f"经核实，{NAME}反映的漏水已维修，回访电话{PHONE}。")
+
+
+def invited(pepper: bytes, appeal_id: uuid.UUID, number: str, t0: datetime, token: str) -> EvaluationInvited:
+    """Intake's invitation for lifecycle()'s reply: the petitioner got `token` by SMS."""
+    from shared.one_time import EVALUATION_PURPOSE, EVALUATION_TOKEN_TTL, keyed_hash
+    replied_at = t0 + timedelta(days=1)
+    return EvaluationInvited(appeal_id=appeal_id, tracking_number=number, replied_at=replied_at,
+                             token_hash=keyed_hash(pepper, EVALUATION_PURPOSE, token),
+                             expires_at=replied_at + EVALUATION_TOKEN_TTL, invited_at=replied_at)
 
 
 def lifecycle(appeal_id, number, t0: datetime, *, reply: bool = True, **accept) -> list[Event]:

@@ -32,13 +32,17 @@ from tests.integration.test_security_support import (
     required_query,
     token,
 )
+from tests.support import sms_inbox
 
 # Documented as public (no token): intake's submission entrance (README "no token needed"),
 # publication's public API, Open311 and web page, assessment's reading endpoints.
 PUBLIC = {
+    # anonymous for the website only (channel "web", with a phone confirmation); the other
+    # channels need a channel token: tested below.
     ("intake", "POST", "/v1/appeals"),
     # The petitioner's word on an answer offered at intake; the tracking number is the proof.
     ("intake", "POST", "/v1/appeals/{appeal_id}/answer-feedback"),
+    ("intake", "POST", "/v1/web/phone-confirmations"),
     ("assessment", "GET", "/v1/scores"), ("assessment", "GET", "/v1/scores.csv"),
     ("assessment", "GET", "/v1/weights"), ("assessment", "GET", "/v1/periods"),
     ("assessment", "GET", "/dashboard"), ("assessment", "GET", "/dashboard/static/{name}"),
@@ -87,6 +91,8 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("sla", "GET", "/v1/deadlines/{appeal_id}/explanation"): {"supervisor", "admin", "operator", "unit"},
     ("publication", "POST", "/v1/operator/appeals/{tracking_number}/evaluation"): {"operator"},
     ("publication", "POST", "/v1/admin/open311/keys"): {"admin"},
+    ("publication", "GET", "/v1/operator/return-calls"): {"operator", "supervisor"},
+    ("publication", "POST", "/v1/operator/return-calls/{tracking_number}/decision"): {"operator", "supervisor"},
     ("assessment", "GET", "/v1/units/{unit_code}/scores"): {"operator", "supervisor", "admin", "unit"},
     ("assessment", "POST", "/v1/weights"): {"admin"},
     ("assessment", "POST", "/v1/periods/{period}/close"): {"admin"},
@@ -129,8 +135,8 @@ def submission(flow: str, district: str, **extra) -> dict:
 
 
 class World:
-    def __init__(self, settings, clients, conn):
-        self.settings, self.clients, self.conn = settings, clients, conn
+    def __init__(self, settings, clients, conn, sms=None):
+        self.settings, self.clients, self.conn, self.sms = settings, clients, conn, sms
         self.public_numbers: list[str] = []
         self.private_number = ""
         self.appeal_id = ""
@@ -156,15 +162,16 @@ class World:
         await eventually(shown, timeout=60, what=f"{number} public ({status or 'any status'})")
 
 
-async def build_world(settings, clients, conn) -> World:
-    world = World(settings, clients, conn)
+async def build_world(settings, clients, conn, sms) -> World:
+    world = World(settings, clients, conn, sms)
     intake, publication, routing = clients["intake"], clients["publication"], clients["routing"]
+    adapter = token(settings, "channel")
 
-    r = await intake.post("/v1/appeals", json=submission("http", "heping"))
+    r = await intake.post("/v1/appeals", json=submission("http", "heping"), headers=adapter)
     assert r.status_code == 201 and r.json()["status"] == "accepted", r.text
     http_number = r.json()["tracking_number"]
     world.appeal_id = r.json()["appeal_id"]
-    r = await intake.post("/v1/appeals", json=submission("private", "dadong", private=True))
+    r = await intake.post("/v1/appeals", json=submission("private", "dadong", private=True), headers=adapter)
     assert r.status_code == 201 and r.json()["status"] == "accepted", r.text
     world.private_number = r.json()["tracking_number"]
 
@@ -204,8 +211,12 @@ async def build_world(settings, clients, conn) -> World:
             "reply": f"已联系{NAME}（{PHONE}，{EMAIL}），车辆{PLATE}的问题已处理。{SCRIPT}"})
         assert r.status_code == 200, r.text
         await world.public_status(number, "replied")
+    world.http_number = http_number  # type: ignore[attr-defined]
+    # the petitioner rates with the evaluation token that reached their phone with the reply
+    reply = await sms.wait_for(lambda m: m.kind == "reply" and m.tracking_number == kafka_number)
     r = await publication.post(f"/v1/public/appeals/{kafka_number}/evaluation", json={
-        "satisfaction": "satisfied", "solved": True, "comment": f"{NAME}很满意，电话{PHONE}，{SCRIPT}"})
+        "satisfaction": "satisfied", "solved": True, "evaluation_token": reply.code,
+        "comment": f"{NAME}很满意，电话{PHONE}，{SCRIPT}"})
     assert r.status_code == 201, r.text
     await world.public_status(kafka_number, "evaluated")
     await asyncio.sleep(1.0)  # let the feed and assessment catch up with the last events
@@ -216,8 +227,8 @@ async def build_world(settings, clients, conn) -> World:
 async def world(settings):
     conn = await asyncpg.connect(settings.database_url)
     try:
-        async with platform(settings) as clients:
-            yield await build_world(settings, clients, conn)
+        async with platform(settings) as clients, sms_inbox(settings) as sms:
+            yield await build_world(settings, clients, conn, sms)
     finally:
         await conn.close()
 
@@ -415,3 +426,164 @@ async def test_private_appeal_is_never_listed(world):
     r = await world.clients["publication"].get(f"/v1/public/appeals/{world.private_number}")
     unknown = await world.clients["publication"].get("/v1/public/appeals/SY20261128ZZZZZZZZ")
     assert r.status_code == unknown.status_code == 404 and r.json() == unknown.json()
+
+
+# --- only the right people act: channels, the web entrance, the petitioner's rating ------------
+
+async def evaluation_count(world: World, number: str) -> int:
+    return await world.conn.fetchval(
+        "SELECT count(*) FROM publication.evaluations e JOIN publication.public_appeals p USING (appeal_id)"
+        " WHERE p.tracking_number = $1", number)
+
+
+async def test_a_stranger_with_the_tracking_number_cannot_rate(world):
+    pub, number = world.clients["publication"], world.http_number
+    await world.public_status(number, "replied")
+    unknown = await pub.post("/v1/public/appeals/SY20261128ZZZZZZZZ/evaluation",
+                             json={"satisfaction": "dissatisfied", "solved": False})
+    attempts = [{}, {"evaluation_token": "AAAA-BBBB-CCCC-DDDD"}, {"inquiry_code": "ABCD-EFGH"},
+                {"evaluation_token": (await world.sms.wait_for(
+                    lambda m: m.kind == "reply" and m.tracking_number != number)).code}]  # another appeal's
+    for credential in attempts:
+        r = await pub.post(f"/v1/public/appeals/{number}/evaluation",
+                           json={"satisfaction": "dissatisfied", "solved": False, **credential})
+        assert (r.status_code, r.json()) == (unknown.status_code, unknown.json()) == (404, unknown.json())
+    # the web form answers a stranger the same way
+    page = await pub.post(f"/public/appeals/{number}/evaluation",
+                          data={"satisfaction": "dissatisfied", "solved": "false"})
+    assert page.status_code == 404
+    # nothing changed: no rating, the appeal is still replied (not reopened)
+    assert await evaluation_count(world, number) == 0
+    assert (await pub.get(f"/v1/public/appeals/{number}")).json()["status"] == "replied"
+    state = await world.conn.fetchval("SELECT state FROM routing.transfers WHERE appeal_id = $1",
+                                      uuid.UUID(world.appeal_id))
+    assert state == "replied"
+
+
+async def test_an_expired_evaluation_token_is_refused_and_a_valid_one_accepted(world):
+    pub, number = world.clients["publication"], world.http_number
+    reply = await world.sms.wait_for(lambda m: m.kind == "reply" and m.tracking_number == number)
+    assert reply.code and reply.code in reply.text  # (the unit's reply goes to the petitioner unredacted)
+    # a new quarter hour for the guess limits (5 per number): the tests before guessed on this number
+    await world.conn.execute("DELETE FROM publication.inquiry_attempts")
+    # the token is kept only as a keyed hash
+    stored = await world.conn.fetch("SELECT token_hash FROM publication.evaluation_tokens WHERE appeal_id = $1",
+                                    uuid.UUID(world.appeal_id))
+    assert len(stored) == 1 and reply.code not in stored[0]["token_hash"]
+    await world.conn.execute("UPDATE publication.evaluation_tokens SET expires_at = now() - interval '1 minute'"
+                             " WHERE appeal_id = $1", uuid.UUID(world.appeal_id))
+    body = {"satisfaction": "satisfied", "solved": True, "evaluation_token": reply.code}
+    r = await pub.post(f"/v1/public/appeals/{number}/evaluation", json=body)
+    assert r.status_code == 404 and await evaluation_count(world, number) == 0
+    await world.conn.execute("UPDATE publication.evaluation_tokens SET expires_at = now() + interval '1 day'"
+                             " WHERE appeal_id = $1", uuid.UUID(world.appeal_id))
+    # typed from the SMS in lower case without dashes: still the petitioner's token
+    r = await pub.post(f"/v1/public/appeals/{number}/evaluation",
+                       json={**body, "evaluation_token": reply.code.replace("-", "").lower()})
+    assert r.status_code == 201, r.text
+    assert await evaluation_count(world, number) == 1
+
+
+def channel_submission(channel: str) -> dict:
+    return {"channel": channel, "channel_message_id": f"imp-{channel}-{uuid.uuid4()}", "district": "heping",
+            "appeal_type": "consumer_complaint", "category": "prices", "description": "超市乱收费，标价和结账价不一致。",
+            "petitioner": {"name": "周杰", "phone": "13700005555"}}
+
+
+async def stored(world: World, body: dict) -> int:
+    return await world.conn.fetchval("SELECT count(*) FROM intake.appeals WHERE channel_message_id = $1",
+                                     body["channel_message_id"])
+
+
+async def test_channel_impersonation_is_refused_and_changes_nothing(world):
+    intake, s = world.clients["intake"], world.settings
+    refusals = []
+    for channel in ("phone", "phone_business_line", "app"):
+        body = channel_submission(channel)
+        others = tuple(c for c in ("phone", "phone_business_line", "app", "web") if c != channel)
+        cases = [("no token", {}, 401), ("channel A's token for B", token(s, "channel", channels=others), 403),
+                 ("an operator", token(s, "operator"), 403), ("a unit", token(s, "unit", "SAMR"), 403),
+                 *((f"forged ({what})", {"Authorization": f"Bearer {bad}"}, 401)
+                   for what, bad in forged_tokens(s).items())]
+        for what, headers, expected in cases:
+            r = await intake.post("/v1/appeals", json=body, headers=headers)
+            if r.status_code != expected:
+                refusals.append(f"{channel} with {what}: {r.status_code} {r.text[:100]}")
+            elif "13700005555" in r.text or ("token" in r.text and "expired" in r.text):
+                refusals.append(f"{channel} with {what}: says too much: {r.text[:100]}")
+        assert await stored(world, body) == 0, f"{channel}: a refused submission was stored"
+        r = await intake.post("/v1/appeals", json=body, headers=token(s, "channel", channels=(channel,)))
+        assert r.status_code == 201, r.text
+    assert refusals == []
+    # the web channel without a token is the anonymous entrance: it needs the phone confirmation
+    body = channel_submission("web")
+    r = await intake.post("/v1/appeals", json=body)
+    assert r.status_code == 401 and await stored(world, body) == 0
+
+
+async def confirmation(world: World, client, phone: str) -> tuple[str, str]:
+    r = await client.post("/v1/web/phone-confirmations", json={"phone": phone})
+    assert r.status_code == 202, r.text
+    cid = r.json()["confirmation_id"]
+    sms = await world.sms.wait_for(lambda m: m.kind == "phone_confirmation" and str(m.notification_id) == cid)
+    assert sms.code in sms.text and phone not in sms.text
+    return cid, sms.code
+
+
+async def test_a_confirmation_code_proves_the_phone_once(world):
+    from tests.integration.test_security_support import transport_client
+    app = world.clients["intake"].app
+    async with transport_client(app, "intake", address="192.0.2.10") as web:
+        phone = "139" + str(uuid.uuid4().int)[:8]
+        cid, code = await confirmation(world, web, phone)
+        body = {**channel_submission("web"), "petitioner": {"name": "周杰", "phone": phone}}
+        wrong = str((int(code) + 1) % 10**6).zfill(6)
+        for headers, expected in (({}, 401), ({"X-Confirmation-Id": cid, "X-Confirmation-Code": wrong}, 403),
+                                  ({"X-Confirmation-Id": str(uuid.uuid4()), "X-Confirmation-Code": code}, 403)):
+            r = await web.post("/v1/appeals", json=body, headers=headers)
+            assert r.status_code == expected and await stored(world, body) == 0
+        proof = {"X-Confirmation-Id": cid, "X-Confirmation-Code": code}
+        # another phone's confirmation does not prove this phone
+        other = {**body, "petitioner": {"name": "周杰", "phone": "13700006666"}}
+        assert (await web.post("/v1/appeals", json=other, headers=proof)).status_code == 403
+        first = await web.post("/v1/appeals", json=body, headers=proof)
+        assert first.status_code == 201, first.text
+        # the same submission again (a retry) replays; another submission with the used code is refused
+        replay = await web.post("/v1/appeals", json=body, headers=proof)
+        assert replay.status_code == 200 and replay.json()["tracking_number"] == first.json()["tracking_number"]
+        reused = {**body, "channel_message_id": f"reuse-{uuid.uuid4()}"}
+        r = await web.post("/v1/appeals", json=reused, headers=proof)
+        assert r.status_code == 403 and await stored(world, reused) == 0
+        # guesses are limited: after too many wrong codes even the right one fails
+        cid, code = await confirmation(world, web, phone)
+        fresh = {**body, "channel_message_id": f"guess-{uuid.uuid4()}"}
+        for _ in range(world.settings.confirmation_max_attempts):
+            await web.post("/v1/appeals", json=fresh, headers={"X-Confirmation-Id": cid, "X-Confirmation-Code": wrong})
+        r = await web.post("/v1/appeals", json=fresh, headers={"X-Confirmation-Id": cid, "X-Confirmation-Code": code})
+        assert r.status_code == 403 and await stored(world, fresh) == 0
+
+
+async def test_a_flood_from_one_client_gets_429_without_slowing_channels(world):
+    from tests.integration.test_security_support import transport_client
+    app, s = world.clients["intake"].app, world.settings
+    async with transport_client(app, "intake", address="198.51.100.7") as flood:
+        answers = [await flood.post("/v1/web/phone-confirmations", json={"phone": f"1390000{i:04d}"})
+                   for i in range(s.web_limit_per_client + 5)]
+        codes = [a.status_code for a in answers]
+        assert codes[:s.web_limit_per_client] == [202] * s.web_limit_per_client
+        assert set(codes[s.web_limit_per_client:]) == {429}
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        body = channel_submission("web")
+        r = await flood.post("/v1/appeals", json=body, headers={"X-Confirmation-Id": str(uuid.uuid4()),
+                                                                "X-Confirmation-Code": "123456"})
+        assert r.status_code == 429 and await stored(world, body) == 0
+        # an authenticated channel from the same address is not limited
+        r = await flood.post("/v1/appeals", json=channel_submission("app"), headers=token(s, "channel"))
+        assert r.status_code == 201, r.text
+    # one phone: its own limit, whatever the client addresses
+    phone = "139" + str(uuid.uuid4().int)[:8]
+    statuses = []
+    for i in range(s.web_limit_per_phone + 2):
+        async with transport_client(app, "intake", address=f"203.0.113.{i + 1}") as c:
+            statuses.append((await c.post("/v1/web/phone-confirmations", json={"phone": phone})).status_code)
+    assert statuses == [202] * s.web_limit_per_phone + [429, 429]

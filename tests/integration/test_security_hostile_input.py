@@ -37,7 +37,8 @@ from tests.integration.test_security_support import (
 ROUTES = [r for s in SERVICES for r in all_routes(s, create_app(spec_of(s), Settings(env="test")))]
 MUTATING = [r for r in ROUTES if r.method in ("POST", "PUT", "DELETE", "PATCH")]
 FORM_ROUTES = {("publication", "POST", "/open311/v2/requests.{fmt}"), ("publication", "POST", "/public/inquiry"),
-               ("publication", "POST", "/public/appeals/{tracking_number}/evaluation")}
+               ("publication", "POST", "/public/appeals/{tracking_number}/evaluation"),
+               ("publication", "POST", "/public/submit"), ("publication", "POST", "/public/submit/code")}
 
 HOSTILE_STRINGS = [
     "'; DROP TABLE appeals; --", "' OR '1'='1", "1; SELECT pg_sleep(5)--", "\\\\x00'\"`;",
@@ -139,12 +140,12 @@ async def world(settings):
             w = World()
             w.settings, w.clients, w.conn = settings, clients, conn
             intake = clients["intake"]
-            held = await intake.post("/v1/appeals", json={
+            held = await intake.post("/v1/appeals", headers=token(settings, "channel"), json={
                 "channel": "app", "channel_message_id": f"fuzz-held-{uuid.uuid4()}", "district": "heping",
                 "description": "想问一下这个事情怎么办", "petitioner": {"name": "孙丽", "phone": "13700002222"}})
             assert held.status_code == 202, held.text
             w.held_id = held.json()["appeal_id"]
-            r = await intake.post("/v1/appeals", json={
+            r = await intake.post("/v1/appeals", headers=token(settings, "channel"), json={
                 "channel": "app", "channel_message_id": f"fuzz-open-{uuid.uuid4()}", "district": "tiexi",
                 "appeal_type": "consumer_complaint", "category": "prices",
                 "description": f"铁西区一家超市乱收费，标价和结账价格不一致。{SCRIPT}",
@@ -227,7 +228,8 @@ async def test_mutating_endpoint_answers_hostile_input_with_a_clear_4xx(world, r
         form = data.draw(st.dictionaries(
             st.sampled_from(["api_key", "service_code", "description", "address_string", "first_name",
                              "last_name", "phone", "tracking_number", "inquiry_code", "satisfaction", "solved",
-                             "comment", "attribute[district]"]),
+                             "comment", "attribute[district]", "evaluation_token", "name", "district",
+                             "appeal_type", "private", "confirmation_id", "code"]),
             st.one_of(st.sampled_from(HOSTILE_STRINGS), st.sampled_from(["CC-prices", "和平区", "satisfied",
                                                                        "true", world.tracking_number])),
             max_size=8))
@@ -391,8 +393,9 @@ async def test_kafka_entrances_dead_letter_every_bad_record_and_stay_alive(world
     await produce(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS),
                   [(good_id.encode(), json.dumps(good).encode(), [])])
     # and one valid unit action: the unit signs a fresh appeal (the HTTP fuzzer may have moved the other)
-    fresh = await world.clients["intake"].post("/v1/appeals", json={**good, "channel_message_id": f"fuzz-fresh-{run}",
-                                                                     "district": "dadong"})
+    fresh = await world.clients["intake"].post("/v1/appeals", headers=token(settings, "channel"),
+                                               json={**good, "channel_message_id": f"fuzz-fresh-{run}",
+                                                     "district": "dadong"})
     assert fresh.status_code == 201, fresh.text
     fresh_id = fresh.json()["appeal_id"]
 

@@ -78,13 +78,19 @@ async def platform(settings: Settings) -> AsyncIterator[dict[str, httpx.AsyncCli
             client = await stack.enter_async_context(transport_client(app, name))
             client.app = app  # type: ignore[attr-defined]
             clients[name] = client
+        # publication's appeal form calls intake over HTTP: here, intake's app in this process
+        clients["publication"].app.state.intake_transport = httpx.ASGITransport(  # type: ignore[attr-defined]
+            app=clients["intake"].app, client=("127.0.0.1", 40001))  # type: ignore[attr-defined]
         yield clients
 
 
 # --- tokens -----------------------------------------------------------------------------
 
-def token(settings: Settings, role: str, unit: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(settings, 'security-test', role, unit)}"}
+def token(settings: Settings, role: str, unit: str | None = None,
+          channels: tuple[str, ...] = ("phone", "phone_business_line", "web", "app")) -> dict[str, str]:
+    """A development token; a channel token names `channels` (all four unless told)."""
+    issued = issue_token(settings, "security-test", role, unit, channels=channels if role == "channel" else ())
+    return {"Authorization": f"Bearer {issued}"}
 
 
 def forged_tokens(settings: Settings) -> dict[str, str]:

@@ -159,3 +159,10 @@ async def record_merges(conn: asyncpg.Connection, merges: Sequence[Merge]) -> No
 async def set_handling(conn: asyncpg.Connection, appeal_id: UUID, handling: str, at: datetime) -> bool:
     """Record routing's word on whether the appeal is still being handled."""
     return await conn.execute(_SET_HANDLING, appeal_id, handling, at) != "UPDATE 0"
+
+
+async def petitioner_of(conn: asyncpg.Connection, appeal_id: UUID) -> asyncpg.Record | None:
+    """What a notification about an accepted appeal needs: its number and the petitioner's phone."""
+    return await conn.fetchrow(
+        "SELECT tracking_number, petitioner_phone, private FROM appeals"
+        " WHERE appeal_id = $1 AND status = 'accepted'", appeal_id)

@@ -4,5 +4,6 @@ from services.intake.api.appeals import router as appeals
 from services.intake.api.classifier import router as classifier
 from services.intake.api.knowledge import router as knowledge
 from services.intake.api.review import router as review
+from services.intake.api.web_entrance import router as web_entrance
 
-ROUTERS = (appeals, review, classifier, knowledge)
+ROUTERS = (appeals, web_entrance, review, classifier, knowledge)

@@ -1,14 +1,26 @@
-"""HTTP entrance for the website, the app and the operator console."""
+"""HTTP entrance for the channels: phone, business line and app adapters with a channel token;
+the website anonymously, with rate limits and a phone confirmation (api/web_entrance.py)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from services.intake.api.web_entrance import (
+    RefusedConfirmation,
+    TooMany,
+    check_limits,
+    client_of,
+    confirm_phone,
+    too_many_response,
+)
 from services.intake.classifier import current, knowledge
+from services.intake.domain.validators import InvalidField, canonical_phone
 from services.intake.handlers import ConcurrentSubmission, InvalidSubmission, Outcome, accept_submission
+from shared.auth import Principal, optional_principal
 from shared.contracts.events import SubmitAppeal
+from shared.contracts.vocabulary import Channel
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
@@ -36,17 +48,55 @@ def invalid(field: str, reason: str) -> RequestValidationError:
 @router.post("/appeals", response_model=AppealReceipt, response_model_exclude_none=True, status_code=201,
              responses={200: {"description": "Replay of an earlier submission: the same appeal"},
                         202: {"description": "Held for an operator's review, or an answer offered (answer_offered)"},
-                        422: {"description": "A field is missing or wrong; the body says which and why"}})
+                        401: {"description": "No channel token (phone, business line, app), an invalid one, "
+                                             "or a web appeal without a phone confirmation"},
+                        403: {"description": "The token may not submit for this channel, or the phone "
+                                             "confirmation failed"},
+                        422: {"description": "A field is missing or wrong; the body says which and why"},
+                        429: {"description": "Anonymous (web) only: too many from this client or phone; "
+                                             "see Retry-After"}})
 async def submit_appeal(
     submission: SubmitAppeal,
+    request: Request,
     response: Response,
     ctx: Annotated[ServiceContext, Depends(context_of)],
+    principal: Annotated[Principal | None, Depends(optional_principal())],
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> AppealReceipt:
-    """Accept an appeal; resubmitting the same channel message returns the same appeal."""
+    x_confirmation_id: Annotated[str | None, Header(max_length=64)] = None,
+    x_confirmation_code: Annotated[str | None, Header(max_length=16)] = None,
+):
+    """Accept an appeal; resubmitting the same channel message returns the same appeal.
+
+    Phone, business line and app need a bearer token with role `channel` whose `channels`
+    claim names the submission's channel. The website (`web`) is the anonymous entrance: limited
+    per client address and per phone, and accepted only with a phone confirmation
+    (`POST /v1/web/phone-confirmations`, then `X-Confirmation-Id` and `X-Confirmation-Code`).
+    """
     if idempotency_key is not None and idempotency_key != submission.channel_message_id:
         raise invalid("Idempotency-Key", "must equal channel_message_id")
-    outcome = await _decide(ctx, submission)
+    if principal is not None:
+        if not principal.may_submit_for(submission.channel.value):
+            raise HTTPException(403, detail="this token may not submit appeals for this channel")
+        outcome = await _decide(ctx, submission)
+    elif submission.channel is not Channel.WEB:
+        raise HTTPException(401, detail="a channel token is required for this channel",
+                            headers={"WWW-Authenticate": "Bearer"})
+    else:
+        try:
+            # Per client here; the per-phone limit is on the confirmations, one of which each
+            # web appeal uses up.
+            await check_limits(ctx, client=client_of(request, ctx.settings))
+        except TooMany as exc:
+            return too_many_response(exc)
+        try:
+            phone = canonical_phone(submission.petitioner.phone)
+        except InvalidField as wrong:
+            raise invalid(wrong.field, wrong.reason) from None
+        outcome = await _decide(ctx, submission, confirmation=(x_confirmation_id, x_confirmation_code, phone))
+    return _receipt(outcome, response)
+
+
+def _receipt(outcome: Outcome, response: Response) -> AppealReceipt:
     if outcome.replayed:
         response.status_code = 200
     elif outcome.status in ("pending_review", "answer_offered"):
@@ -59,16 +109,23 @@ async def submit_appeal(
                          answer=outcome.answer)
 
 
-async def _decide(ctx: ServiceContext, submission: SubmitAppeal) -> Outcome:
+async def _decide(ctx: ServiceContext, submission: SubmitAppeal,
+                  confirmation: tuple[str | None, str | None, str] | None = None) -> Outcome:
+    """Decide in one transaction; an anonymous web appeal uses up its phone confirmation in it."""
     for attempt in range(2):
         try:
             async with ctx.units_of_work() as uow:
+                if confirmation is not None:
+                    confirmation_id, code, phone = confirmation
+                    await confirm_phone(ctx, uow, confirmation_id, code, phone, submission.channel_message_id)
                 return await accept_submission(uow, submission, now=ctx.clock.now(),
                                                pepper=ctx.settings.pepper(), answers_caller=True,
                                                classifier=current(ctx), knowledge=knowledge(ctx))
         except ConcurrentSubmission:
             if attempt:
                 raise
+        except RefusedConfirmation as refused:
+            raise await refused.count(ctx) from None
         except InvalidSubmission as wrong:
             raise invalid(wrong.field, wrong.reason) from None
     raise AssertionError("unreachable")

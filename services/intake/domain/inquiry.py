@@ -5,8 +5,8 @@ The scheme, which publication relies on to verify a code:
 - before hashing and before verifying, a code is NFKC-normalised, stripped of spaces and
   dashes and upper-cased (`canonical_code`), so "abcd-efgh" typed on a phone still matches;
 - the stored hash is argon2id with the platform's explicit parameters (shared/hashing.py,
-  HOTLINE_ARGON2_*) over `pepper + canonical_code.encode()`, where pepper is
-  `Settings.pepper()` (HOTLINE_SECRET_KEY); the hash string carries its own salt and
+  HOTLINE_ARGON2_*: OWASP's minimum, 19 MiB, 2 passes, 1 lane) over `pepper + canonical_code.encode()`,
+  where pepper is `Settings.pepper()` (HOTLINE_SECRET_KEY); the hash string carries its own salt and
   parameters, so any service with the same pepper verifies with
   `PasswordHasher().verify(hash, pepper + canonical_code(code).encode())`.
 The pepper means a leaked table of hashes cannot be brute-forced without the service secret.

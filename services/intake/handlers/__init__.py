@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from services.intake.classifier import current
-from services.intake.handlers.handling import on_closed, on_reopened, on_replied
+from services.intake.handlers.handling import Replies, on_closed, on_reopened
 from services.intake.handlers.submission import (
     ConcurrentSubmission,
     InvalidSubmission,
@@ -25,7 +25,8 @@ def handlers_for(ctx: ServiceContext) -> dict:
 
     async def on_submissions(uow, envelopes: Sequence[Envelope[SubmitAppeal]]) -> None:
         try:
-            # A Kafka record has no reply channel, so no inquiry code is issued (README).
+            # A Kafka record has no reply path: a private appeal's code reaches the petitioner
+            # by SMS only (README).
             await accept_submissions(uow, [(e.data, ctx.clock.now()) for e in envelopes],
                                      pepper=ctx.settings.pepper(), answers_caller=False, classifier=current(ctx))
         except ConcurrentSubmission:
@@ -36,5 +37,5 @@ def handlers_for(ctx: ServiceContext) -> dict:
             if len(envelopes) > 1:
                 raise
 
-    return {SubmitAppeal: Batch(on_submissions), AppealReplied: on_replied,
+    return {SubmitAppeal: Batch(on_submissions), AppealReplied: Replies(ctx.settings.pepper()).on_replied,
             AppealClosed: on_closed, AppealReopened: on_reopened}

@@ -17,6 +17,7 @@ from services.intake.domain.duplicates import (
 )
 from services.intake.domain.inquiry import hash_inquiry_code, new_inquiry_code
 from services.intake.domain.knowledge import KnowledgeBase, Match
+from services.intake.domain.notifications import international, receipt_text
 from services.intake.domain.scope import Refusal, check_scope, normalise, resolve_district
 from services.intake.domain.tracking import new_tracking_number
 from services.intake.domain.validators import CheckedPetitioner, InvalidField, check_petitioner
@@ -28,6 +29,7 @@ from shared.contracts.events import (
     AppealRejected,
     Classification,
     Event,
+    NotifyPetitioner,
     SubmitAppeal,
 )
 from shared.contracts.vocabulary import RequestSubtype
@@ -85,6 +87,8 @@ class _Decision:
     event: Event | None  # None: an answer offered, the event waits for the petitioner's word
     merge: repository.Merge | None = None
     offer: Match | None = None
+    # What the petitioner is told by SMS (the receipt, with a private appeal's inquiry code).
+    notice: NotifyPetitioner | None = None
 
 
 async def accept_submission(uow: UnitOfWork, submission: SubmitAppeal, *, now: datetime,
@@ -144,9 +148,12 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
             continue
         decision = await _decide(submission, examined[key], now, history, pepper, answers_caller,
                                  knowledge if answers_caller else None)
+        decision = replace(decision, notice=_receipt(decision, examined[key].petitioner.phone, now))
         answered[key] = replace(decision.outcome, replayed=True, inquiry_code=None)
         decisions.append(decision)
-        outcomes.append(decision.outcome)
+        # Only an entrance that answers the caller (HTTP) hands the code back; every private
+        # appeal's petitioner gets it by SMS.
+        outcomes.append(decision.outcome if answers_caller else replace(decision.outcome, inquiry_code=None))
     await _store(uow, decisions)
     return outcomes
 
@@ -189,7 +196,7 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                            rejected_at=now))
 
     if (held := examined.held) is not None:
-        code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
+        code, code_hash = await _inquiry_code(submission, pepper)
         return _Decision(
             Outcome(appeal_id, tracking_number, "pending_review", held, inquiry_code=code),
             repository.NewAppeal(status="pending_review", district=examined.district, reason=held,
@@ -219,7 +226,7 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                          reason=same.reason, merged_at=now),
             repository.Merge(appeal_id, into.appeal_id, same.similarity, same.reason, now))
 
-    code, code_hash = await _inquiry_code(submission, pepper, answers_caller)
+    code, code_hash = await _inquiry_code(submission, pepper)
     offer = _offer(knowledge, decision, description, now)
     if offer is not None:
         # 直接办结: the caller hears (or the petitioner reads) the answer first; AppealAccepted or
@@ -259,6 +266,8 @@ async def _store(uow: UnitOfWork, decisions: list[_Decision]) -> None:
             await knowledge_store.record_offer(uow.conn, d.appeal.appeal_id, d.offer, d.appeal.received_at)
         if d.event is not None:
             uow.emit(d.event)
+        if d.notice is not None:
+            uow.emit(d.notice)
 
 
 def _offer(knowledge: KnowledgeBase | None, decision: Decision, description: str, now: datetime) -> Match | None:
@@ -267,6 +276,19 @@ def _offer(knowledge: KnowledgeBase | None, decision: Decision, description: str
         return None
     label = f"{decision.appeal_type.value}/{decision.subtype.value}/{decision.category}"
     return knowledge.match(description, label, now.astimezone(SHANGHAI).date())
+
+
+def _receipt(decision: _Decision, phone: str, now: datetime) -> NotifyPetitioner | None:
+    """The SMS acknowledging a submission that became (or may become) an appeal; a rejection is
+    answered at the channel."""
+    outcome = decision.outcome
+    if outcome.status not in ("accepted", "pending_review", "merged"):
+        return None
+    return NotifyPetitioner(
+        notification_id=uuid4(), kind="receipt", phone=international(phone), appeal_id=outcome.appeal_id,
+        tracking_number=outcome.tracking_number, code=outcome.inquiry_code, created_at=now,
+        text=receipt_text(outcome.status, outcome.tracking_number, outcome.inquiry_code,
+                          outcome.into_tracking_number))
 
 
 def _key(submission: SubmitAppeal) -> tuple[str, str]:
@@ -291,10 +313,13 @@ def _address(submission: SubmitAppeal) -> str | None:
     return normalise(submission.address) if submission.address else None
 
 
-async def _inquiry_code(submission: SubmitAppeal, pepper: bytes,
-                        answers_caller: bool) -> tuple[str | None, str | None]:
-    """A fresh code and its slow hash for a private appeal; (None, None) otherwise."""
-    if not (submission.private and answers_caller):
+async def _inquiry_code(submission: SubmitAppeal, pepper: bytes) -> tuple[str | None, str | None]:
+    """A fresh code and its slow hash for a private appeal; (None, None) otherwise.
+
+    Every private appeal gets one, whatever its entrance: it reaches the petitioner by SMS
+    (the notifications port), and over HTTP also in the response.
+    """
+    if not submission.private:
         return None, None
     code = new_inquiry_code()
     # argon2 is slow on purpose; off the event loop so other requests are not held up, and in

@@ -110,12 +110,17 @@ async def inquire(tracking_number: TrackingNumberPath, body: InquiryRequest, req
              responses={**_NOT_FOUND, 409: {"description": "Not replied yet, rated already, or too late"}})
 async def evaluate_appeal(tracking_number: TrackingNumberPath, body: EvaluationRequest, request: Request,
                           ctx: Context):
-    """The petitioner rates the reply once, within the window; private appeals need the code."""
+    """The petitioner rates the reply once, within the window.
+
+    Needs `evaluation_token` (sent by SMS with the reply) or, for a private appeal, `inquiry_code`.
+    Without a valid one the answer is the same 404 as for an unknown number.
+    """
     try:
         code = checked_code(body.inquiry_code, "inquiry_code")
     except _Invalid as invalid:
         return invalid.response
-    who = Evaluator(via=body.via, client=client_of(request), inquiry_code=code)
+    who = Evaluator(via=body.via, client=client_of(request), inquiry_code=code,
+                    evaluation_token=body.evaluation_token)
     return await record_evaluation(ctx, tracking_number, body.satisfaction, body.solved, body.comment, who)
 
 

@@ -9,6 +9,8 @@ from services.publication.domain.evaluation import COMMENT_MAX_LENGTH
 from services.publication.domain.lifecycle import public_status
 
 InquiryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
+EvaluationToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40,
+                                                   pattern=r"^[0-9A-Za-z\- ]+$")]
 
 
 class Step(BaseModel):
@@ -55,7 +57,9 @@ class EvaluationRequest(BaseModel):
     satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
     solved: bool
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=COMMENT_MAX_LENGTH)] | None = None
-    inquiry_code: InquiryCode | None = None
+    inquiry_code: InquiryCode | None = Field(None, description="Private appeals: the inquiry code")
+    evaluation_token: EvaluationToken | None = Field(
+        None, description="The one-time evaluation token sent to the petitioner with the reply")
     via: Literal["web", "app"] = "web"
 
 
@@ -78,3 +82,24 @@ class EvaluationRecorded(BaseModel):
 class FeedPage(BaseModel):
     items: list[dict] = Field(description="PublicAppealUpdated bodies, each with its `seq`")
     next_after: int = Field(description="Pass as `after` to continue; unchanged when nothing is new")
+
+
+class ReturnCall(BaseModel):
+    tracking_number: str
+    unit_code: str | None
+    dissatisfied_ratings: int
+    requested_at: datetime
+
+
+class ReturnCallDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["reopen", "close"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000,
+                                             pattern=r"^[^\x00]*$")]
+
+
+class ReturnCallDecisionRecorded(BaseModel):
+    tracking_number: str
+    decision: str
+    decided_by: str
+    decided_at: datetime

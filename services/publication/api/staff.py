@@ -2,14 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from services.publication.adapters import evaluations
 from services.publication.adapters import open311 as store
 from services.publication.api.public import Context, TrackingNumberPath, record_evaluation
-from services.publication.api.schemas import EvaluationRecorded, OperatorEvaluationRequest
+from services.publication.api.schemas import (
+    EvaluationRecorded,
+    OperatorEvaluationRequest,
+    ReturnCall,
+    ReturnCallDecision,
+    ReturnCallDecisionRecorded,
+)
 from services.publication.handlers.evaluation import Evaluator
 from shared.auth import Principal, require
+from shared.contracts.events import ReturnCallDecided
 
 router = APIRouter(tags=["staff"])
 
@@ -22,6 +30,31 @@ async def record_callback_rating(tracking_number: TrackingNumberPath, body: Oper
     """A rating the petitioner gave on a return call; private appeals need no code here."""
     who = Evaluator(via=body.via, operator=principal.subject)
     return await record_evaluation(ctx, tracking_number, body.satisfaction, body.solved, body.comment, who)
+
+
+@router.get("/v1/operator/return-calls", response_model=list[ReturnCall])
+async def return_calls(ctx: Context, _: Annotated[Principal, Depends(require("operator", "supervisor"))],
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ReturnCall]:
+    """Appeals rated dissatisfied a second time, oldest first: the centre calls back and decides (差评二次回访)."""
+    return [ReturnCall(**r) for r in await evaluations.pending_return_calls(ctx.pool, limit)]
+
+
+@router.post("/v1/operator/return-calls/{tracking_number}/decision", response_model=ReturnCallDecisionRecorded,
+             responses={404: {"description": "No return call waits for this appeal"}})
+async def decide_return_call(tracking_number: TrackingNumberPath, body: ReturnCallDecision, ctx: Context,
+                             principal: Annotated[Principal, Depends(require("operator", "supervisor"))]):
+    """After the return call: `reopen` sends the appeal back to its unit, `close` ends it with the reason."""
+    now = ctx.clock.now()
+    async with ctx.units_of_work() as uow:
+        decided = await evaluations.decide_return_call(uow.conn, tracking_number, body.decision, body.reason,
+                                                       principal.subject, now)
+        if decided is None:
+            raise HTTPException(404, detail="no return call waits for this appeal")
+        uow.emit(ReturnCallDecided(appeal_id=decided["appeal_id"], tracking_number=tracking_number,
+                                   decision=body.decision, reason=body.reason, decided_by=principal.subject,
+                                   unit_code=decided["unit_code"], decided_at=now))
+    return ReturnCallDecisionRecorded(tracking_number=tracking_number, decision=body.decision,
+                                      decided_by=principal.subject, decided_at=now)
 
 
 class NewKey(BaseModel):

@@ -92,9 +92,12 @@ async def _appeal_page(ctx: ServiceContext, row: dict, lang: str, code: str | No
 
 
 def _not_found(lang: str, status: int = 404) -> HTMLResponse:
+    # The same page for an unknown number, a private appeal without its code and a rating
+    # without the petitioner's evaluation code: nothing tells which part was wrong.
     return _render("inquiry.html", lang, status, message=(
-        "No appeal with this tracking number can be shown; a private appeal needs its inquiry code."
-        if lang == "en" else "未找到可显示的办件；隐私办件需同时输入查询码。"))
+        "No appeal with this tracking number can be shown, or the code does not match; a private appeal "
+        "needs its inquiry code, a rating the evaluation code sent with the reply."
+        if lang == "en" else "未找到可显示的办件，或所填的码不正确；隐私办件需输入查询码，评价需输入答复短信中的评价码。"))
 
 
 def _too_many(lang: str, retry_after: int) -> HTMLResponse:
@@ -145,6 +148,7 @@ async def evaluate_form(tracking_number: str, request: Request, ctx: Context) ->
         return _not_found(lang, 400)
     satisfaction, solved = form.get("satisfaction"), form.get("solved")
     comment = str(form.get("comment") or "").strip() or None
+    token = str(form.get("evaluation_token") or "").strip()[:40] or None
     problem = None
     if satisfaction not in SATISFACTIONS or solved not in ("true", "false"):
         problem = "Choose a rating and whether the problem was solved." if lang == "en" else "请选择满意度和是否解决。"
@@ -156,7 +160,7 @@ async def evaluate_form(tracking_number: str, request: Request, ctx: Context) ->
             row = await inquiry.look_up(ctx, tracking_number, code, client_of(request))
             return await _appeal_page(ctx, row, lang, code, message=problem, status=422, comment=comment)
         await evaluate(ctx, tracking_number, Rating(satisfaction, solved == "true"), comment,
-                       Evaluator(via="web", client=client_of(request), inquiry_code=code))
+                       Evaluator(via="web", client=client_of(request), inquiry_code=code, evaluation_token=token))
     except inquiry.NotFound:
         return _not_found(lang)
     except inquiry.TooManyAttempts as exc:

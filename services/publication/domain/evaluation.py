@@ -45,3 +45,16 @@ def check_may_evaluate(row: Mapping, now: datetime, window: timedelta = EVALUATI
 def asks_to_reopen(rating: Rating) -> bool:
     """A dissatisfied petitioner whose problem is not solved asks for the appeal to be reopened."""
     return rating.satisfaction == "dissatisfied" and not rating.solved
+
+
+def after_rating(rating: Rating, dissatisfied_so_far: int) -> Literal["close", "reopen", "return_call"]:
+    """What a rating leads to. `dissatisfied_so_far` counts this appeal's ratings that asked to
+    reopen, this one included.
+
+    A dissatisfied, unsolved rating reopens the appeal once; after that the 12345 centre calls the
+    petitioner back (差评二次回访) and decides, so one petitioner cannot keep an appeal open for
+    ever and a unit is not sent the same complaint again without a person looking at it.
+    """
+    if not asks_to_reopen(rating):
+        return "close"
+    return "reopen" if dissatisfied_so_far <= 1 else "return_call"

@@ -2,16 +2,18 @@
 
 from collections.abc import Mapping
 
+from services.publication.handlers.evaluation import on_evaluation_invited
 from services.publication.handlers.projection import Projection
 from shared.consumer import Batch
-from shared.contracts.events import Event
+from shared.contracts.events import EvaluationInvited, Event
 
 
-def event_handlers(pepper: bytes) -> Mapping[type[Event], Batch]:
+def event_handlers(pepper: bytes) -> Mapping[type[Event], object]:
     """Which consumed event updates the read model (the live consumer and replay share it).
 
     One Batch object for every type, so the consumer hands a whole Kafka batch over as one run.
     """
     projection = Projection(pepper)
     every_kind = Batch(projection.apply)
-    return {kind: every_kind for kind in projection.consumed}
+    # Evaluation tokens are publication's own record (kept across a replay), not the read model.
+    return {**{kind: every_kind for kind in projection.consumed}, EvaluationInvited: on_evaluation_invited}

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.publication.adapters import limits, repository
+from services.publication.adapters import evaluations, limits, repository
 from services.publication.domain.inquiry import (
     LIMITS,
     canonical_code,
@@ -38,6 +38,7 @@ class TooManyAttempts(Exception):
 
 @functools.cache
 def _dummy_hash() -> str:
+    # With the platform's parameters: verifying it costs what verifying a real code's hash costs.
     return hasher().hash(b"no appeal has this number")
 
 
@@ -85,11 +86,12 @@ async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, c
 
 
 async def prune_attempts(ctx: ServiceContext) -> None:
-    """Background loop: forget counters of windows long past."""
+    """Background loop: forget counters of windows long past and evaluation tokens expired."""
     window = max(limit.window for limit in LIMITS)
 
     async def prune() -> None:
         await limits.prune(ctx.pool, ctx.clock.now() - 2 * window)
+        await evaluations.prune_tokens(ctx.pool, ctx.clock.now())
 
     await run_forever("publication", "inquiry-attempt pruning", prune,
                       every=max(60.0, ctx.clock.seconds_for(timedelta(minutes=10))))

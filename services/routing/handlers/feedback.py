@@ -14,6 +14,7 @@ from shared.contracts.events import (
     DeadlineSet,
     DeadlineStopped,
     ExtensionDecided,
+    ReturnCallDecided,
 )
 from shared.unit_of_work import UnitOfWork
 
@@ -45,6 +46,10 @@ class Evaluations:
         if transfer is None:
             raise Rejected(f"evaluation of unknown appeal {rating.appeal_id}")
         state, now = State(transfer["state"]), self.clock.now()
+        if rating.return_call:
+            # Dissatisfied again after a reopening: the centre calls back and decides
+            # (ReturnCallDecided); the appeal stays replied until then.
+            return
         action = Action.REOPEN if rating.reopen_requested else Action.CLOSE
         if state is not State.REPLIED:
             # The same rating delivered again under a new event id: its effect is already there.
@@ -65,3 +70,23 @@ class Evaluations:
         uow.emit(AppealReopened(appeal_id=rating.appeal_id, reopened_at=now,
                                 reason=f"petitioner {rating.satisfaction} and the problem unsolved; "
                                        f"back to {transfer['unit_code']}"))
+
+    async def on_return_call_decided(self, uow: UnitOfWork, envelope: Envelope[ReturnCallDecided]) -> None:
+        """The centre's decision after a second dissatisfied rating: reopen, or close with its reason."""
+        decided = envelope.data
+        transfer = await repository.lock_transfer(uow.conn, decided.appeal_id)
+        if transfer is None:
+            raise Rejected(f"return-call decision on unknown appeal {decided.appeal_id}")
+        state, now = State(transfer["state"]), self.clock.now()
+        action = Action.REOPEN if decided.decision == "reopen" else Action.CLOSE
+        if state is not State.REPLIED:
+            return  # decided already (a redelivery under a new id) or overtaken by events
+        new_state = next_state(state, action)
+        if action is Action.CLOSE:
+            await repository.update_transfer(uow.conn, decided.appeal_id, now, state=new_state.value, closed_at=now)
+            uow.emit(AppealClosed(appeal_id=decided.appeal_id, closed_at=now))
+            return
+        await repository.update_transfer(uow.conn, decided.appeal_id, now, state=new_state.value,
+                                         reopened=transfer["reopened"] + 1, replied_at=None)
+        uow.emit(AppealReopened(appeal_id=decided.appeal_id, reopened_at=now,
+                                reason=f"return call by {decided.decided_by}: {decided.reason}"))

@@ -156,3 +156,17 @@ def test_development_tokens_name_every_service_unless_given_an_audience():
     only_intake = issue_token(DEV, "dev", "operator", audience="hotline-intake")
     with pytest.raises(InvalidToken, match=r"(?i)audience"):
         verify_token(DEV, only_intake, "hotline-publication")
+
+
+def test_a_channel_token_names_the_channels_it_may_submit_for():
+    from shared.auth import issue_token, verify_token
+    from shared.settings import Settings
+
+    settings = Settings(_env_file=None)
+    principal = verify_token(settings, issue_token(settings, "ivr", "channel", channels=["phone", "phone_business_line"]))
+    assert principal.may_submit_for("phone") and principal.may_submit_for("phone_business_line")
+    assert not principal.may_submit_for("app") and not principal.may_submit_for("web")
+    operator = verify_token(settings, issue_token(settings, "op", "operator"))
+    assert not operator.may_submit_for("phone")
+    with pytest.raises(ValueError):
+        issue_token(settings, "ivr", "channel")  # a channel token without channels is useless

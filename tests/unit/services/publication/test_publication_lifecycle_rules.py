@@ -85,3 +85,14 @@ def test_codes_are_canonicalised_like_intake_does():
     assert canonical_code(" abcd-efgh ") == "ABCDEFGH" and canonical_code("ＡＢＣＤ１２３４") == "ABCD1234"
     assert INQUIRY_CODE.match("ABCDEFGH") and not INQUIRY_CODE.match("<b>")
     assert TRACKING_NUMBER.match("SY20261129E04GDZC3") and not TRACKING_NUMBER.match("SY20261129E04GDZCI")
+
+
+def test_a_dissatisfied_rating_reopens_once_then_the_centre_calls_back():
+    from services.publication.domain.evaluation import Rating, after_rating
+
+    unhappy = Rating("dissatisfied", False)
+    assert after_rating(unhappy, 1) == "reopen"
+    assert after_rating(unhappy, 2) == "return_call"
+    assert after_rating(unhappy, 5) == "return_call"
+    assert after_rating(Rating("dissatisfied", True), 3) == "close"  # solved, though unhappy: no reopening
+    assert after_rating(Rating("satisfied", False), 1) == "close"
