@@ -5,7 +5,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from shared.contracts.topics import SERVICES
+from hotline.registry import PROCESSES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     stack.set_defaults(func=_stack)
 
     migrate = sub.add_parser("migrate", help="apply each service's database migrations")
-    migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(SERVICES)}")
+    migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(PROCESSES)}")
     migrate.add_argument("--undo-retired", action="store_true",
                          help="undo migrations deleted on purpose (shared.migrations.RETIRED) that the database applied")
     migrate.set_defaults(func=_migrate)
@@ -39,10 +39,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("setup", help="migrate and create topics").set_defaults(func=_setup)
 
     run = sub.add_parser("run", help="run one service in the foreground")
-    run.add_argument("service", choices=SERVICES)
+    run.add_argument("service", choices=PROCESSES)
     run.set_defaults(func=_run)
 
-    sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
+    sub.add_parser("up", help="run the five services and the staff workbench until Ctrl-C").set_defaults(func=_up)
+
+    staff = sub.add_parser("staff", help="staff accounts of the workbench: add (or reset) and disable")
+    staff.add_argument("action", choices=["add", "disable"])
+    staff.add_argument("username")
+    staff.add_argument("--role", choices=["operator", "dispatcher", "supervisor", "unit", "admin"])
+    staff.add_argument("--unit", help="the unit's code, for --role unit")
+    staff.add_argument("--name", help="the name shown on pages (default: the username)")
+    staff.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input (else HOTLINE_STAFF_PASSWORD, else a prompt)")
+    staff.set_defaults(func=_staff)
 
     replay = sub.add_parser("replay", help="rebuild a read model from the Kafka log (stop that service first)")
     replay.add_argument("service", choices=["publication", "assessment"])
@@ -127,9 +137,9 @@ def _migrate(args) -> None:
     from shared.migrations import MigrationError
     from shared.settings import Settings
 
-    unknown = set(args.services) - set(SERVICES)
+    unknown = set(args.services) - set(PROCESSES)
     if unknown:
-        raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
+        raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(PROCESSES)}")
     try:
         applied = asyncio.run(migrate_all(Settings(), args.services or None,
                                           undo_retired=getattr(args, "undo_retired", False)))
@@ -169,14 +179,15 @@ def _run(args) -> None:
 
 def _up(_args) -> None:
     from hotline.stack.config import StackConfig
-    from hotline.supervisor import Services, children_stopped_on_sigterm
+    from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
 
-    services = Services(list(SERVICES), StackConfig().state_dir / "services")
+    services = Services(list(PROCESSES), StackConfig().state_dir / "services")
     with children_stopped_on_sigterm():
         services.start()
         try:
             services.wait_ready()
-            print("all five services ready; Ctrl-C stops them")
+            print(f"all five services and the staff workbench ready (http://127.0.0.1:{port_of('workbench')}/); "
+                  "Ctrl-C stops them")
             services.wait()
         finally:
             services.stop()
@@ -222,6 +233,12 @@ def _docs(_args) -> None:
 
     changed = write()
     print(f"docs: {len(changed)} document(s) updated in {DOCS}" if changed else "docs: up to date")
+
+
+def _staff(args) -> int:
+    from hotline.staff import run_staff_command
+
+    return run_staff_command(args)
 
 
 def _token(args) -> None:

@@ -1,8 +1,9 @@
 """Intake's HTTP API: the appeal entrance and the operators' review queue."""
 
 from services.intake.api.appeals import router as appeals
+from services.intake.api.callers import router as callers
 from services.intake.api.classifier import router as classifier
 from services.intake.api.knowledge import router as knowledge
 from services.intake.api.review import router as review
 
-ROUTERS = (appeals, review, classifier, knowledge)
+ROUTERS = (appeals, review, classifier, knowledge, callers)

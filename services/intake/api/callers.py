@@ -1,0 +1,37 @@
+"""The call-taker's lookup: a caller's earlier and open appeals by phone number (operators only).
+
+What a call-taker needs on screen while the caller is on the line: tracking numbers, type,
+whether each is still open, and a short summary. Not the petitioner's other personal data.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.intake.domain.validators import InvalidField, canonical_phone
+from shared.auth import Principal, require
+from shared.runtime import ServiceContext, context_of
+
+router = APIRouter(prefix="/v1", tags=["operators"])
+SUMMARY = 60  # characters of the description: enough to recognise the problem
+
+
+@router.get("/callers/appeals")
+async def caller_appeals(
+    phone: Annotated[str, Query(min_length=3, max_length=32)],
+    _: Annotated[Principal, Depends(require("operator"))],
+    ctx: Annotated[ServiceContext, Depends(context_of)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> dict:
+    """The caller's accepted appeals, newest first; `open` until routing reports a reply or a close."""
+    try:
+        number = canonical_phone(phone, "phone")
+    except InvalidField:
+        return {"items": []}  # a number that can never have filed anything
+    async with ctx.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT tracking_number, status, appeal_type, category, district, handling, received_at,
+                      left(description, $3) AS summary
+                 FROM appeals WHERE petitioner_phone = $1 AND status = 'accepted'  -- appeals_same_petitioner
+                ORDER BY received_at DESC LIMIT $2""", number, limit, SUMMARY)
+    return {"items": [{**dict(r), "open": r["handling"] == "open"} for r in rows]}
