@@ -6,7 +6,7 @@ whether each is still open, and a short summary. Not the petitioner's other pers
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from services.intake.domain.validators import InvalidField, canonical_phone
 from shared.auth import Principal, require
@@ -35,3 +35,18 @@ async def caller_appeals(
                  FROM appeals WHERE petitioner_phone = $1 AND status = 'accepted'  -- appeals_same_petitioner
                 ORDER BY received_at DESC LIMIT $2""", number, limit, SUMMARY)
     return {"items": [{**dict(r), "open": r["handling"] == "open"} for r in rows]}
+
+
+@router.get("/appeals/by-number/{tracking_number}")
+async def appeal_by_number(
+    tracking_number: Annotated[str, Path(pattern=r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")],
+    _: Annotated[Principal, Depends(require("operator", "supervisor"))],
+    ctx: Annotated[ServiceContext, Depends(context_of)],
+) -> dict:
+    """The appeal id behind a tracking number a caller or a supervisor reads out (no personal data)."""
+    async with ctx.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT appeal_id, tracking_number, status, handling, merged_into FROM appeals "
+                                  "WHERE tracking_number = $1", tracking_number)
+    if row is None:
+        raise HTTPException(404, detail="no appeal with this tracking number")
+    return dict(row)

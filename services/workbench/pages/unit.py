@@ -14,13 +14,14 @@ from fastapi.responses import Response
 from services.workbench.adapters import templates_store
 from services.workbench.domain import deadlines, forms
 from services.workbench.domain.labels import OUTCOMES
+from services.workbench.adapters.platform import PlatformUnavailable
 from services.workbench.pages.common import PageRoute, Session, area, form_of, render, see_other
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=False)
 UnitSession = Annotated[Session, Depends(area("unit"))]
 Context = Annotated[ServiceContext, Depends(context_of)]
-INBOX_SIZE = 200  # routing's page: the soonest deadlines first
+INBOX_SIZE = 50  # one page of routing's inbox: the soonest deadlines first
 
 
 def _parse_time(value):
@@ -47,12 +48,17 @@ async def _notices(session: Session, appeal_id: UUID | None = None) -> list[dict
 @router.get("")
 async def inbox(request: Request, session: UnitSession, ctx: Context) -> Response:
     unit = session.staff.unit_code
-    answer = await session.get("routing", f"/v1/units/{unit}/appeals", page_size=INBOX_SIZE)
+    raw_page = request.query_params.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    answer = await session.get("routing", f"/v1/units/{unit}/appeals", page_size=INBOX_SIZE, page=page)
+    if not answer.ok:
+        raise PlatformUnavailable("routing")
     now = ctx.clock.now()
-    items = [_with_deadline(i, now) for i in answer.body.get("items", [])] if answer.ok else []
+    items = [_with_deadline(i, now) for i in answer.body["items"]]
     notices = await _notices(session)
-    return render(request, "unit_inbox.html", session, items=items, total=answer.body.get("total", 0) if answer.ok else 0,
-                  notices=notices, open_orders=[n for n in notices if n["kind"] == "supervision_order"
+    total = answer.body.get("total", 0)
+    return render(request, "unit_inbox.html", session, items=items, total=total, page=page,
+                  more=page * INBOX_SIZE < total, notices=notices[:50], open_orders=[n for n in notices if n["kind"] == "supervision_order"
                                                 and not n.get("answered_at")])
 
 
