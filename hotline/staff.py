@@ -51,3 +51,22 @@ async def _with_conn(settings: Settings, work):
         return await work(conn)
     finally:
         await conn.close()
+
+
+# The demo's staff, one per role, with a password printed in the demo's report: a demo runs
+# in its own throw-away database on loopback, never outside development.
+DEMO_PASSWORD = "hotline-demo-2026"  # noqa: S105 - a demo's, printed on purpose
+DEMO_ACCOUNTS = {"demo-operator": ("operator", None, "演示坐席"), "demo-dispatcher": ("dispatcher", None, "演示派单员"),
+                 "demo-supervisor": ("supervisor", None, "演示督办员"), "demo-samr": ("unit", "SAMR", "市场监管局经办人"),
+                 "demo-water": ("unit", "WATER-GROUP", "水务集团经办人")}
+
+
+def add_demo_accounts(settings: Settings) -> None:
+    if settings.env == "production":
+        return
+    hashed = passwords.hash_password(DEMO_PASSWORD)
+
+    async def add(conn):
+        for username, (role, unit, name) in DEMO_ACCOUNTS.items():
+            await staff_store.add_staff(conn, username, name, role, unit, hashed, settings.clock().now())
+    asyncio.run(_with_conn(settings, add))

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from hotline.supervisor import ready
-from shared.contracts.topics import SERVICES
+from hotline.registry import PROCESSES
 
-PORTS = {name: 18701 + i for i, name in enumerate(SERVICES)}
+PORTS = {name: 18701 + i for i, name in enumerate(PROCESSES)}  # the five and the workbench
 
 
 def _children(pid: int) -> list[int]:

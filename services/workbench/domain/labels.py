@@ -18,7 +18,8 @@ STATES = {
 CHANNELS = {"phone": ("12345 电话", "12345 phone"), "phone_business_line": ("营商环境专线（按6）", "Business line (key 6)"),
             "web": ("网站", "Website"), "app": ("App", "App")}
 OUTCOMES = {"solved": ("已解决", "Solved"), "explained": ("已解释说明", "Explained")}
-URGENCY = {"overdue": ("已超期", "Overdue"), "due": ("即将到期", "Due now"), "soon": ("临近", "Soon"), "ok": ("正常", "On time")}
+URGENCY = {"overdue": ("已超期", "Overdue"), "due": ("即将到期", "Due now"), "soon": ("临近", "Soon"), "ok": ("正常", "On time"),
+           "done": ("已答复", "Replied")}
 NOTICE_KINDS = {"reminder": ("催办提醒", "Reminder"), "overdue": ("超期通知", "Overdue notice"),
                 "supervision": ("督办", "Supervision"), "supervision_order": ("督办单", "Supervision order")}
 # The seed's five ways of supervising (督办方式)
@@ -46,3 +47,18 @@ def district(code: str | None, lang: str) -> str:
         if d.value == code:
             return DISTRICT_EN[code] if lang == "en" else zh
     return code
+
+CATEGORIES = {
+    "enterprise_obstacles": ("企业发展障碍", "Obstacles to enterprises"), "unfair_treatment": ("不公平对待", "Unfair treatment"),
+    "permits": ("证照办理", "Permits"), "industry_commerce": ("工商", "Industry and commerce"),
+    "food_medicine": ("食品药品", "Food and medicine"), "medical_health": ("医疗卫生", "Medical and health"),
+    "culture": ("文化", "Culture"), "tourism": ("旅游", "Tourism"), "quality_supervision": ("质量监督", "Quality"),
+    "prices": ("价格", "Prices"), "agriculture_forestry": ("农林", "Agriculture and forestry"),
+    "telecommunications": ("通信", "Telecommunications"), "water_supply": ("供水", "Water supply"),
+    "power_supply": ("供电", "Power supply"), "work_style": ("工作作风", "Work style"),
+    "service_attitude": ("服务态度", "Service attitude"), "efficiency": ("办事效率", "Efficiency"),
+    "taxation": ("税务", "Taxation"), "economic_crime": ("经济犯罪", "Economic crime"),
+    "job_responsibilities": ("职责范围", "Responsibilities"), "procedures": ("办事流程", "Procedures"),
+    "approvals": ("审批", "Approvals"), "policies": ("政策咨询", "Policies"), "livelihood": ("民生", "Livelihood"),
+    "urban_management": ("城市管理", "Urban management"),
+}

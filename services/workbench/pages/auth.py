@@ -21,6 +21,7 @@ from services.workbench.pages.common import (
     form_of,
     render,
     see_other,
+    wall_now,
 )
 from shared.runtime import ServiceContext, context_of
 
@@ -72,7 +73,7 @@ async def login(request: Request, ctx: Context) -> Response:
         errors["password"] = ("请填写密码", "Enter your password")
     if errors:
         return _login_page(request, 422, errors=errors, username=username)
-    now = ctx.clock.now()
+    now = wall_now()
     async with ctx.pool.acquire() as conn, conn.transaction():
         row = await staff_store.login_record(conn, username)
         if row is not None and accounts.locked(row["locked_until"], now):

@@ -1,6 +1,7 @@
 """The supervisor board: overdue and supervised appeals by level and unit, concentrated-appeal
 clusters, supervision orders (督办单) issued by hand and the units' answers, extension requests."""
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -43,6 +44,9 @@ async def board(request: Request, session: BoardSession) -> Response:
         unit["levels"][row["level"]] = row["appeals"]
         unit["overdue"] += row["overdue"]
         unit["appeals"] += row["appeals"]
+    now = session.ctx.clock.now()
+    for row in listing.body["items"]:  # late by the due time even before sla's poller marks it
+        row["late"] = bool(row.get("overdue_since")) or datetime.fromisoformat(row["due_at"]) <= now
     units = sorted(by_unit.values(), key=lambda u: (-max(u["levels"]), -u["overdue"], u["unit_code"]))
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v is not None and k != "page")
     return render(request, "board.html", session, units=units, listing=listing.body["items"],

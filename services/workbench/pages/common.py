@@ -7,6 +7,8 @@ page's area gets the 403 page. Every POST must carry the session's CSRF token.
 
 import hmac
 import secrets
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +29,24 @@ LANG_COOKIE = "hotline_lang"
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
                          autoescape=select_autoescape(default=True, default_for_string=True))
 _templates.globals.update(labels=labels)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value) -> str:
+    """A service's timestamp as read in Shenyang (the APIs answer in UTC)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+_templates.filters["local"] = local_time
+
+
+def wall_now() -> datetime:
+    """Sessions and lockouts run on the wall clock, not on a simulation's virtual clock: a
+    shift of 8 hours stays 8 real hours when the demo's days pass in seconds."""
+    return datetime.now(UTC)
 
 
 class GoToLogin(Exception):
@@ -99,7 +119,7 @@ async def current_session(request: Request, ctx: ServiceContext) -> Session | No
     if not token:
         return None
     async with ctx.pool.acquire() as conn:
-        found = await staff_store.session(conn, token, ctx.clock.now())
+        found = await staff_store.session(conn, token, wall_now())
     if found is None:
         return None
     return Session(found[0], found[1], platform_of(request), ctx)

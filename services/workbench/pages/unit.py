@@ -30,9 +30,12 @@ def _parse_time(value):
 
 
 def _with_deadline(item: dict, now) -> dict:
-    due = (item.get("deadline") or {}).get("due_at")
-    due_at = _parse_time(due) if due else None
+    deadline = item.get("deadline") or {}
+    due_at = _parse_time(deadline["due_at"]) if deadline.get("due_at") else None
     item["due_at"] = due_at
+    if deadline.get("stopped_at") or item.get("state") == "replied":  # the clock stopped: no colour of lateness
+        item["days_left"], item["urgency"] = None, "done"
+        return item
     item["days_left"] = deadlines.working_days_left(now, due_at) if due_at else None
     item["urgency"] = deadlines.urgency(now, due_at)
     return item
