@@ -35,8 +35,8 @@ def workbench(settings, tmp_path_factory):
     env = {"HOTLINE_ENV": "test", "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
            "HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
            "HOTLINE_RELAY_POLL_SECONDS": "0.2", "HOTLINE_SLA_POLL_SECONDS": "0.5",
-           # a virtual day every 4 s, so the second appeal goes late while the test watches
-           "HOTLINE_CLOCK_START": "2026-03-02T09:00:00+08:00", "HOTLINE_CLOCK_SPEED": "21600",
+           # a virtual day every 2 s, so the second appeal (20 working days) goes late while the test watches
+           "HOTLINE_CLOCK_START": "2026-03-02T09:00:00+08:00", "HOTLINE_CLOCK_SPEED": "43200",
            **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in PORTS.items()}}
     import time
     env["HOTLINE_CLOCK_ANCHOR"] = str(time.time())
@@ -175,7 +175,7 @@ async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa
         async def overdue_on_board() -> bool:
             await boss.goto(f"{BASE}/board?kind=overdue&unit=SAMR")
             return await boss.locator("text=查看 / 督办").count() >= 1
-        await eventually(overdue_on_board, timeout=120, what="the late appeal on the supervisor board")
+        await eventually(overdue_on_board, timeout=180, what="the late appeal on the supervisor board")
         await check_page(boss, shots, "08-board")
         await boss.goto(f"{BASE}/board/find?number={second}")
         await boss.wait_for_selector("#appeal-state")
