@@ -23,16 +23,22 @@ async def caller_appeals(
     ctx: Annotated[ServiceContext, Depends(context_of)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> dict:
-    """The caller's accepted appeals, newest first; `open` until routing reports a reply or a close."""
+    """The caller's accepted and held appeals, newest first; `open` until routing reports a reply or a close."""
     try:
         number = canonical_phone(phone, "phone")
     except InvalidField:
         return {"items": []}  # a number that can never have filed anything
     async with ctx.pool.acquire() as conn:
         rows = await conn.fetch(
-            """SELECT tracking_number, status, appeal_type, category, district, handling, received_at,
-                      left(description, $3) AS summary
-                 FROM appeals WHERE petitioner_phone = $1 AND status = 'accepted'  -- appeals_same_petitioner
+            # accepted ones by appeals_same_petitioner; held ones (few) by appeals_pending_review
+            """SELECT * FROM (
+                 SELECT tracking_number, status, appeal_type, category, district, handling, received_at,
+                        left(description, $3) AS summary
+                   FROM appeals WHERE petitioner_phone = $1 AND status = 'accepted'
+                 UNION ALL
+                 SELECT tracking_number, status, appeal_type, category, district, handling, received_at,
+                        left(description, $3) AS summary
+                   FROM appeals WHERE petitioner_phone = $1 AND status = 'pending_review') a
                 ORDER BY received_at DESC LIMIT $2""", number, limit, SUMMARY)
     return {"items": [{**dict(r), "open": r["handling"] == "open"} for r in rows]}
 
