@@ -7,6 +7,7 @@ submission's channel_message_id, so a form sent twice files one appeal.
 """
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -86,3 +87,20 @@ async def file_appeal(request: Request, session: ConsoleSession) -> Response:
     history = await _caller_history(session, phone) if "phone" not in errors and phone else None
     return render(request, "console.html", session, status=422, values=form, errors=errors, history=history,
                   **_choices())
+
+
+@router.post("/answer/{appeal_id}")
+async def confirm_answer(request: Request, appeal_id: UUID, session: ConsoleSession) -> Response:
+    """A consultation the knowledge base answered: the call-taker says whether the caller was
+    answered (it closes at intake) or not (it is dispatched as any appeal). Twice applies once."""
+    form = await form_of(request)
+    answered = form.get("answered") == "yes"
+    answer = await session.post("intake", f"/v1/appeals/{appeal_id}/answer-confirmation", {"answered": answered})
+    if answer.ok:
+        outcome = "answered" if answer.body.get("status") == "answered" else "dispatched"
+    elif answer.status == 409:
+        outcome = "already"
+    else:
+        outcome = "failed"
+    return render(request, "console_answered.html", session, status=200 if answer.ok or answer.status == 409 else 422,
+                  outcome=outcome, detail=answer.detail if not answer.ok else "")
