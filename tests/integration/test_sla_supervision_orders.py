@@ -87,3 +87,9 @@ async def test_no_order_for_an_appeal_without_an_open_clock(sla, settings):
         "action_id": "x", "appeal_id": str(uuid.uuid4()), "mode": "online_tracking", "instructions": "跟踪"},
         headers=bearer(settings, "supervisor"))
     assert refused.status_code == 409
+
+
+async def test_clusters_are_listed_for_supervisors_only(sla, settings):
+    listed = await sla.get("/v1/supervision/clusters?days=7", headers=bearer(settings, "supervisor"))
+    assert listed.status_code == 200 and isinstance(listed.json()["items"], list)
+    assert (await sla.get("/v1/supervision/clusters", headers=bearer(settings, "unit", "SAMR"))).status_code == 403

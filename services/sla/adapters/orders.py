@@ -63,8 +63,10 @@ async def unit_orders(conn: asyncpg.Connection, unit_code: str, appeal_id: UUID 
 
 
 async def clusters(conn: asyncpg.Connection, since: datetime, limit: int) -> list[dict]:
+    """Concentrated-appeal clusters (problem groups that reached the rules' size), latest first."""
     rows = await conn.fetch(
-        """SELECT c.cluster_id, c.rule, c.category, c.district, c.opened_at, c.last_member_at,
-                  (SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.cluster_id) AS members
-             FROM clusters c WHERE c.last_member_at >= $1 ORDER BY c.last_member_at DESC LIMIT $2""", since, limit)
+        """SELECT group_id AS cluster_id, category, district, concentrated_at AS opened_at, last_member_at,
+                  member_count AS members
+             FROM problem_groups WHERE concentrated_at IS NOT NULL AND last_member_at >= $1
+            ORDER BY last_member_at DESC LIMIT $2""", since, limit)
     return [dict(r) for r in rows]
