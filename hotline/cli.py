@@ -6,12 +6,13 @@ import os
 import sys
 from pathlib import Path
 
+from hotline.registry import PROCESSES
 from shared.contracts.topics import SERVICES
 
 # Commands that only make sense on a developer's machine run in development mode unless
 # HOTLINE_ENV says otherwise; every other command (run, migrate, topics...) is in production
 # unless told, and refuses to start without real secrets.
-LOCAL_COMMANDS = frozenset({"stack", "up", "demo", "bench", "token", "docs", "simulate"})
+LOCAL_COMMANDS = frozenset({"stack", "up", "demo", "bench", "token", "docs", "simulate", "sms-log"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     stack.set_defaults(func=_stack)
 
     migrate = sub.add_parser("migrate", help="apply each service's database migrations")
-    migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(SERVICES)}")
+    migrate.add_argument("services", nargs="*", metavar="service", help=f"some of: {', '.join(PROCESSES)}")
     migrate.add_argument("--undo-retired", action="store_true",
                          help="undo migrations deleted on purpose (shared.migrations.RETIRED) that the database applied")
     migrate.set_defaults(func=_migrate)
@@ -58,10 +59,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("setup", help="migrate and create topics").set_defaults(func=_setup)
 
     run = sub.add_parser("run", help="run one service in the foreground")
-    run.add_argument("service", choices=SERVICES)
+    run.add_argument("service", choices=PROCESSES)
     run.set_defaults(func=_run)
 
-    sub.add_parser("up", help="run all five services until Ctrl-C").set_defaults(func=_up)
+    sub.add_parser("up", help="run the five services and the staff workbench until Ctrl-C").set_defaults(func=_up)
+
+    staff = sub.add_parser("staff", help="staff accounts of the workbench: add (or reset) and disable")
+    staff.add_argument("action", choices=["add", "disable"])
+    staff.add_argument("username")
+    staff.add_argument("--role", choices=["operator", "dispatcher", "supervisor", "unit", "admin"])
+    staff.add_argument("--unit", help="the unit's code, for --role unit")
+    staff.add_argument("--name", help="the name shown on pages (default: the username)")
+    staff.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input (else HOTLINE_STAFF_PASSWORD, else a prompt)")
+    staff.set_defaults(func=_staff)
 
     wait = sub.add_parser("wait", help="wait until a service's migrations and topics exist (an init container)")
     wait.add_argument("service", choices=SERVICES)
@@ -204,9 +215,9 @@ def _migrate(args) -> None:
     from hotline.provision import migrate_all
     from shared.migrations import MigrationError
 
-    unknown = set(args.services) - set(SERVICES)
+    unknown = set(args.services) - set(PROCESSES)
     if unknown:
-        raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
+        raise SystemExit(f"error: unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(PROCESSES)}")
     try:
         applied = asyncio.run(migrate_all(_settings(), args.services or None,
                                           undo_retired=getattr(args, "undo_retired", False)))
@@ -294,14 +305,15 @@ def _wait(args) -> int:
 
 def _up(_args) -> None:
     from hotline.stack.config import StackConfig
-    from hotline.supervisor import Services, children_stopped_on_sigterm
+    from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
 
-    services = Services(list(SERVICES), StackConfig().state_dir / "services")
+    services = Services(list(PROCESSES), StackConfig().state_dir / "services")
     with children_stopped_on_sigterm():
         services.start()
         try:
             services.wait_ready()
-            print("all five services ready; Ctrl-C stops them")
+            print(f"all five services and the staff workbench ready (http://127.0.0.1:{port_of('workbench')}/); "
+                  "Ctrl-C stops them")
             services.wait()
         finally:
             services.stop()
@@ -352,6 +364,12 @@ def _sms_log(args) -> None:
 
     print(f"sms-log: writing petitioner notifications to {args.file} (phones masked); Ctrl-C stops")
     asyncio.run(deliver(Settings(), LogFileGateway(args.file)))
+
+
+def _staff(args) -> int:
+    from hotline.staff import run_staff_command
+
+    return run_staff_command(args)
 
 
 def _token(args) -> None:

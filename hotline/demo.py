@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from hotline.provision import drop_environments, fresh_environment
+from hotline.registry import PROCESSES
 from hotline.simulation.driver import CitySimulation, Ledger
 from hotline.simulation.generator import submissions, true_clusters
 from hotline.stack import kafka, postgres
 from hotline.stack.config import StackConfig
+from hotline.staff import DEMO_ACCOUNTS, DEMO_PASSWORD, add_demo_accounts
 from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
 from shared.clock import Clock
 from shared.contracts.topics import SERVICES
@@ -45,12 +47,13 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
     env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
            "HOTLINE_CLOCK_START": start.isoformat(), "HOTLINE_CLOCK_SPEED": str(speed),
            "HOTLINE_CLOCK_ANCHOR": repr(clock.anchor), "HOTLINE_LOG_LEVEL": "WARNING"}
-    services = Services(list(SERVICES), config.state_dir / ("services" if kind == "demo" else kind), env)
+    services = Services(list(PROCESSES), config.state_dir / ("services" if kind == "demo" else kind), env)
     with children_stopped_on_sigterm():  # `kill` of the demo stops its services, as Ctrl-C does
         services.start()
         try:
             services.wait_ready(timeout=90)
-            print(f"  five services ready; virtual clock at {clock.now():%Y-%m-%d %H:%M} UTC, "
+            add_demo_accounts(settings)
+            print(f"  five services and the staff workbench ready; virtual clock at {clock.now():%Y-%m-%d %H:%M} UTC, "
                   f"{speed:.0f}x (a day every {86400 / speed:.0f} s)")
             simulate_city(settings, clock, appeals=appeals, days=days, settle_days=settle_days, seed=seed)
             if once:
@@ -129,6 +132,8 @@ def _report(ledger: Ledger, clock: Clock, span: timedelta, seeded: dict[str, int
     print("\n== where to look ==")
     print(f"  public page     http://127.0.0.1:{port_of('publication')}/public")
     print(f"  dashboard       http://127.0.0.1:{port_of('assessment')}/dashboard")
+    print(f"  staff workbench http://127.0.0.1:{port_of('workbench')}/   (demo accounts: {', '.join(DEMO_ACCOUNTS)}; "
+          f"password {DEMO_PASSWORD})")
     for name in SERVICES:
         print(f"  {name:<12}    http://127.0.0.1:{port_of(name)}/docs (OpenAPI)   docs/asyncapi/{name}.json (AsyncAPI)")
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from hotline.registry import service_specs
+from shared.contracts.topics import SERVICES
 from shared.runtime import asyncapi_document, create_app
 from shared.settings import Settings
 
@@ -26,6 +27,8 @@ def generate() -> dict[Path, str]:
     settings = _reference_settings()
     documents: dict[Path, str] = {}
     for name, spec in service_specs().items():
+        if name not in SERVICES:  # the staff workbench has HTML pages, no API or events to document
+            continue
         documents[DOCS / "asyncapi" / f"{name}.json"] = _dump(asyncapi_document(spec, settings))
         documents[DOCS / "openapi" / f"{name}.json"] = _dump(create_app(spec, settings).openapi())
     return documents

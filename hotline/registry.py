@@ -1,6 +1,11 @@
 """The five services by name: the one place that knows them all (the CLI's assembly point)."""
 
+from shared.contracts.topics import SERVICES
 from shared.runtime import ServiceSpec
+
+# The processes `hotline up` and the demo start: the five event services and the staff
+# workbench, which consumes no topic (it acts through the services' HTTP APIs).
+PROCESSES = (*SERVICES, "workbench")
 
 
 def service_specs() -> dict[str, ServiceSpec]:
@@ -9,8 +14,9 @@ def service_specs() -> dict[str, ServiceSpec]:
     from services.publication.entrypoint import SPEC as publication
     from services.routing.entrypoint import SPEC as routing
     from services.sla.entrypoint import SPEC as sla
+    from services.workbench.entrypoint import SPEC as workbench
 
-    return {s.name: s for s in (intake, routing, sla, publication, assessment)}
+    return {s.name: s for s in (intake, routing, sla, publication, assessment, workbench)}
 
 
 def replayers():

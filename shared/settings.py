@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     sla_port: int = 8003
     publication_port: int = 8004
     assessment_port: int = 8005
+    workbench_port: int = 8000  # the staff workbench (services/workbench): one address for staff
     # Prepended to every topic and consumer group: several environments (or test runs) can
     # share one Kafka cluster without reading each other's events.
     topic_prefix: str = ""

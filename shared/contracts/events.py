@@ -530,3 +530,53 @@ class UnitScoresPublished(Event, event_type="hotline.assessment.scores-published
 
     def subject(self) -> str:
         return f"period:{self.period}"
+
+
+# --- sla: supervision orders (督办单) and notices to units ------------------------------
+
+# The seed's ways of supervising an appeal by hand: online tracking and reminding, a
+# scheduling meeting, a joint meeting, an interview of the unit's leaders, a report to the
+# municipal leaders.
+SupervisionMode = Literal["online_tracking", "scheduling_meeting", "joint_meeting", "leader_interview",
+                          "municipal_report"]
+
+
+class SupervisionOrderIssued(AppealEvent, event_type="hotline.appeal.supervision-ordered.v1", topic=topics.SLA):
+    """A supervisor issued a supervision order (督办单) to the unit holding the appeal."""
+
+    order_id: UUID
+    unit_code: UnitCode
+    mode: SupervisionMode
+    instructions: LongText
+    issued_by: str
+    issued_at: datetime
+
+
+class SupervisionOrderAnswered(AppealEvent, event_type="hotline.appeal.supervision-answered.v1", topic=topics.SLA):
+    """The unit answered a supervision order: what it did about it."""
+
+    order_id: UUID
+    unit_code: UnitCode
+    answer: LongText
+    answered_by: str
+    answered_at: datetime
+
+
+class UnitNotified(Event, event_type="hotline.unit.notified.v1", topic=topics.UNIT_NOTICES):
+    """What a responsible unit is told about its appeals: a reminder, an overdue notice, a
+    supervision step or a supervision order. Keyed by the unit's code on the unit-facing topic,
+    so a unit's own system reads its notices in order (and can be given only its own)."""
+
+    notice_id: UUID = Field(description="Stable per notice: a redelivered record has the same id")
+    unit_code: UnitCode
+    appeal_id: UUID
+    kind: Literal["reminder", "overdue", "supervision", "supervision_order"]
+    level: int | None = Field(None, ge=1, le=3, description="Supervision level, for kind supervision")
+    mode: SupervisionMode | None = Field(None, description="For kind supervision_order")
+    order_id: UUID | None = Field(None, description="For kind supervision_order: answer it with this id")
+    due_at: datetime | None = None
+    text: str = Field(description="What the unit is asked to do, in Chinese")
+    at: datetime
+
+    def subject(self) -> str:
+        return self.unit_code

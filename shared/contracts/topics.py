@@ -12,6 +12,9 @@ INTAKE = "hotline.intake.v1"
 ROUTING = "hotline.routing.v1"
 UNIT_ACTIONS = "hotline.units.actions.v1"
 SLA = "hotline.sla.v1"
+# Notices addressed to responsible units (reminders, overdue, supervision, supervision orders),
+# keyed by unit code: what a unit's own system consumes.
+UNIT_NOTICES = "hotline.units.notices.v1"
 PUBLICATION = "hotline.publication.v1"
 PUBLIC = "hotline.public.v1"
 ASSESSMENT = "hotline.assessment.v1"
@@ -44,6 +47,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(UNIT_ACTIONS, writer="responsible units"),
     Topic(ROUTING, writer="routing"),
     Topic(SLA, writer="sla"),
+    Topic(UNIT_NOTICES, writer="sla"),
     Topic(PUBLICATION, writer="publication"),
     Topic(PUBLIC, writer="publication"),
     Topic(ASSESSMENT, writer="assessment", partitions=1),

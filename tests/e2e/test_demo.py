@@ -7,10 +7,10 @@ import re
 
 from hotline.demo import run_demo
 from hotline.provision import drop_environments
-from shared.contracts.topics import SERVICES
+from hotline.registry import PROCESSES
 from shared.settings import Settings
 
-PORTS = {name: 18601 + i for i, name in enumerate(SERVICES)}  # off the demo's own 8001-8005
+PORTS = {name: 18601 + i for i, name in enumerate(PROCESSES)}  # the five and the workbench, off the demo's own 8000-8005
 KIND = "demotest"  # its own databases and topics: a demo running on this stack is left alone
 
 

@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from hotline.registry import PROCESSES
 from hotline.supervisor import ready
-from shared.contracts.topics import SERVICES
 
-PORTS = {name: 18701 + i for i, name in enumerate(SERVICES)}
+PORTS = {name: 18701 + i for i, name in enumerate(PROCESSES)}  # the five and the workbench
 
 
 def _children(pid: int) -> list[int]:
@@ -40,7 +40,7 @@ def test_sigterm_to_hotline_up_stops_its_five_services(settings, tmp_path):
             assert time.monotonic() < deadline, "the five services did not get ready"
             time.sleep(0.5)
         children = _children(up.pid)
-        assert len(children) == 5
+        assert len(children) == len(PROCESSES)  # the five services and the staff workbench
 
         up.send_signal(signal.SIGTERM)
         assert up.wait(timeout=60) == 128 + signal.SIGTERM

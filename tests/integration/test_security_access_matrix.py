@@ -66,6 +66,8 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("intake", "PUT", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
     ("intake", "DELETE", "/v1/knowledge/{entry_id}"): {"operator", "admin"},
     ("intake", "POST", "/v1/appeals/{appeal_id}/answer-confirmation"): {"operator"},
+    ("intake", "GET", "/v1/callers/appeals"): {"operator"},
+    ("intake", "GET", "/v1/appeals/by-number/{tracking_number}"): {"operator", "supervisor"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals"): {"unit", "operator", "supervisor"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals/{appeal_id}"): {"unit"},
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/sign"): {"unit"},
@@ -89,6 +91,11 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("sla", "GET", "/v1/extensions"): {"supervisor", "admin"},
     ("sla", "POST", "/v1/extensions/{extension_id}/decision"): {"supervisor"},
     ("sla", "GET", "/v1/deadlines/{appeal_id}/explanation"): {"supervisor", "admin", "operator", "unit"},
+    ("sla", "POST", "/v1/supervision/orders"): {"supervisor"},
+    ("sla", "GET", "/v1/supervision/orders"): {"supervisor", "admin"},
+    ("sla", "GET", "/v1/supervision/clusters"): {"supervisor", "admin"},
+    ("sla", "GET", "/v1/units/{unit_code}/notices"): {"unit", "supervisor", "admin"},
+    ("sla", "POST", "/v1/units/{unit_code}/orders/{order_id}/answer"): {"unit"},
     ("publication", "POST", "/v1/operator/appeals/{tracking_number}/evaluation"): {"operator"},
     ("publication", "POST", "/v1/admin/open311/keys"): {"admin"},
     ("publication", "GET", "/v1/operator/return-calls"): {"operator", "supervisor"},
@@ -107,6 +114,8 @@ OTHER_UNIT = {
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/extension"): 404,
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/reply"): 404,
     ("sla", "GET", "/v1/deadlines/{appeal_id}/explanation"): 404,
+    ("sla", "GET", "/v1/units/{unit_code}/notices"): 403,
+    ("sla", "POST", "/v1/units/{unit_code}/orders/{order_id}/answer"): 404,
     ("assessment", "GET", "/v1/units/{unit_code}/scores"): 403,
 }
 OTHER_UNIT_CODE = "TAX"
@@ -242,7 +251,7 @@ def path_of(route: Route, world: World, unit_code: str | None = None) -> str:
     values = {"appeal_id": world.appeal_id, "unit_code": unit_code or world.unit_code,
               "tracking_number": world.tracking_number, "year": "2027", "extension_id": str(uuid.uuid4()),
               "code": "NOSUCH-UNIT", "rule_id": "no-such-rule", "period": "2001-01", "fmt": "json",
-              "name": "CC-prices.json", "entry_id": str(uuid.uuid4())}
+              "name": "CC-prices.json", "entry_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4())}
     path = route.path
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)

@@ -15,6 +15,7 @@ from services.sla.adapters.calendar_store import CalendarCache
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
 from services.sla.domain.rules import Rules
+from services.sla.domain.unit_notices import ladder_notice
 from shared.clock import Clock
 from shared.contracts.events import AppealOverdue, Event, ReminderDue, SupervisionRaised
 from shared.loops import Backoff, run_forever
@@ -48,7 +49,10 @@ class LadderPoller:
                 now, self.rules.version)
             for row, due in fires:
                 if (row["appeal_id"], due.step.name) in recorded:
-                    uow.emit(self._event(row, due, now), time=now)
+                    event = self._event(row, due, now)
+                    uow.emit(event, time=now)
+                    # the same step told to the unit, on the unit-facing topic (issue 20)
+                    uow.emit(ladder_notice(event, row["epoch"], due.step.name), time=now)
                     self._apply(row, due)
                 row["fired_steps"] = [*row["fired_steps"], due.step.name]
             for row, planned in zip(rows, plans, strict=True):

@@ -1,0 +1,243 @@
+"""The loop done by people, in headless Chromium against the five services and the staff
+workbench as processes: a call-taker files a phone appeal in the console, the unit handler
+signs and replies with one of the unit's templates, the supervisor finds it replied; a second
+appeal goes late, the supervisor escalates it with a supervision order and the unit answers.
+
+Every page is screenshotted (into HOTLINE_SHOTS_DIR when set), must fit a 1280-pixel screen,
+and passes axe-core's WCAG 2 A/AA rules (contrast, labels, names) with no serious violation.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hotline.supervisor import Services
+from shared.contracts.topics import SERVICES
+from tests.e2e.test_browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401 - the fixture
+from tests.integration.helpers import eventually
+
+PORTS = {name: 18901 + i for i, name in enumerate((*SERVICES, "workbench"))}
+BASE = f"http://127.0.0.1:{PORTS['workbench']}"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+PASSWORDS = {"calltaker": "calltaker-pw-1", "clerk": "samr-clerk-pw-1", "boss": "supervisor-pw-1",
+             "sender": "dispatcher-pw-1"}
+ACCOUNTS = [("calltaker", "operator", None, "李坐席"), ("clerk", "unit", "SAMR", "王科员"),
+            ("boss", "supervisor", None, "赵主任"), ("sender", "dispatcher", None, "钱派单")]
+
+
+@pytest.fixture(scope="module")
+def workbench(settings, tmp_path_factory):
+    env = {"HOTLINE_ENV": "test", "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+           "HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
+           "HOTLINE_RELAY_POLL_SECONDS": "0.2", "HOTLINE_SLA_POLL_SECONDS": "0.5",
+           # a virtual day every 2 s, so the second appeal (20 working days) goes late while the test watches
+           "HOTLINE_CLOCK_START": "2026-03-02T09:00:00+08:00", "HOTLINE_CLOCK_SPEED": "43200",
+           **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in PORTS.items()}}
+    import time
+    env["HOTLINE_CLOCK_ANCHOR"] = str(time.time())
+    for username, role, unit, name in ACCOUNTS:  # through the real command
+        command = [sys.executable, "-m", "hotline.cli", "staff", "add", username, "--role", role, "--name", name,
+                   *(["--unit", unit] if unit else [])]
+        done = subprocess.run(command, env={**os.environ, **env, "HOTLINE_STAFF_PASSWORD": PASSWORDS[username]},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    services = Services([*SERVICES, "workbench"], tmp_path_factory.mktemp("workbench-services"), env)
+    services.start()
+    try:
+        services.wait_ready(timeout=180)
+        yield services
+    finally:
+        services.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("HOTLINE_SHOTS_DIR") or tmp_path_factory.mktemp("workbench-shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def check_page(page, shots: Path, name: str) -> None:
+    """Screenshot the page; it fits 1280 px and axe-core finds no serious or critical violation."""
+    await page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"{name}: {width} px wide"
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
+    serious = [(v["id"], v["help"], [n["html"][:120] for n in v["nodes"][:3]]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert not serious, f"{name}: {serious}"
+
+
+async def log_in(browser, username: str):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{BASE}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORDS[username])
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("networkidle")
+    return page
+
+
+async def file_in_console(page, phone: str, description: str) -> str:
+    await page.goto(f"{BASE}/console")
+    await page.check("input[name=channel][value=phone]")
+    await page.fill("#phone", phone)
+    await page.fill("#name", "张先生")
+    await page.select_option("#district", "heping")
+    await page.fill("#description", description)
+    await page.click("button:text-is('提交受理')")
+    await page.wait_for_selector("text=受理结果")
+    return (await page.inner_text(".code")).strip()
+
+
+async def wait_in_inbox(page, tracking_number: str) -> None:
+    async def listed() -> bool:
+        await page.goto(f"{BASE}/unit")
+        return await page.locator(f"a:text('{tracking_number}')").count() == 1
+    await eventually(listed, timeout=60, what=f"{tracking_number} in SAMR's inbox")
+
+
+async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa: F811 - the fixture
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
+        # the log-in page, and a wrong password answered without saying which part was wrong
+        anonymous = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+        await anonymous.goto(f"{BASE}/unit")
+        assert "/login" in anonymous.url  # no session: the log-in page, not the inbox
+        await anonymous.fill("#username", "clerk")
+        await anonymous.fill("#password", "not-the-password")
+        await anonymous.click("button[type=submit]")
+        await anonymous.wait_for_selector("text=用户名或密码不正确")
+        await check_page(anonymous, shots, "01-login")
+
+        # 1. the call-taker files a phone appeal while the caller is on the line
+        calltaker = await log_in(browser, "calltaker")
+        await calltaker.fill("#phone", "13900001111")
+        await calltaker.click("button:text-is('查询来电记录')")
+        await calltaker.wait_for_selector("#caller >> text=该号码无历史诉求")
+        await check_page(calltaker, shots, "02-console")
+        first = await file_in_console(calltaker, "13900001111", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
+        assert "已受理" in await calltaker.content()
+        await check_page(calltaker, shots, "03-console-receipt")
+        # the caller's history now shows it, open
+        await calltaker.goto(f"{BASE}/console")
+        await calltaker.fill("#phone", "13900001111")
+        await calltaker.click("button:text-is('查询来电记录')")
+        await calltaker.wait_for_selector(f"#caller >> text={first}")
+        # a call-taker has no business in a unit's inbox
+        await calltaker.goto(f"{BASE}/unit")
+        assert "无权访问" in await calltaker.content()
+        await check_page(calltaker, shots, "04-forbidden")
+
+        # 2. the unit handler keeps a template, signs, and replies with it
+        clerk = await log_in(browser, "clerk")
+        await clerk.goto(f"{BASE}/unit/templates")
+        await clerk.fill("#title", "价格整改")
+        await clerk.fill("#body", "经核查，已责令商户整改，标价与结算价格已统一。")
+        await clerk.click("button:text-is('保存模板')")
+        await clerk.wait_for_selector("td:text('价格整改')")
+        await check_page(clerk, shots, "05-unit-templates")
+        await wait_in_inbox(clerk, first)
+        await check_page(clerk, shots, "06-unit-inbox")
+        await clerk.click(f"a:text('{first}')")
+        await clerk.click("button:text-is('签收')")
+        await clerk.wait_for_selector("text=已签收")
+        await clerk.click("button:text-is('答复办结')")  # empty: the reason comes back at the field
+        await clerk.wait_for_selector("#reply-error")
+        assert "请填写答复内容" in await clerk.inner_text("#reply-error")
+        await clerk.click("a:text('价格整改')")
+        await clerk.wait_for_function("document.querySelector('#reply') && document.querySelector('#reply').value.includes('已责令商户整改')")
+        await check_page(clerk, shots, "07-unit-appeal")
+        await clerk.click("button:text-is('答复办结')")
+        await clerk.wait_for_selector("text=已答复，办结。")
+
+        # 3. the supervisor finds it replied
+        boss = await log_in(browser, "boss")
+        await boss.fill("#number", first)
+        await boss.click("button:text-is('查找')")
+        await boss.wait_for_selector("#appeal-state")
+        assert await boss.inner_text("#appeal-state") == "已答复"
+
+        # 4. a second appeal nobody signs goes late; the supervisor orders a leaders' interview
+        second = await file_in_console(calltaker, "13900002222", "中街一家商场促销价格欺诈，原价虚高后打折销售。")
+        await wait_in_inbox(clerk, second)
+
+        async def overdue_on_board() -> bool:
+            await boss.goto(f"{BASE}/board?kind=overdue&unit=SAMR")
+            return await boss.locator("text=查看 / 督办").count() >= 1
+        await eventually(overdue_on_board, timeout=180, what="the late appeal on the supervisor board")
+        await check_page(boss, shots, "08-board")
+        await boss.goto(f"{BASE}/board/find?number={second}")
+        await boss.wait_for_selector("#appeal-state")
+        await boss.check("input[name=mode][value=leader_interview]")
+        await boss.fill("#instructions", "请单位负责人于两个工作日内说明超期原因及整改措施。")
+        await boss.click("button:text('下发督办单')")
+        await boss.wait_for_selector("text=督办单已下发至承办单位")
+        await check_page(boss, shots, "09-board-appeal")
+
+        # 5. the unit sees the order in its inbox and answers it
+        await clerk.goto(f"{BASE}/unit")
+        assert "待回复的督办单" in await clerk.content()
+        await clerk.click("text=查看并回复")
+        await clerk.fill("textarea[name=answer]", "已约谈商户负责人，今日完成退款并整改。")
+        await clerk.click("button:text-is('回复督办单')")
+        await clerk.wait_for_selector("text=督办单已回复")
+        await boss.goto(f"{BASE}/board")
+        assert "已约谈商户负责人" in await boss.content()
+
+        # the dispatcher's and the extension pages render; English works throughout
+        sender = await log_in(browser, "sender")
+        await check_page(sender, shots, "10-dispatch")
+        await boss.goto(f"{BASE}/board/extensions")
+        await check_page(boss, shots, "11-extensions")
+        await clerk.goto(f"{BASE}/lang/en?next=/unit")
+        assert "Unit inbox" in await clerk.content()
+        await check_page(clerk, shots, "12-unit-inbox-en")
+        await browser.close()
+
+
+async def test_a_form_sent_twice_applies_once_and_an_expired_session_applies_nothing(workbench):
+    """Without a browser: the same console form twice files one appeal; a POST without a live
+    session or with a wrong CSRF token changes nothing."""
+    import re
+
+    async with httpx.AsyncClient(base_url=BASE, follow_redirects=True, timeout=30) as http:
+        form_page = await http.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form_page.text)[1]
+        # Secure cookies are not sent back by httpx over plain HTTP (a browser does, on loopback):
+        # carry them by hand
+        logged = await http.post("/login", data={"csrf": token, "username": "calltaker",
+                                                 "password": PASSWORDS["calltaker"]}, follow_redirects=False,
+                                 cookies={"hotline_login_csrf": form_page.cookies["hotline_login_csrf"]})
+        assert logged.status_code == 303, logged.text
+        session = logged.cookies["hotline_staff"]
+        session_cookie = next(c for c in logged.headers.get_list("set-cookie") if c.startswith("hotline_staff="))
+        assert all(flag in session_cookie for flag in ("HttpOnly", "SameSite=lax", "Secure"))
+        cookies = {"hotline_staff": session}
+        console = await http.get("/console", cookies=cookies)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', console.text)[1]
+        action = re.search(r'name="action_id" value="([^"]+)"', console.text)[1]
+        form = {"csrf": csrf, "action_id": action, "channel": "phone", "district": "shenhe", "name": "刘女士",
+                "phone": "13900003333", "description": "小区供暖温度不达标，室温只有十四度。"}
+        numbers = set()
+        for _ in range(2):
+            receipt = await http.post("/console", data=form, cookies=cookies)
+            numbers.add(re.search(r'class="code"[^>]*>([^<]+)<', receipt.text)[1])
+        assert len(numbers) == 1
+        wrong_csrf = await http.post("/console", data={**form, "csrf": "forged", "action_id": "other"}, cookies=cookies)
+        assert wrong_csrf.status_code == 403
+        expired = await http.post("/console", data={**form, "action_id": "third"}, cookies={"hotline_staff": "gone"})
+        assert expired.url.path == "/login" and "刚才的操作未提交" in expired.text
+        lookup = await http.post("/console/lookup", data={"csrf": csrf, "phone": "13900003333"}, cookies=cookies)
+        assert lookup.text.count(numbers.pop()) == 1  # one appeal, not two
+        await asyncio.sleep(0)
