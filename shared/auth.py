@@ -49,11 +49,18 @@ class Principal:
     channels: tuple[str, ...] = ()
 
     def may_submit_for(self, channel: str) -> bool:
-        return self.role == "channel" and channel in self.channels
+        if self.role == "channel":
+            return channel in self.channels
+        # The 12345 centre's call-takers answer the phone lines themselves: what an operator
+        # files from a call (the workbench's console) comes in on those two channels.
+        return self.role == "operator" and channel in CENTRE_CHANNELS
 
     def may_act_for(self, unit_code: str | None) -> bool:
         """Units act only for themselves; platform roles act for any unit."""
         return self.role != "unit" or (unit_code is not None and self.unit_code == unit_code)
+
+
+CENTRE_CHANNELS = frozenset({"phone", "phone_business_line"})
 
 
 class InvalidToken(Exception):

@@ -21,7 +21,7 @@ from tests.integration.helpers import eventually
 
 COMMON = ("outbox relay", "inbox pruning")
 OWN = {"publication": ("inquiry-attempt pruning",), "assessment": ("closed-month recheck", "verdict rebuild"),
-       "sla": ("due-time poll", "parked-event sweep"), "intake": ("classifier upkeep",)}
+       "sla": ("due-time poll", "parked-event sweep"), "intake": ("classifier upkeep", "web-entrance pruning")}
 
 
 class CuttableProxy:

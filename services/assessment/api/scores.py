@@ -77,7 +77,7 @@ async def unit_scores(
     # The token first: an anonymous caller learns nothing from validation of its query.
     principal: Annotated[Principal, Depends(require("operator", "supervisor", "admin", "unit"))],
     selection: Annotated[Selection, Depends()],
-    offset: Annotated[int, Query(ge=0, description="First appeal of the page (appeals in order of receipt)")] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000_000, description="First appeal of the page (appeals in order of receipt)")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Appeals per page, with their events")] = PAGE,
 ) -> dict:
     if not principal.may_act_for(unit_code):

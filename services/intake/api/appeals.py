@@ -68,7 +68,8 @@ async def submit_appeal(
     """Accept an appeal; resubmitting the same channel message returns the same appeal.
 
     Phone, business line and app need a bearer token with role `channel` whose `channels`
-    claim names the submission's channel. The website (`web`) is the anonymous entrance: limited
+    claim names the submission's channel; the centre's call-takers (role `operator`) file the
+    phone lines' calls themselves. The website (`web`) is the anonymous entrance: limited
     per client address and per phone, and accepted only with a phone confirmation
     (`POST /v1/web/phone-confirmations`, then `X-Confirmation-Id` and `X-Confirmation-Code`).
     """

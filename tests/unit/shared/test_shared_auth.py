@@ -167,6 +167,7 @@ def test_a_channel_token_names_the_channels_it_may_submit_for():
     assert principal.may_submit_for("phone") and principal.may_submit_for("phone_business_line")
     assert not principal.may_submit_for("app") and not principal.may_submit_for("web")
     operator = verify_token(settings, issue_token(settings, "op", "operator"))
-    assert not operator.may_submit_for("phone")
+    assert operator.may_submit_for("phone") and operator.may_submit_for("phone_business_line")  # call-takers
+    assert not operator.may_submit_for("app") and not operator.may_submit_for("web")
     with pytest.raises(ValueError):
         issue_token(settings, "ivr", "channel")  # a channel token without channels is useless
