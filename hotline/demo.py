@@ -132,14 +132,14 @@ def _progress(clock: Clock, stream=None):
 def _report(ledger: Ledger, clock: Clock, span: timedelta, seeded: dict[str, int] | None = None) -> None:
     submitted = sum(ledger.submitted.values())
     print("== acceptance ==")
-    print("  by channel: " + ", ".join(f"{k} {v}" for k, v in ledger.by_channel.most_common()))
-    print("  by type:    " + ", ".join(f"{k} {v}" for k, v in ledger.by_type.most_common()))
+    print("  by channel: " + ", ".join(f"{k} {v}" for k, v in _most(ledger.by_channel)))
+    print("  by type:    " + ", ".join(f"{k} {v}" for k, v in _most(ledger.by_type)))
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(ledger.outcomes.items()))
     verdict = "nothing missing" if ledger.decided == submitted else f"{submitted - ledger.decided} not (yet) decided"
     print(f"  submitted {submitted} = {outcomes} ({verdict})")
-    print("  rejections: " + (", ".join(f"{k} {v}" for k, v in ledger.rejections.most_common()) or "none"))
+    print("  rejections: " + (", ".join(f"{k} {v}" for k, v in _most(ledger.rejections)) or "none"))
     print("\n== transfer and handling ==")
-    print("  dispatches by unit: " + ", ".join(f"{k} {v}" for k, v in ledger.dispatches.most_common(8))
+    print("  dispatches by unit: " + ", ".join(f"{k} {v}" for k, v in _most(ledger.dispatches)[:8])
           + (" ..." if len(ledger.dispatches) > 8 else ""))
     print(f"  returned {ledger.returns}, extensions asked {ledger.extensions}, replied {ledger.replies}, "
           f"rated {ledger.ratings}")
@@ -164,6 +164,12 @@ def _report(ledger: Ledger, clock: Clock, span: timedelta, seeded: dict[str, int
           f"password {DEMO_PASSWORD})")
     for name in SERVICES:
         print(f"  {name:<12}    http://127.0.0.1:{port_of(name)}/docs (OpenAPI)   docs/asyncapi/{name}.json (AsyncAPI)")
+
+
+def _most(counter) -> list[tuple[str, int]]:
+    """Largest first, ties by name: Counter.most_common breaks ties by the order keys were first
+    seen, which is the order events happened to arrive in."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
 def _counts(counter) -> str:
