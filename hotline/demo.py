@@ -62,9 +62,11 @@ def run_demo(once: bool = False, appeals: int = 3000, days: float = 1.0, settle_
     clock = Clock(speed=speed, file=stepper.file)
     env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
            "HOTLINE_CLOCK_FILE": stepper.file, "HOTLINE_CLOCK_SPEED": str(speed), "HOTLINE_LOG_LEVEL": "WARNING",
-           # A step waits until every consumer committed its offsets and sla's poller fired what
-           # is due: both are made prompt, or each step would wait for their timers.
-           "HOTLINE_OFFSET_COMMIT_SECONDS": "0.02", "HOTLINE_SLA_POLL_SECONDS": "0.05"}
+           # A step waits until every consumer committed its offsets, sla's poller fired what is
+           # due and intake's upkeep dispatched unconfirmed answers: all are made prompt, or each
+           # step would wait for their timers.
+           "HOTLINE_OFFSET_COMMIT_SECONDS": "0.02", "HOTLINE_SLA_POLL_SECONDS": "0.05",
+           "HOTLINE_CLASSIFIER_POLL_SECONDS": "0.5"}
     services = Services(list(PROCESSES), state, env)
     with children_stopped_on_sigterm():  # `kill` of the demo stops its services, as Ctrl-C does
         services.start()

@@ -210,8 +210,8 @@ class CitySimulation:
             began = time.monotonic()
             self.stepper.move(moment)
             self.ledger.steps += 1
-            # After the last step the platform was idle; only sla's ladder acts on the clock alone.
-            if await self._platform.ladder_due(moment):
+            # After the last step the platform was idle; only timers act on the clock alone.
+            if await self._platform.timers_due(moment):
                 await self._settle(moment)  # it fires what is due at this instant, and what follows
             while await self._run_due(moment):  # the centre, then the units and channels
                 await self._producer.flush()

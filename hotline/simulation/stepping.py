@@ -4,7 +4,9 @@ The platform is idle at virtual instant T when nothing it holds would still act 
 
 1. every consumer group has **committed** the end offset of every partition it reads (its
    handlers ran and their transactions committed: offsets are committed only after that),
-2. sla's poller has no step due at T (`next_fire_at <= T`): it fires on its next poll,
+2. nothing is due on the clock alone: sla's poller has no step due at T (`next_fire_at <= T`),
+   intake has no answer offered at intake still unconfirmed after `answer_wait_seconds` (its
+   upkeep loop dispatches those); each acts on its next poll,
 3. every service's **outbox** is empty (the relay published what the handlers wrote),
 4. and the end offsets did not move while 1-3 were looked at.
 
@@ -16,19 +18,20 @@ part: its watcher has read (and handled) everything up to the end offsets, and w
 sent is flushed before it asks.
 
 Services commit offsets every HOTLINE_OFFSET_COMMIT_SECONDS; a stepped run sets it short
-(hotline/demo.py), or each step would wait a second for the last commit.
+(hotline/demo.py), or each step would wait a second for the last commit; likewise sla's poll
+and intake's upkeep loop.
 """
 
 import asyncio
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 
@@ -62,6 +65,9 @@ class Platform:
         self._db = await asyncpg.connect(self.settings.database_url)
         outboxes = " + ".join(f"(SELECT count(*) FROM {s}.outbox)" for s in self.schemas)
         self._outbox_sql = f"SELECT {outboxes}"
+        self._answer_wait = timedelta(seconds=self.settings.answer_wait_seconds)
+        self._timers_sql = ("SELECT EXISTS (SELECT 1 FROM sla.deadlines WHERE next_fire_at <= $1)"
+                            " OR EXISTS (SELECT 1 FROM intake.answer_offers WHERE concluded IS NULL AND offered_at < $2)")
 
     async def _partitions_of(self, topic: str) -> set[int]:
         await self._offsets._client.force_metadata_update()  # noqa: SLF001 - a consumer without subscription
@@ -75,9 +81,10 @@ class Platform:
     async def end_offsets(self) -> dict[TopicPartition, int]:
         return await self._offsets.end_offsets(self._partitions)
 
-    async def ladder_due(self, at: datetime) -> bool:
-        """Whether sla's ladder has a step due by `at` (moving the clock wakes nothing else)."""
-        return await self._db.fetchval("SELECT min(next_fire_at) <= $1 FROM sla.deadlines", at) is True
+    async def timers_due(self, at: datetime) -> bool:
+        """Whether something acts on the clock alone by `at`: a step of sla's ladder, or an answer
+        intake offered at intake that nobody confirmed within its wait (dispatched then)."""
+        return bool(await self._db.fetchval(self._timers_sql, at, at - self._answer_wait))
 
     async def caught_up(self, at: datetime, own_position: "callable | None" = None) -> bool:
         """One look at conditions 1-4 (and the simulation's own reading, `own_position`)."""
@@ -92,7 +99,7 @@ class Platform:
                         return False
         if own_position is not None and not await own_position(before):
             return False
-        if await self._db.fetchval("SELECT count(*) FROM sla.deadlines WHERE next_fire_at <= $1", at):
+        if await self.timers_due(at):
             return False
         if await self._db.fetchval(self._outbox_sql):
             return False

@@ -16,7 +16,7 @@ from services.sla.domain.calendar import WorkCalendar
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealSigned
-from shared.kafka_security import client_options
+from shared.kafka.security import client_options
 from tests.integration.helpers import eventually, produce
 
 AT = datetime(2030, 6, 3, 2, tzinfo=UTC)
@@ -72,8 +72,8 @@ async def test_caught_up_only_when_offsets_outbox_and_ladder_say_so(settings, pl
     await db.execute("SET search_path TO sla")
     await repository.insert(db, row)
     first_step = row["next_fire_at"]
-    assert not await platform.ladder_due(AT) and await platform.caught_up(AT)
-    assert await platform.ladder_due(first_step)
+    assert not await platform.timers_due(AT) and await platform.caught_up(AT)
+    assert await platform.timers_due(first_step)
     assert not await platform.caught_up(first_step), "sla's poller has a step to fire"
     with pytest.raises(NotCaughtUp):
         await platform.settle(first_step, timeout=0.3)
