@@ -23,6 +23,7 @@ submission's id; a duplicate's is its original's), never from the order events w
 """
 
 import asyncio
+import functools
 import heapq
 import itertools
 import json
@@ -38,7 +39,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from hotline.simulation.behaviour import (
-    Temperament, extension_decision_for, plan_for, rating_for, review_for, rng_for, second_reply_for,
+    Temperament,
+    extension_decision_for,
+    plan_for,
+    rating_for,
+    review_for,
+    rng_for,
+    second_reply_for,
 )
 from hotline.simulation.generator import Mix, Submission, submissions
 from hotline.simulation.stepping import Platform
@@ -170,9 +177,12 @@ class CitySimulation:
             items = list(submissions(self.seed, self.appeals, start, self.span, self.mix))
             self._canonical = canonical_ids(items)
             for item in items:
-                self.at(item.at, UNITS, ("submit", item.message_id), lambda item=item: self._submit(item))
+                self.at(item.at, UNITS, ("submit", item.message_id), functools.partial(self._submit, item))
             end = start + self.span + settle
-            show = (lambda: progress(self.ledger, len(items))) if progress else (lambda: None)
+
+            def show() -> None:
+                if progress:
+                    progress(self.ledger, len(items))
             if self.stepper:
                 self._platform = Platform(self.settings, _consumed_topics(), _schemas(),
                                           extra_topics=self._watched_topics())
@@ -205,10 +215,12 @@ class CitySimulation:
             await asyncio.sleep(0.05)
 
     async def _run_stepped(self, start: datetime, end: datetime, progress: Callable[[], None]) -> None:
+        stepper = self.stepper
+        assert stepper is not None
         moment = start
         while True:
             began = time.monotonic()
-            self.stepper.move(moment)
+            stepper.move(moment)
             self.ledger.steps += 1
             # After the last step the platform was idle; only timers act on the clock alone.
             if await self._platform.timers_due(moment):
@@ -219,10 +231,10 @@ class CitySimulation:
             progress()
             if moment >= end:
                 return
-            if self.stepper.speed:  # a quiet machine goes no faster than the chosen pace
-                await asyncio.sleep(max(0.0, self.stepper.step.total_seconds() / self.stepper.speed
+            if stepper.speed:  # a quiet machine goes no faster than the chosen pace
+                await asyncio.sleep(max(0.0, stepper.step.total_seconds() / stepper.speed
                                         - (time.monotonic() - began)))
-            moment = min(moment + self.stepper.step, end)
+            moment = min(moment + stepper.step, end)
 
     async def _settle(self, moment: datetime) -> None:
         """Wait until every service caught up with `moment`, then handle what the watcher saw."""

@@ -24,7 +24,7 @@ and intake's upkeep loop.
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -34,6 +34,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from shared.kafka.security import client_options
 from shared.settings import Settings
 
+# The simulation's own reading: has it read (and handled) everything up to these end offsets?
+OwnPosition = Callable[[dict[TopicPartition, int]], Awaitable[bool]]
+
 
 class NotCaughtUp(TimeoutError):
     pass
@@ -42,7 +45,7 @@ class NotCaughtUp(TimeoutError):
 class Platform:
     """Reads the services' progress from Kafka and PostgreSQL (never from the services)."""
 
-    def __init__(self, settings: Settings, groups: dict[str, Iterable[str]], schemas: Iterable[str],
+    def __init__(self, settings: Settings, groups: Mapping[str, Iterable[str]], schemas: Iterable[str],
                  extra_topics: Iterable[str] = ()):
         self.settings = settings
         # consumer group -> the physical topics it reads
@@ -70,7 +73,7 @@ class Platform:
                             " OR EXISTS (SELECT 1 FROM intake.answer_offers WHERE concluded IS NULL AND offered_at < $2)")
 
     async def _partitions_of(self, topic: str) -> set[int]:
-        await self._offsets._client.force_metadata_update()  # noqa: SLF001 - a consumer without subscription
+        await self._offsets._client.force_metadata_update()
         return self._offsets.partitions_for_topic(topic) or set()
 
     async def stop(self) -> None:
@@ -86,12 +89,12 @@ class Platform:
         intake offered at intake that nobody confirmed within its wait (dispatched then)."""
         return bool(await self._db.fetchval(self._timers_sql, at, at - self._answer_wait))
 
-    async def caught_up(self, at: datetime, own_position: "callable | None" = None) -> bool:
+    async def caught_up(self, at: datetime, own_position: OwnPosition | None = None) -> bool:
         """One look at conditions 1-4 (and the simulation's own reading, `own_position`)."""
         self.checks += 1
         before = await self.end_offsets()
         offsets = await asyncio.gather(*(self._admin.list_consumer_group_offsets(g) for g in self.groups))
-        for (group, topics), committed in zip(self.groups.items(), offsets, strict=True):
+        for topics, committed in zip(self.groups.values(), offsets, strict=True):
             for tp, end in before.items():
                 if tp.topic in topics and end > 0:
                     meta = committed.get(tp)
@@ -105,7 +108,7 @@ class Platform:
             return False
         return await self.end_offsets() == before
 
-    async def settle(self, at: datetime, own_position=None, *, timeout: float = 300.0, pause: float = 0.02) -> float:
+    async def settle(self, at: datetime, own_position: OwnPosition | None = None, *, timeout: float = 300.0, pause: float = 0.02) -> float:
         """Wait until the platform has caught up with instant `at`; returns the seconds waited."""
         began = time.monotonic()
         while not await self.caught_up(at, own_position):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotline.simulation.behaviour import Temperament, plan_for, rng_for
-from hotline.simulation.driver import CENTRE, UNITS, CitySimulation, Stepper, canonical_ids
+from hotline.simulation.driver import CENTRE, UNITS, CitySimulation, Ledger, Stepper, canonical_ids
 from hotline.simulation.generator import submissions
 from shared.clock import Clock, read_clock_file, write_clock_file
 from shared.settings import Settings
@@ -132,7 +132,7 @@ def _events(appeals: int) -> list[Record]:
             for i, (topic, kind, body) in enumerate(out)]
 
 
-def _planned(tmp_path, records: list[Record]) -> list[tuple]:
+def _planned(tmp_path, records: list[Record]) -> tuple[list[tuple], Ledger]:
     write_clock_file(tmp_path / "clock", T0)
     clock = Clock(file=str(tmp_path / "clock"))
     simulation = CitySimulation(Settings(), clock, seed=11, stepper=Stepper(str(tmp_path / "clock")),

@@ -8,6 +8,7 @@ signed by the new unit - is checked without a database (tests/integration has it
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import pytest
 
@@ -17,10 +18,15 @@ from services.sla.domain import ladder
 from services.sla.domain.calendar import WorkCalendar
 from services.sla.domain.deadlines import SHANGHAI
 from services.sla.handlers import lifecycle
+from shared.clock import Clock as SharedClock
 from shared.consumer import Rejected
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
-    AppealRedispatched, AppealReplied, AppealReturned, AppealSigned, ExtensionRequested,
+    AppealRedispatched,
+    AppealReplied,
+    AppealReturned,
+    AppealSigned,
+    ExtensionRequested,
 )
 
 RULES = load_rules()
@@ -66,7 +72,7 @@ def test_replanning_a_returned_row_schedules_nothing_at_any_time(cal, now):
 
 
 def test_a_returned_row_is_not_running_but_awaiting_and_open_rows_are():
-    assert state.RUNNING == {"awaiting_signature", "open"}
+    assert {"awaiting_signature", "open"} == state.RUNNING
     assert "returned" not in state.RUNNING and "stopped" not in state.RUNNING
 
 
@@ -171,7 +177,7 @@ def table(monkeypatch, cal):
 
 
 def handler(table, now) -> lifecycle.Deadlines:
-    return lifecycle.Deadlines(RULES, table.calendars, Clock(now))
+    return lifecycle.Deadlines(RULES, table.calendars, cast(SharedClock, Clock(now)))
 
 
 def wrap(event) -> Envelope:
@@ -222,7 +228,7 @@ async def test_a_return_before_the_letter_is_parked(table, cal):
     envelope = wrap(AppealReturned(appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3)))
     await handler(table, at(2026, 3, 3)).on_returned(FakeUow(), envelope)
     assert table.parked == [envelope] and appeal not in table.rows
-    assert lifecycle.Deadlines(RULES, table.calendars, Clock(at(2026, 3, 3))).waiting_for_letter[AppealReturned]
+    assert handler(table, at(2026, 3, 3)).waiting_for_letter[AppealReturned]
 
 
 async def test_returned_then_redispatched_then_signed_counts_from_the_new_units_day(table, cal):
