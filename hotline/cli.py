@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from hotline.registry import PROCESSES
@@ -136,15 +137,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--appeals", type=int, default=3000, help="appeals in the simulated day")
     demo.add_argument("--days", type=float, default=1.0, help="virtual days over which they arrive")
     demo.add_argument("--settle-days", type=float, default=30.0, help="virtual days of handling afterwards")
-    demo.add_argument("--speed", type=float, default=17280.0, help="virtual seconds per real second")
+    demo.add_argument("--speed", type=float, default=17280.0,
+                      help="the fastest pace, virtual seconds per real second (a slower platform sets its own)")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--start", type=datetime.fromisoformat,
+                      help="virtual start, ISO time (default: 09:00 today in Shenyang); same seed and start, "
+                           "same report")
+    demo.add_argument("--step-minutes", type=float, default=60.0,
+                      help="virtual minutes the stepped clock moves once every service has caught up")
     demo.set_defaults(func=_demo)
 
     simulate = sub.add_parser(
         "simulate", help="file a seeded city's appeals into the running platform and report what it did",
         description="Drives the platform that HOTLINE_* describe (started by `hotline up`, or deployed) "
                     "with the demo's simulated city. Compressed time needs the platform and this command "
-                    "on one virtual clock: the same HOTLINE_CLOCK_START, _SPEED and _ANCHOR.")
+                    "on one virtual clock: the same HOTLINE_CLOCK_START, _SPEED and _ANCHOR, or the same "
+                    "HOTLINE_CLOCK_FILE, which this command then steps (it needs the platform's database).")
     simulate.add_argument("--appeals", type=int, default=1000, help="appeals to file")
     simulate.add_argument("--days", type=float, default=1.0, help="virtual days over which they arrive")
     simulate.add_argument("--settle-days", type=float, default=5.0, help="virtual days of handling afterwards")
@@ -392,7 +400,7 @@ def _demo(args) -> int | None:
     from hotline.demo import run_demo
 
     return run_demo(once=args.once, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
-                    speed=args.speed, seed=args.seed)
+                    speed=args.speed, seed=args.seed, start=args.start, step_minutes=args.step_minutes)
 
 
 def _simulate(args) -> int:
@@ -403,8 +411,12 @@ def _simulate(args) -> int:
         clock = settings.clock()
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from exc
+    from hotline.simulation.driver import Stepper
+
+    # A platform on a stepped clock (HOTLINE_CLOCK_FILE) waits for this command to move it.
+    stepper = Stepper(settings.clock_file) if clock.stepped else None
     ledger = simulate_city(settings, clock, appeals=args.appeals, days=args.days, settle_days=args.settle_days,
-                           seed=args.seed)
+                           seed=args.seed, stepper=stepper)
     return 0 if ledger.decided == sum(ledger.submitted.values()) else 1
 
 

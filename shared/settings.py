@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     clock_start: datetime | None = None
     clock_speed: float = 1.0
     clock_anchor: float | None = None  # wall time (epoch seconds) of clock_start; default: now
+    # A stepped clock instead: virtual time is the instant in this file, moved by the simulation
+    # once every service has caught up (shared/clock.py). Overrides clock_start.
+    clock_file: str | None = None
     # Salted-hash pepper for inquiry codes and similar secrets; required outside development.
     secret_key: SecretStr | None = None
     # Access tokens are JWTs signed by the identity provider with a private key (RS256, ES256
@@ -151,10 +154,12 @@ class Settings(BaseSettings):
 
         from shared.clock import SYSTEM_CLOCK, Clock
 
-        if self.clock_start is None:
+        if self.clock_start is None and self.clock_file is None:
             return SYSTEM_CLOCK
         if self.env == "production":
             raise ValueError("a virtual clock is for simulations, not production")
+        if self.clock_file is not None:
+            return Clock(speed=self.clock_speed, file=self.clock_file)
         return Clock(self.clock_start, self.clock_speed, self.clock_anchor or time.time())
 
     def topic(self, name: str) -> str:

@@ -1,13 +1,27 @@
-"""How simulated units and petitioners behave: seeded plans, no I/O.
+"""How simulated units, petitioners and the 12345 centre behave: seeded plans, no I/O.
 
 A unit that receives a transfer letter signs it within hours (or returns it as not its
 business), sometimes asks for more time, and replies on time or late; a petitioner who
-got a reply rates it some days later.
+got a reply rates it some days later (the centre's return call). The centre reviews a
+returned letter within hours (re-dispatches it to the district's government, or upholds the
+first unit), decides an extension request within a day, and a unit answers a reopened
+appeal again within days.
+
+Every plan is drawn from a generator of its own, seeded by the run's seed and the appeal's
+stable key (`rng_for`): a plan never depends on the order in which the simulation happened
+to see the platform's events, which differs between a quiet and a loaded machine.
 """
 
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+
+
+def rng_for(seed: int, *key: object) -> random.Random:
+    """A generator for one decision about one appeal: (seed, appeal key, purpose, attempt...)."""
+    digest = hashlib.sha256("/".join(map(str, (seed, *key))).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,20 @@ class Temperament:
     late_rate: float = 0.10
     rating_rate: float = 0.7
     dissatisfied_rate: float = 0.12
+    uphold_rate: float = 0.3  # the centre finds the returning unit was right to get the letter
+    approve_rate: float = 0.8  # extension requests the centre approves
+
+
+@dataclass(frozen=True)
+class Review:
+    after: timedelta
+    uphold: bool
+
+
+@dataclass(frozen=True)
+class ExtensionDecision:
+    after: timedelta
+    approve: bool
 
 
 PERIOD_DAYS = {"consultation": 2, "help": 5, "suggestion": 5}
@@ -62,3 +90,17 @@ def rating_for(rng: random.Random, outcome: str, temperament: Temperament = Temp
     satisfaction = "dissatisfied" if unhappy else rng.choice(("satisfied", "satisfied", "basically_satisfied"))
     return Rating(timedelta(days=rng.uniform(0.5, 3)), satisfaction,
                   solved=outcome == "solved" and not unhappy)
+
+
+def review_for(rng: random.Random, temperament: Temperament = Temperament()) -> Review:
+    """The centre's review of a returned letter: within working hours' reach, 1-8 h."""
+    return Review(timedelta(hours=rng.uniform(1, 8)), uphold=rng.random() < temperament.uphold_rate)
+
+
+def extension_decision_for(rng: random.Random, temperament: Temperament = Temperament()) -> ExtensionDecision:
+    return ExtensionDecision(timedelta(hours=rng.uniform(2, 20)), approve=rng.random() < temperament.approve_rate)
+
+
+def second_reply_for(rng: random.Random) -> tuple[timedelta, str]:
+    """A reopened appeal: the unit answers again within 1-4 days, mostly with a solution."""
+    return timedelta(days=rng.uniform(1, 4)), "solved" if rng.random() < 0.7 else "explained"

@@ -1,35 +1,64 @@
 """Run a simulated city against the running platform, on the platform's virtual clock.
 
-The driver plays three parts: the channels (submissions to Kafka at their virtual times),
-the responsible units (their systems answer transfer letters on hotline.units.actions.v1)
-and the 12345 centre's return calls (ratings recorded through publication's operator API).
-It follows the platform's own topics to keep a ledger of what happened to every submission.
+The driver plays four parts: the channels (submissions to Kafka at their virtual times), the
+responsible units (their systems answer transfer letters on hotline.units.actions.v1, and
+answer reopened appeals again), the 12345 centre (reviews returned letters through routing's
+operator API, decides extension requests through sla's supervisor API, makes the return calls
+that record ratings through publication's operator API, and closes the month through
+assessment's admin API at the end). It follows the platform's own topics to keep a ledger of
+what happened to every submission.
+
+Two ways to keep time (shared/clock.py):
+
+- **stepped** (`stepper` given; `hotline demo`): the driver owns the clock. Each step it moves
+  the clock to T, waits until the platform has caught up (the ladder fired what is due at T
+  and everything that followed), handles what it saw in a fixed order, does the centre's and
+  then the units' and channels' actions due by T, waits again, and only then moves on. The
+  same seed gives the same report on a quiet and on a loaded machine.
+- **continuous** (`hotline simulate` against a platform on HOTLINE_CLOCK_START/_SPEED): actions
+  go out when the shared clock shows their time; a slow platform falls behind the clock.
+
+Every plan comes from a generator seeded by the run's seed and the appeal's stable key (its
+submission's id; a duplicate's is its original's), never from the order events were seen.
 """
 
 import asyncio
+import functools
 import heapq
 import itertools
 import json
-import random
 import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from hotline.simulation.behaviour import Temperament, plan_for, rating_for
+from hotline.simulation.behaviour import (
+    Temperament,
+    extension_decision_for,
+    plan_for,
+    rating_for,
+    review_for,
+    rng_for,
+    second_reply_for,
+)
 from hotline.simulation.generator import Mix, Submission, submissions
+from hotline.simulation.stepping import Platform
 from shared.auth import issue_token
-from shared.clock import Clock
+from shared.clock import Clock, write_clock_file
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import ReplyToAppeal, RequestExtension, ReturnAppeal, SignAppeal
 from shared.kafka.security import client_options
 from shared.settings import Settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CENTRE, UNITS = 0, 1  # within a step the centre's decisions (HTTP, applied at once) go before the units' Kafka actions
 
 
 @dataclass
@@ -49,11 +78,36 @@ class Ledger:
     overdue: int = 0
     supervision: Counter = field(default_factory=Counter)
     clusters: set = field(default_factory=set)  # concentrated-appeal clusters (ids); alerts repeat as one grows
+    reviews: Counter = field(default_factory=Counter)  # the centre's reviews of returns: redispatch / uphold / escalated
+    extension_decisions: Counter = field(default_factory=Counter)  # approved / refused / already decided
+    reopened: int = 0
+    second_replies: int = 0
+    month_closed: str = ""  # what closing the month answered
+    steps: int = 0  # stepped clock: steps taken, and wall seconds spent waiting for the platform
+    waited: float = 0.0
     started_at: datetime | None = None
 
     @property
     def decided(self) -> int:
         return sum(self.outcomes.values())
+
+
+@dataclass
+class Stepper:
+    """A stepped clock the driver moves: the file every service reads (HOTLINE_CLOCK_FILE), the
+    step, and the fastest pace (virtual seconds per wall second) it may go on a quiet machine."""
+
+    file: str
+    step: timedelta = timedelta(hours=1)
+    speed: float | None = None  # None: as fast as the platform catches up
+
+    def move(self, moment: datetime) -> None:
+        write_clock_file(self.file, moment)
+
+
+def default_urls() -> dict[str, str]:
+    return {name: f"http://127.0.0.1:{port}" for name, port in
+            (("routing", 8002), ("sla", 8003), ("publication", 8004), ("assessment", 8005))}
 
 
 @dataclass
@@ -63,78 +117,155 @@ class CitySimulation:
     seed: int = 7
     appeals: int = 2000
     span: timedelta = timedelta(days=1)
-    publication_url: str = "http://127.0.0.1:8004"
+    urls: dict[str, str] = field(default_factory=default_urls)
     mix: Mix = field(default_factory=Mix)
     temperament: Temperament = field(default_factory=Temperament)
+    stepper: Stepper | None = None
     ledger: Ledger = field(default_factory=Ledger)
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-        self._queue: list[tuple[float, int, Callable[[], Awaitable[None]]]] = []
+        self._queue: list[tuple[int, datetime, tuple, int, Callable[[], Awaitable[None]]]] = []
         self._order = itertools.count()
         self._tracking: dict[str, str] = {}  # appeal id -> tracking number
+        self._keys: dict[str, str] = {}  # appeal id -> its stable key (submission id)
+        self._appeals: dict[str, dict] = {}  # appeal id -> unit, district, attempt, replies seen
+        self._canonical: dict[str, str] = {}  # submission id -> the id plans are seeded by
+        self._governments: dict[str, str] = {}  # district code -> its government's unit code
+        self._seen: list = []  # records the watcher read, handled after each settle (stepped)
         self._action_ids = itertools.count()
 
-    def wall(self, virtual: datetime) -> float:
-        """Wall-clock time (time.time()) at which the platform's clock shows `virtual`."""
-        assert self.clock.start is not None, "a simulation runs on a virtual clock"
-        return self.clock.anchor + (virtual - self.clock.start).total_seconds() / self.clock.speed
+    # --- the queue of things to do, by virtual time -----------------------------------------
 
-    def later(self, delay: timedelta, action: Callable[[], Awaitable[None]]) -> None:
-        heapq.heappush(self._queue, (time.time() + self.clock.seconds_for(delay), next(self._order), action))
+    def at(self, when: datetime, phase: int, key: tuple, action: Callable[[], Awaitable[None]]) -> None:
+        heapq.heappush(self._queue, (phase if self.stepper else 0, when, key, next(self._order), action))
+
+    def later(self, delay: timedelta, phase: int, key: tuple, action: Callable[[], Awaitable[None]]) -> None:
+        self.at(self.clock.now() + delay, phase, key, action)
+
+    async def _run_due(self, now: datetime) -> int:
+        """Do everything due by `now`, in (phase, time, key) order; returns how many."""
+        ran = 0
+        due = sorted((e for e in self._queue if e[1] <= now), key=lambda e: e[:4])
+        if not due:
+            return 0
+        self._queue = [e for e in self._queue if e[1] > now]
+        heapq.heapify(self._queue)
+        for *_, action in due:
+            try:
+                await action()
+            except httpx.HTTPError:
+                pass  # an unreachable API is reported by the counts, not by a crash
+            ran += 1
+        return ran
+
+    # --- running ----------------------------------------------------------------------------
 
     async def run(self, settle: timedelta = timedelta(days=3),
                   progress: Callable[[Ledger, int], None] | None = None) -> Ledger:
         start = self.clock.now()
         self.ledger.started_at = start
         self._producer = AIOKafkaProducer(**client_options(self.settings), enable_idempotence=True, linger_ms=5)
-        self._http = httpx.AsyncClient(base_url=self.publication_url, timeout=10, headers={
-            "Authorization": f"Bearer {issue_token(self.settings, 'simulated-callback-centre', 'operator')}"})
+        self._http = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in self.urls.items()}
+        self._tokens = {role: {"Authorization": f"Bearer {issue_token(self.settings, f'simulated-centre-{role}', role)}"}
+                        for role in ("operator", "supervisor", "admin")}
         await self._producer.start()
         stop, watching = asyncio.Event(), asyncio.Event()
         watcher = asyncio.create_task(self._watch(stop, watching))
         await watching.wait()  # follow from now on, before the first submission goes out
         try:
+            await self._learn_directory()
             items = list(submissions(self.seed, self.appeals, start, self.span, self.mix))
-            sender = asyncio.create_task(self._submit(items))
-            end_wall = self.wall(start + self.span + settle)
-            while time.time() < end_wall or not sender.done():
-                await self._run_due()
+            self._canonical = canonical_ids(items)
+            for item in items:
+                self.at(item.at, UNITS, ("submit", item.message_id), functools.partial(self._submit, item))
+            end = start + self.span + settle
+
+            def show() -> None:
                 if progress:
                     progress(self.ledger, len(items))
-                await asyncio.sleep(0.05)
-            await sender
+            if self.stepper:
+                self._platform = Platform(self.settings, _consumed_topics(), _schemas(),
+                                          extra_topics=self._watched_topics())
+                await self._platform.start()
+                await self._settle(start)  # the services' start-up is through before the first step
+                await self._run_stepped(start, end, show)
+            else:
+                await self._run_continuous(end, show)
+            await self._producer.flush()
+            await self._close_month(start + self.span / 2)
+            if self.stepper:
+                await self._settle(self.clock.now())  # the closing's event is through before the report
         finally:
+            if self.stepper and getattr(self, "_platform", None):
+                await self._platform.stop()
             stop.set()
             await watcher
             await self._producer.stop()
-            await self._http.aclose()
+            for client in self._http.values():
+                await client.aclose()
         return self.ledger
 
-    async def _submit(self, items: list[Submission]) -> None:
-        topic = self.settings.topic(topics.SUBMISSIONS)
-        for item in items:
-            await asyncio.sleep(max(0.0, self.wall(item.at) - time.time()))
-            value = item.raw if item.body is None else json.dumps(item.body, ensure_ascii=False).encode()
-            await self._producer.send(topic, value, key=item.message_id.encode())
-            self.ledger.submitted[item.expect] += 1
-            self.ledger.by_channel[item.channel] += 1
-        await self._producer.flush()
+    async def _run_continuous(self, end: datetime, progress: Callable[[], None]) -> None:
+        while True:
+            now = self.clock.now()
+            await self._run_due(now)
+            progress()
+            if now >= end and not any(e[2][0] == "submit" for e in self._queue):
+                return
+            await asyncio.sleep(0.05)
 
-    async def _run_due(self) -> None:
-        while self._queue and self._queue[0][0] <= time.time():
-            _, _, action = heapq.heappop(self._queue)
-            try:
-                await action()
-            except httpx.HTTPError:
-                pass  # a refused rating (window, already rated) is part of city life
+    async def _run_stepped(self, start: datetime, end: datetime, progress: Callable[[], None]) -> None:
+        stepper = self.stepper
+        assert stepper is not None
+        moment = start
+        while True:
+            began = time.monotonic()
+            stepper.move(moment)
+            self.ledger.steps += 1
+            # After the last step the platform was idle; only timers act on the clock alone.
+            if await self._platform.timers_due(moment):
+                await self._settle(moment)  # it fires what is due at this instant, and what follows
+            while await self._run_due(moment):  # the centre, then the units and channels
+                await self._producer.flush()
+                await self._settle(moment)
+            progress()
+            if moment >= end:
+                return
+            if stepper.speed:  # a quiet machine goes no faster than the chosen pace
+                await asyncio.sleep(max(0.0, stepper.step.total_seconds() / stepper.speed
+                                        - (time.monotonic() - began)))
+            moment = min(moment + stepper.step, end)
+
+    async def _settle(self, moment: datetime) -> None:
+        """Wait until every service caught up with `moment`, then handle what the watcher saw."""
+        if not self.stepper:
+            return
+        self.ledger.waited += await self._platform.settle(moment, self._read_up_to)
+        seen, self._seen = self._seen, []
+        # Within a step: intake's outcomes first, then routing's, then sla's, each in its order;
+        # across appeals the order does not matter (plans are per appeal, the queue sorts by key).
+        rank = {self.settings.topic(topics.INTAKE): 0, self.settings.topic(topics.ROUTING): 1}
+        for record in sorted(seen, key=lambda r: (rank.get(r.topic, 2 if "deadletter" not in r.topic else 0),
+                                                   r.topic, r.partition, r.offset)):
+            self._observe(record)
+
+    async def _read_up_to(self, ends: dict) -> bool:
+        consumer = self._consumer
+        for tp in consumer.assignment():
+            if tp in ends and await consumer.position(tp) < ends[tp]:
+                return False
+        return True
+
+    def _watched_topics(self) -> list[str]:
+        names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA)]
+        return [*names, self.settings.topic(topics.dead_letter_topic("intake"))]
 
     async def _watch(self, stop: asyncio.Event, watching: asyncio.Event) -> None:
-        names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA)]
-        names.append(self.settings.topic(topics.dead_letter_topic("intake")))
         # A fresh group reading from the end: the ledger counts this run only, not a previous one.
-        consumer = AIOKafkaConsumer(*names, **client_options(self.settings), enable_auto_commit=False,
-                                    group_id=f"simulation-{uuid.uuid4()}", auto_offset_reset="latest")
+        consumer = AIOKafkaConsumer(*self._watched_topics(), **client_options(self.settings),
+                                    enable_auto_commit=False, group_id=f"simulation-{uuid.uuid4()}",
+                                    auto_offset_reset="latest")
+        self._consumer = consumer
         await consumer.start()
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=100)
@@ -144,10 +275,28 @@ class CitySimulation:
         try:
             while not stop.is_set():
                 for records in (await consumer.getmany(timeout_ms=100)).values():
-                    for record in records:
-                        self._observe(record)
+                    if self.stepper:
+                        self._seen.extend(records)  # handled in a fixed order once the step settled
+                    else:
+                        for record in records:
+                            self._observe(record)
         finally:
             await consumer.stop()
+
+    # --- the channels -------------------------------------------------------------------------
+
+    async def _submit(self, item: Submission) -> None:
+        value = item.raw if item.body is None else json.dumps(item.body, ensure_ascii=False).encode()
+        # On a stepped clock one partition carries every submission, so intake reads a step's
+        # submissions in the order they were sent: which of a petitioner's two alike appeals is
+        # the earlier one (the other is merged into it) must not depend on how partitions interleave.
+        partition = 0 if self.stepper else None
+        await self._producer.send(self.settings.topic(topics.SUBMISSIONS), value, key=item.message_id.encode(),
+                                  partition=partition)
+        self.ledger.submitted[item.expect] += 1
+        self.ledger.by_channel[item.channel] += 1
+
+    # --- what the platform said ---------------------------------------------------------------
 
     def _observe(self, record) -> None:
         headers = dict(record.headers)
@@ -160,11 +309,17 @@ class CitySimulation:
         if handle:
             handle(body)
 
+    def _key(self, appeal_id: str) -> str:
+        return self._keys.get(appeal_id, appeal_id)
+
     # intake's outcomes
     def _on_appeal_accepted_v1(self, body: dict) -> None:
         self.ledger.outcomes["accepted"] += 1
         self.ledger.by_type[body["appeal_type"]] += 1
         self._tracking[body["appeal_id"]] = body["tracking_number"]
+        message = body.get("channel_message_id")
+        if message:
+            self._keys[body["appeal_id"]] = self._canonical.get(message, message)
 
     def _on_appeal_rejected_v1(self, body: dict) -> None:
         self.ledger.outcomes["rejected"] += 1
@@ -179,42 +334,123 @@ class CitySimulation:
     # routing: the units' side
     def _on_appeal_dispatched_v1(self, body: dict) -> None:
         self.ledger.dispatches[body["unit_code"]] += 1
-        self._receive_letter(body, body["unit_code"], body["attempt"])
+        self._appeals[body["appeal_id"]] = {"district": body.get("district"), "appeal_type": body.get("appeal_type"),
+                                            "subtype": body.get("subtype"), "replies": 0}
+        self._receive_letter(body["appeal_id"], body["unit_code"], body["attempt"])
 
     def _on_appeal_redispatched_v1(self, body: dict) -> None:
         self.ledger.dispatches[body["unit_code"]] += 1
-        self._receive_letter(body, body["unit_code"], body["attempt"])
+        self._receive_letter(body["appeal_id"], body["unit_code"], body["attempt"])
 
-    def _receive_letter(self, body: dict, unit: str, attempt: int) -> None:
-        plan = plan_for(self._rng, body.get("appeal_type", ""), body.get("subtype"), attempt, self.temperament)
-        appeal = body["appeal_id"]
+    def _receive_letter(self, appeal: str, unit: str, attempt: int) -> None:
+        info = self._appeals.setdefault(appeal, {"replies": 0})
+        info.update(unit=unit, attempt=attempt)
+        key = self._key(appeal)
+        plan = plan_for(rng_for(self.seed, key, "letter", attempt), info.get("appeal_type") or "",
+                        info.get("subtype"), attempt, self.temperament)
         if plan.returns:
-            self.later(plan.sign_after, lambda: self._act(ReturnAppeal, appeal, unit, reason="经核实，该事项不属于本单位职责范围，请重新派单。"))
+            self.later(plan.sign_after, UNITS, (key, attempt, "return"), lambda: self._act(
+                ReturnAppeal, appeal, unit, reason="经核实，该事项不属于本单位职责范围，请重新派单。"))
             self.ledger.returns += 1
             return
-        self.later(plan.sign_after, lambda: self._act(SignAppeal, appeal, unit))
+        self.later(plan.sign_after, UNITS, (key, attempt, "sign"), lambda: self._act(SignAppeal, appeal, unit))
         if plan.extension_days:
-            self.later(plan.sign_after + plan.reply_after * 0.5, lambda: self._act(
+            self.later(plan.sign_after + plan.reply_after * 0.5, UNITS, (key, attempt, "extension"), lambda: self._act(
                 RequestExtension, appeal, unit, working_days=plan.extension_days, reason="需协调多个部门现场核查，申请延期。"))
             self.ledger.extensions += 1
         reply = "已安排工作人员现场核查处理，问题已解决。" if plan.outcome == "solved" else "经核查，因客观原因暂无法解决，已向诉求人解释相关政策。"
-        self.later(plan.sign_after + plan.reply_after, lambda: self._act(
+        self.later(plan.sign_after + plan.reply_after, UNITS, (key, attempt, "reply"), lambda: self._act(
             ReplyToAppeal, appeal, unit, reply=reply, outcome=plan.outcome))
+
+    def _on_appeal_returned_v1(self, body: dict) -> None:
+        """The centre reviews the return within hours: re-dispatch to the district's government,
+        or uphold the first unit (the letter goes back to it)."""
+        appeal, returned_by = body["appeal_id"], body["unit_code"]
+        info = self._appeals.get(appeal, {})
+        key, attempt = self._key(appeal), info.get("attempt", 1)
+        review = review_for(rng_for(self.seed, key, "review", attempt), self.temperament)
+        government = self._governments.get(info.get("district") or "")
+        if review.uphold or government in (None, returned_by):
+            decision = {"decision": "uphold", "reason": "经审核，该事项属于原承办单位职责，请按时办理。"}
+        else:
+            decision = {"decision": "redispatch", "unit_code": government, "reason": "经审核，改派属地政府办理。"}
+
+        async def decide() -> None:
+            response = await self._http["routing"].post(f"/v1/appeals/{appeal}/review", json=decision,
+                                                        headers=self._tokens["operator"])
+            if response.status_code == 200:
+                outcome = "escalated" if response.json().get("escalation") else decision["decision"]
+                self.ledger.reviews[outcome] += 1
+            else:
+                self.ledger.reviews[f"refused {response.status_code}"] += 1
+        self.later(review.after, CENTRE, (key, attempt, "review"), decide)
+
+    def _on_appeal_extension_requested_v1(self, body: dict) -> None:
+        """The centre decides within a day; a request sla refused at once (too late) is gone by then."""
+        appeal, unit = body["appeal_id"], body["unit_code"]
+        key, attempt = self._key(appeal), self._appeals.get(appeal, {}).get("attempt", 1)
+        decision = extension_decision_for(rng_for(self.seed, key, "extension", attempt), self.temperament)
+
+        async def decide() -> None:
+            request = await self._pending_extension(appeal, unit)
+            if request is None:
+                self.ledger.extension_decisions["decided by sla already"] += 1
+                return
+            response = await self._http["sla"].post(
+                f"/v1/extensions/{request['extension_id']}/decision", headers=self._tokens["supervisor"],
+                json={"approved": decision.approve,
+                      "reason": "同意延期，请在延期内办结。" if decision.approve else "不同意延期，请按原时限办结。"})
+            outcome = ("approved" if decision.approve else "refused") if response.status_code == 200 \
+                else f"refused {response.status_code}"
+            self.ledger.extension_decisions[outcome] += 1
+        self.later(decision.after, CENTRE, (key, attempt, "extension-decision"), decide)
+
+    async def _pending_extension(self, appeal: str, unit: str) -> dict | None:
+        page = 1
+        while True:
+            listed = (await self._http["sla"].get("/v1/extensions", headers=self._tokens["supervisor"], params={
+                "status": "pending", "unit": unit, "page": page, "page_size": 100})).json()
+            for item in listed.get("items", []):
+                if item["appeal_id"] == appeal:
+                    return item
+            if len(listed.get("items", [])) < 100:
+                return None
+            page += 1
+
+    def _on_appeal_reopened_v1(self, body: dict) -> None:
+        """The petitioner was not satisfied: the unit that replied answers again."""
+        appeal = body["appeal_id"]
+        info = self._appeals.get(appeal)
+        self.ledger.reopened += 1
+        if not info or "unit" not in info:
+            return
+        key, unit, n = self._key(appeal), info["unit"], info["replies"]
+        after, outcome = second_reply_for(rng_for(self.seed, key, "reopened", n))
+        reply = "已再次核查并处理，问题已解决。" if outcome == "solved" else "已再次核查，已向诉求人详细解释相关政策。"
+
+        async def answer() -> None:
+            await self._act(ReplyToAppeal, appeal, unit, reply=reply, outcome=outcome)
+            self.ledger.second_replies += 1
+        self.later(after, UNITS, (key, n, "reply-again"), answer)
 
     def _on_appeal_replied_v1(self, body: dict) -> None:
         self.ledger.replies += 1
-        rating = rating_for(self._rng, body["outcome"], self.temperament)
-        tracking_number = self._tracking.get(body["appeal_id"])
+        appeal = body["appeal_id"]
+        info = self._appeals.setdefault(appeal, {"replies": 0})
+        info["replies"] = info.get("replies", 0) + 1
+        key = self._key(appeal)
+        rating = rating_for(rng_for(self.seed, key, "rating", info["replies"]), body["outcome"], self.temperament)
+        tracking_number = self._tracking.get(appeal)
         if rating is None or tracking_number is None:
             return
 
         async def rate() -> None:
-            response = await self._http.post(
-                f"/v1/operator/appeals/{tracking_number}/evaluation",
+            response = await self._http["publication"].post(
+                f"/v1/operator/appeals/{tracking_number}/evaluation", headers=self._tokens["operator"],
                 json={"satisfaction": rating.satisfaction, "solved": rating.solved, "via": "phone_callback"})
             if response.status_code == 201:
                 self.ledger.ratings += 1
-        self.later(rating.after, rate)
+        self.later(rating.after, CENTRE, (key, info["replies"], "rating"), rate)
 
     # sla: supervision
     def _on_appeal_overdue_v1(self, body: dict) -> None:
@@ -226,9 +462,66 @@ class CitySimulation:
     def _on_concentration_detected_v1(self, body: dict) -> None:
         self.ledger.clusters.add(body["cluster_id"])
 
+    # --- the centre's other duties --------------------------------------------------------------
+
+    async def _learn_directory(self) -> None:
+        """Which government answers for each district (where the centre re-dispatches returns)."""
+        try:
+            response = await self._http["routing"].get("/v1/directory", headers=self._tokens["operator"])
+            units = response.json().get("units", []) if response.status_code == 200 else []
+        except httpx.HTTPError:
+            units = []
+        self._governments = {u["district"]: u["code"] for u in units
+                             if u.get("group") == "district_government" and u.get("district")}
+
+    async def _close_month(self, received: datetime) -> None:
+        """Close the month the appeals were received in, if it has ended on the clock."""
+        period = period_of(received)
+        try:
+            response = await self._http["assessment"].post(f"/v1/periods/{period}/close",
+                                                           headers=self._tokens["admin"])
+        except httpx.HTTPError as exc:
+            self.ledger.month_closed = f"{period} not closed: {exc}"
+            return
+        if response.status_code == 201:
+            self.ledger.month_closed = f"{period} closed"
+        else:
+            detail = response.json().get("detail", response.text) if response.content else response.status_code
+            self.ledger.month_closed = f"{period} not closed: {detail}"
+
     async def _act(self, command, appeal_id: str, unit_code: str, **fields) -> None:
         action = command(action_id=f"sim-{self.seed}-{next(self._action_ids)}", appeal_id=appeal_id,
                          unit_code=unit_code, **fields)
         envelope = Envelope.wrap(action, source=f"/units/{unit_code}", time=self.clock.now())
         await self._producer.send(self.settings.topic(topics.UNIT_ACTIONS), envelope.body(), key=envelope.key(),
                                   headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+
+
+def period_of(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def canonical_ids(items: list[Submission]) -> dict[str, str]:
+    """Submission id -> the id its plans are seeded by. A duplicate (same petitioner, place and
+    text) takes its original's: which of the two intake keeps and which it merges can depend on
+    the order it reads them, but the surviving appeal then gets the same plan either way."""
+    first: dict[str, str] = {}
+    canonical = {}
+    for item in items:
+        if item.body is None:
+            continue
+        content = json.dumps([item.body.get("petitioner"), item.body.get("district"), item.body.get("description")],
+                             ensure_ascii=False, sort_keys=True)
+        canonical[item.message_id] = first.setdefault(content, item.message_id)
+    return canonical
+
+
+def _consumed_topics() -> dict[str, tuple[str, ...]]:
+    from hotline.registry import service_specs
+
+    return {name: tuple(spec.consumes) for name, spec in service_specs().items() if spec.consumes}
+
+
+def _schemas() -> list[str]:
+    """The event services' schemas, each with its outbox (the workbench has none)."""
+    return list(topics.SERVICES)

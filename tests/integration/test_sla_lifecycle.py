@@ -15,6 +15,7 @@ from shared.contracts.events import (
     AppealDispatched,
     AppealRedispatched,
     AppealReplied,
+    AppealReturned,
     AppealSigned,
     ExtensionRequested,
 )
@@ -178,6 +179,76 @@ async def test_redispatch_restarts_the_clock_for_the_new_unit(sla, settings, db)
     await eventually(held_by_water, what="the new unit's clock")
     row = await row_of(db, appeal)
     assert row["epoch"] == 2 and row["starts_on"] == now.astimezone(SH).date() and row["attempt"] == 2
+
+
+async def test_a_returned_letter_stops_its_clock_and_the_next_unit_gets_its_own(sla, settings, db):
+    """Issue 19, item 3: after SAMR returns the letter nothing fires against SAMR, however late
+    it gets; the re-dispatched letter is counted from the day WATER signs, and its ladder fires
+    for WATER only."""
+    from services.sla.adapters.calendar_store import CalendarCache
+    from services.sla.adapters.rules_file import load_rules
+    from services.sla.handlers.ladder_poller import LadderPoller
+    from shared.unit_of_work import UnitOfWorkFactory
+
+    class At:
+        def __init__(self, moment):
+            self.moment = moment
+
+        def now(self):
+            return self.moment
+
+    appeal = uuid.uuid4()
+    dispatched_at = datetime(2031, 3, 3, 2, tzinfo=UTC)  # a year whose deadlines no other test reaches
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(dispatched(appeal, dispatched_at)),
+        record(AppealReturned(appeal_id=appeal, unit_code="SAMR", reason="不属于本局职责",
+                              returned_at=dispatched_at + timedelta(hours=3))),
+    ])
+
+    async def returned() -> bool:
+        row = await row_of(db, appeal)
+        return row is not None and row["state"] == "returned"
+    await eventually(returned, what="the returned letter's clock to stop")
+    row = await row_of(db, appeal)
+    assert row["next_fire_at"] is None and row["stopped_at"] == dispatched_at + timedelta(hours=3)
+
+    # A poller far past every step of SAMR's deadline (level 3 included) fires nothing for it.
+    pool = sla.app.state.context.pool
+    poller = LadderPoller(UnitOfWorkFactory(pool, "sla"), load_rules(), CalendarCache(),
+                          At(datetime(2031, 6, 30, tzinfo=UTC)), batch=500)
+    while await poller.fire_due():
+        pass
+    assert await db.fetchval("SELECT count(*) FROM sla.ladder_fired WHERE appeal_id = $1", appeal) == 0
+    overdue = (await sla.get("/v1/supervision/appeals", params={"unit": "SAMR", "page_size": 500},
+                             headers=bearer(settings, "supervisor"))).json()
+    assert str(appeal) not in {item["appeal_id"] for item in overdue["items"]}
+    explained = (await sla.get(f"/v1/deadlines/{appeal}/explanation", headers=bearer(settings, "supervisor"))).json()
+    assert explained["state"] == "returned" and explained["meaning"].startswith("returned by SAMR")
+
+    # The centre re-dispatches to WATER a week later; WATER signs two days after that.
+    redispatched_at = dispatched_at + timedelta(days=7)
+    signed_at = redispatched_at + timedelta(days=2)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [
+        record(AppealRedispatched(appeal_id=appeal, from_unit_code="SAMR", unit_code="WATER", unit_name="水务局",
+                                  reason="供水问题归水务局", attempt=2, redispatched_at=redispatched_at)),
+        record(AppealSigned(appeal_id=appeal, unit_code="WATER", signed_at=signed_at)),
+    ])
+
+    async def held_by_water() -> bool:
+        row = await row_of(db, appeal)
+        return row["unit_code"] == "WATER" and row["state"] == "open"
+    await eventually(held_by_water, what="WATER's clock")
+    row = await row_of(db, appeal)
+    assert row["starts_on"] == signed_at.astimezone(SH).date() and row["epoch"] == 2 and row["working_days"] == 20
+    while await poller.fire_due():
+        pass
+    events = await sla_events(settings, appeal, expect=8)
+    ladder = [(k.split(".")[-2], e["unit_code"]) for k, e in events
+              if k.split(".")[-2] in ("reminder-due", "overdue", "supervision-raised")]
+    assert ladder and {unit for _, unit in ladder} == {"WATER"}, ladder
+    assert ("overdue", "WATER") in ladder
+    reasons = [e.get("reason") for k, e in events if k.endswith("deadline-set.v1")]
+    assert reasons == ["dispatched", "redispatched", "signed"]
 
 
 async def test_calendar_upload_validates_then_recounts_provisional_deadlines(sla, settings, db):

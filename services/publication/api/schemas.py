@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.publication.domain.evaluation import COMMENT_MAX_LENGTH
-from services.publication.domain.lifecycle import public_status
+from services.publication.domain.lifecycle import expected_at, public_status
 
 InquiryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
 EvaluationToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40,
@@ -38,6 +38,7 @@ class PublicAppeal(BaseModel):
     @classmethod
     def of(cls, row: dict, timeline: list[dict] | None = None) -> "PublicAppeal":
         fields = {k: row.get(k) for k in cls.model_fields if k not in ("status", "timeline")}
+        fields["expected_at"] = expected_at(row)
         return cls(**fields, status=public_status(row), timeline=[Step(**s) for s in timeline or ()])
 
 

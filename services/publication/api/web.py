@@ -14,7 +14,7 @@ from services.publication.api.public import client_of
 from services.publication.domain import labels
 from services.publication.domain.evaluation import COMMENT_MAX_LENGTH, SATISFACTIONS, EvaluationRefused, Rating
 from services.publication.domain.inquiry import INQUIRY_CODE, TRACKING_NUMBER, canonical_code
-from services.publication.domain.lifecycle import STATUSES, public_status
+from services.publication.domain.lifecycle import STATUSES, expected_at, public_status
 from services.publication.domain.open311 import SHANGHAI
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
@@ -52,7 +52,7 @@ def _card(row: dict, lang: str) -> dict:
         "category_name": labels.category_name(row["category"], lang),
         "district_name": labels.district_name(row["district"], lang),
         "status_name": labels.status_name(public_status(row), lang),
-        "reply": row.get("reply"), "expected": _time(row.get("expected_at")), "deadline_met": row.get("deadline_met"),
+        "reply": row.get("reply"), "expected": _time(expected_at(row)), "deadline_met": row.get("deadline_met"),
         "satisfaction": row.get("satisfaction"), "satisfaction_name": labels.satisfaction_name(row.get("satisfaction"), lang),
         "may_evaluate": public_status(row) == "replied",
     }

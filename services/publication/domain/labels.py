@@ -56,7 +56,7 @@ DISTRICT_NAMES_EN = {d: d.value.capitalize() for d in District} | {District.SHEN
 STATUS_NAMES = {
     "accepted": ("已受理", "Accepted"), "dispatched": ("已转办", "Transferred to the unit"),
     "signed": ("办理中", "Being handled"), "replied": ("已办结", "Completed"),
-    "evaluated": ("已评价", "Rated"), "closed": ("已关闭", "Closed"), "reopened": ("重新办理", "Reopened"),
+    "returned": ("待重新派单", "Waiting for re-dispatch"), "evaluated": ("已评价", "Rated"), "closed": ("已关闭", "Closed"), "reopened": ("重新办理", "Reopened"),
 }
 STEP_NAMES = STATUS_NAMES | {"redispatched": ("重新转办", "Transferred again"),
                              "answered_at_intake": ("直接办结", "Answered at intake")}

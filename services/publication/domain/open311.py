@@ -19,7 +19,7 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from services.publication.domain import labels
-from services.publication.domain.lifecycle import CLOSED_STATUSES, public_status
+from services.publication.domain.lifecycle import CLOSED_STATUSES, expected_at, public_status
 from shared.contracts.vocabulary import CATEGORIES, DISTRICT_NAMES_ZH, AppealType
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -77,7 +77,7 @@ def _w3c(moment: datetime | None) -> str | None:
 def request_view(row: Mapping, lang: str = "zh") -> dict:
     status = public_status(row)
     notes = labels.status_name(status, lang)
-    if row.get("unit_name") and status not in CLOSED_STATUSES:
+    if row.get("unit_name") and status not in CLOSED_STATUSES and status != "returned":
         notes += f": {row['unit_name']}"
     if row.get("reply") and status in CLOSED_STATUSES:
         notes += f": {row['reply']}"
@@ -92,7 +92,7 @@ def request_view(row: Mapping, lang: str = "zh") -> dict:
         "service_notice": None,
         "requested_datetime": _w3c(row.get("accepted_at")),
         "updated_datetime": _w3c(row.get("updated_at")),
-        "expected_datetime": _w3c(row.get("expected_at")),
+        "expected_datetime": _w3c(expected_at(row)),
         "address": labels.district_name(row["district"], "zh"),
         "address_id": None, "zipcode": None, "lat": None, "long": None, "media_url": None,
     }
@@ -116,7 +116,7 @@ def statuses_for(value: str | None) -> tuple[str, ...]:
         raise Open311Error(400, "status: open, closed, or both separated by a comma")
     found = set()
     if "open" in wanted:
-        found |= {"accepted", "dispatched", "signed", "reopened"}
+        found |= {"accepted", "dispatched", "returned", "signed", "reopened"}
     if "closed" in wanted:
         found |= set(CLOSED_STATUSES)
     return tuple(sorted(found))

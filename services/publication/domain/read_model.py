@@ -15,7 +15,7 @@ COLUMNS = (
     "accepted_at", "dispatched_at", "expected_at", "updated_at", "summary", "reply", "reply_outcome",
     "replied_unit_code", "name_tags", "inquiry_code_hash", "classified_at", "unit_at", "deadline_event_at",
     "deadline_met", "signed_at", "replied_at", "evaluated_at", "satisfaction", "solved", "closed_at",
-    "reopened_at", "published_digest", "status",
+    "reopened_at", "published_digest", "status", "returned_at",
 )
 
 
@@ -96,7 +96,7 @@ def record_evaluation(row: dict, *, satisfaction: str, solved: bool, evaluated_a
 
 
 def record_step(row: dict, column: str, at: datetime) -> None:
-    """A step that only has a time: signed_at, closed_at, reopened_at."""
+    """A step that only has a time: signed_at, returned_at, closed_at, reopened_at."""
     at = _utc(at)
     _keep_latest(row, column, at)
     _keep_latest(row, "updated_at", at)

@@ -43,6 +43,7 @@ from shared.contracts.events import (
     AppealRedispatched,
     AppealReopened,
     AppealReplied,
+    AppealReturned,
     AppealSigned,
     DeadlineSet,
     DeadlineStopped,
@@ -82,6 +83,7 @@ class Projection:
             AppealDispatched: self._dispatched,
             AppealRedispatched: self._redispatched,
             AppealSigned: self._signed,
+            AppealReturned: self._returned,
             AppealReplied: self._replied,
             AppealClosed: self._closed,
             AppealReopened: self._reopened,
@@ -169,6 +171,11 @@ class Projection:
         e = envelope.data
         read_model.record_step(row, "signed_at", e.signed_at)
         writes.step(e.appeal_id, "signed", e.signed_at)
+
+    def _returned(self, row: dict, envelope: Envelope[AppealReturned], writes: _Writes) -> None:
+        e = envelope.data  # the reason stays out: a unit's note to the centre, not for the public
+        read_model.record_step(row, "returned_at", e.returned_at)
+        writes.step(e.appeal_id, "returned", e.returned_at)
 
     def _replied(self, row: dict, envelope: Envelope[AppealReplied], writes: _Writes) -> None:
         e = envelope.data

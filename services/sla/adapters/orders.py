@@ -49,7 +49,7 @@ async def ladder_notices(conn: asyncpg.Connection, unit_code: str, appeal_id: UU
     rows = await conn.fetch(
         """SELECT f.appeal_id, f.epoch, f.step, f.fired_at, d.due_at
              FROM deadlines d JOIN ladder_fired f ON f.appeal_id = d.appeal_id AND f.epoch = d.epoch
-            WHERE d.unit_code = $1 AND d.state <> 'stopped' AND ($2::uuid IS NULL OR d.appeal_id = $2)
+            WHERE d.unit_code = $1 AND d.state <> 'stopped' AND d.state <> 'returned' AND ($2::uuid IS NULL OR d.appeal_id = $2)
             ORDER BY f.fired_at DESC LIMIT $3""", unit_code, appeal_id, limit)
     return [dict(r) for r in rows]
 

@@ -47,7 +47,7 @@ SELECT {', '.join(COLUMNS)} FROM deadlines
 """
 _OPEN_ON_YEAR = f"""
 SELECT {', '.join(COLUMNS)} FROM deadlines
- WHERE state <> 'stopped' AND calendar_version ~ ('(^|,)' || $1 || ':')
+ WHERE state <> 'stopped' AND state <> 'returned' AND calendar_version ~ ('(^|,)' || $1 || ':')
  FOR UPDATE
 """
 _MARK_FIRED_MANY = """
@@ -121,7 +121,7 @@ async def fired_steps(conn: asyncpg.Connection, appeal_id: UUID, epoch: int) -> 
 
 
 _OPEN_BY_LEVEL = """
-SELECT supervision_level, count(*) FROM deadlines WHERE state <> 'stopped' GROUP BY supervision_level
+SELECT supervision_level, count(*) FROM deadlines WHERE state <> 'stopped' AND state <> 'returned' GROUP BY supervision_level
 """
 
 

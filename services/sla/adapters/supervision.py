@@ -10,7 +10,7 @@ _LIST = """
 SELECT appeal_id, unit_code, state, due_at, overdue_since, supervision_level, key_supervision, provisional,
        count(*) OVER () AS total
   FROM deadlines
- WHERE state <> 'stopped'
+ WHERE state <> 'stopped' AND state <> 'returned'
    AND ($1::text IS NULL OR unit_code = $1)
    AND ($2::int IS NULL OR supervision_level = $2)
    AND CASE $3::text
@@ -26,7 +26,7 @@ SELECT unit_code, supervision_level AS level, count(*) AS appeals,
        count(*) FILTER (WHERE due_at <= $1) AS overdue,
        count(*) FILTER (WHERE key_supervision) AS key_supervision
   FROM deadlines
- WHERE state <> 'stopped' AND (due_at <= $1 OR supervision_level > 0 OR key_supervision)
+ WHERE state <> 'stopped' AND state <> 'returned' AND (due_at <= $1 OR supervision_level > 0 OR key_supervision)
  GROUP BY unit_code, supervision_level
  ORDER BY unit_code, supervision_level DESC
 """

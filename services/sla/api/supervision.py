@@ -111,6 +111,9 @@ def _meaning(row: dict, now: datetime) -> str:
             return "replied before the deadline: met; the clock is stopped"
         return ("replied after the deadline: stays counted as overdue (not met), but the clock is stopped "
                 "and no further supervision step fires; a reopening starts a new clock")
+    if row["state"] == "returned":
+        return (f"returned by {row['unit_code']} on {row['stopped_at'].isoformat()}: the clock is stopped and "
+                "nothing more fires for that unit; a re-dispatch starts a new clock for the unit that gets the letter")
     if now >= row["due_at"]:
         return f"overdue since {row['due_at'].isoformat()}; supervision level {row['supervision_level']}"
     if row["state"] == "awaiting_signature":

@@ -13,6 +13,11 @@ from services.sla.domain.calendar import WorkCalendar
 from services.sla.domain.deadlines import deadline_from
 from services.sla.domain.rules import Rules
 
+# A clock runs for the unit that holds the letter while it waits for its signature or works on
+# the appeal. It stops for good when the unit replies (`stopped`) and until the platform
+# re-dispatches the appeal when the unit returns the letter (`returned`).
+RUNNING = frozenset({"awaiting_signature", "open"})
+
 
 def new_row(*, appeal_id, unit_code: str, appeal_type: str, subtype: str | None, category: str,
             received_at: datetime, period_days: int, attempt: int, early_reminder: bool,
@@ -42,7 +47,7 @@ def recompute(row: dict, calendar: WorkCalendar, rules: Rules, now: datetime) ->
 def plan_next(row: dict, calendar: WorkCalendar, rules: Rules,
               planned: list[ladder.Scheduled] | None = None) -> list[ladder.Scheduled]:
     """Point the row at its next unfired ladder step (none once stopped)."""
-    if row["state"] == "stopped":
+    if row["state"] not in RUNNING:
         row["next_step"] = row["next_fire_at"] = None
         return []
     if planned is None:
@@ -76,10 +81,21 @@ def stop(row: dict, replied_at: datetime) -> bool:
     return met
 
 
+def return_letter(row: dict, returned_at: datetime) -> None:
+    """The unit returned the letter as not its business: its clock stops, nothing more fires for
+    it, and the appeal waits for the platform to re-dispatch it (which starts a new clock).
+
+    Whatever fired before the return stays fired (and counted); `met` stays unknown, since the
+    unit neither completed the appeal nor failed to: it was never the unit's appeal."""
+    row.update(state="returned", stopped_at=returned_at, met=None, next_step=None, next_fire_at=None)
+
+
 def extension_refusal(row: dict, requested_at: datetime) -> str | None:
     """Why a unit's extension request is refused without a supervisor, if it is."""
     if row["state"] == "stopped":
         return "the appeal was already replied; its clock is stopped"
+    if row["state"] == "returned":
+        return "the letter was returned; its clock is stopped until the appeal is re-dispatched"
     if requested_at >= row["due_at"]:
         return (f"requested at {requested_at.isoformat()}, after the deadline {row['due_at'].isoformat()}: "
                 "an extension must be asked for before the deadline")

@@ -29,7 +29,7 @@ async def decide_extension(uow: UnitOfWork, rules: Rules, calendars: CalendarCac
     if request["status"] != "pending":
         raise DecisionRefused(409, f"the request is already {request['status']}")
     row = await repository.lock(uow.conn, request["appeal_id"])
-    if row is None or row["state"] == "stopped" or row["unit_code"] != request["unit_code"]:
+    if row is None or row["state"] not in state.RUNNING or row["unit_code"] != request["unit_code"]:
         raise DecisionRefused(409, "the appeal's clock for that unit is no longer running")
     now = clock.now()
     await extensions.decide(uow.conn, extension_id, "approved" if approved else "refused", decided_by, now, reason)

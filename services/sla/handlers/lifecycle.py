@@ -5,7 +5,10 @@ Design (keeps the e2e facts: one row per dispatched appeal, a DeadlineSet soon a
   the dispatch day (DeadlineSet reason "dispatched"), so publication can show a date at once;
 - AppealSigned recounts from the signing day, the day the unit received the letter
   (reason "signed"), and the clock runs (`open`);
+- AppealReturned stops it: the unit returned a letter that was not its business, so no reminder,
+  overdue or supervision fires against it any more (state `returned`, no DeadlineSet);
 - AppealRedispatched restarts it for the new unit, awaiting its signature ("redispatched");
+  its signature recounts the period from the day the new unit received the letter;
 - AppealReplied stops it (DeadlineStopped, met or not); AppealReopened restarts it ("reopened");
 - ExtensionRequested waits for a supervisor, or is refused at once after the deadline.
 Events for an appeal with no row yet are parked and applied when its letter arrives.
@@ -26,8 +29,8 @@ from shared.clock import Clock
 from shared.consumer import Batch, Rejected
 from shared.contracts.envelope import Envelope, open_envelope
 from shared.contracts.events import (
-    AppealDispatched, AppealRedispatched, AppealReopened, AppealReplied, AppealSigned, ExtensionDecided,
-    ExtensionRequested,
+    AppealDispatched, AppealRedispatched, AppealReopened, AppealReplied, AppealReturned, AppealSigned,
+    ExtensionDecided, ExtensionRequested,
 )
 from shared.unit_of_work import UnitOfWork
 
@@ -38,7 +41,7 @@ class Deadlines:
     def __init__(self, rules: Rules, calendars: CalendarCache, clock: Clock):
         self.rules, self.calendars, self.clock = rules, calendars, clock
         self.waiting_for_letter = {
-            AppealSigned: self.on_signed, AppealRedispatched: self.on_redispatched,
+            AppealSigned: self.on_signed, AppealReturned: self.on_returned, AppealRedispatched: self.on_redispatched,
             AppealReplied: self.on_replied, AppealReopened: self.on_reopened,
             ExtensionRequested: self.on_extension_requested,
         }
@@ -89,6 +92,16 @@ class Deadlines:
         row.update(state="open", received_at=signed.signed_at)
         await self._save_and_announce(uow, row, "signed", previous)
 
+    async def on_returned(self, uow: UnitOfWork, envelope: Envelope[AppealReturned]) -> None:
+        returned = envelope.data
+        row = await self._row_or_park(uow, envelope)
+        if row is None or row["state"] != "awaiting_signature":
+            return  # parked, or returned before (a redelivery): routing allows a return only before signing
+        self._holder_only(row, returned.unit_code, "returned")
+        state.return_letter(row, returned.returned_at)
+        await extensions.withdraw_pending(uow.conn, returned.appeal_id, self.clock.now(), "the letter was returned")
+        await repository.save(uow.conn, row)
+
     async def on_redispatched(self, uow: UnitOfWork, envelope: Envelope[AppealRedispatched]) -> None:
         letter = envelope.data
         row = await self._row_or_park(uow, envelope)
@@ -103,8 +116,8 @@ class Deadlines:
     async def on_replied(self, uow: UnitOfWork, envelope: Envelope[AppealReplied]) -> None:
         reply = envelope.data
         row = await self._row_or_park(uow, envelope)
-        if row is None or row["state"] == "stopped":
-            return
+        if row is None or row["state"] not in state.RUNNING:
+            return  # replied before (a redelivery), or returned: no clock of this unit runs
         self._holder_only(row, reply.unit_code, "replied to")
         now = self.clock.now()
         state.stop(row, reply.replied_at)

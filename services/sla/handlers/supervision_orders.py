@@ -27,7 +27,7 @@ async def issue_order(uow: UnitOfWork, *, action_id: str, appeal_id: UUID, mode:
             raise OrderRefused(409, "this action id issued an order for another appeal")
         return dict(earlier), False
     deadline = await store.open_deadline(uow.conn, appeal_id)
-    if deadline is None or deadline["state"] == "stopped":
+    if deadline is None or deadline["state"] in ("stopped", "returned"):  # a returned letter: not the unit's
         raise OrderRefused(409, "no open deadline for this appeal: nothing to supervise")
     order = {"order_id": order_id, "appeal_id": appeal_id, "unit_code": deadline["unit_code"], "mode": mode,
              "instructions": instructions, "issued_by": issued_by, "issued_at": now}

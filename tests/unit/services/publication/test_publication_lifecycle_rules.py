@@ -12,7 +12,8 @@ from services.publication.domain.inquiry import (
     retry_after_seconds,
     window_start,
 )
-from services.publication.domain.lifecycle import is_disclosed, public_status
+from services.publication.domain.labels import status_name
+from services.publication.domain.lifecycle import STATUSES, expected_at, is_disclosed, public_status, public_view
 
 T = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -33,6 +34,14 @@ def at(hours: float) -> datetime:
     ({"replied_at": at(5), "closed_at": at(6)}, "closed"),
     ({"replied_at": at(5), "closed_at": at(6), "reopened_at": at(7)}, "reopened"),
     ({"closed_at": at(6)}, "closed"),  # close seen before anything else (another topic is behind)
+    # A returned letter: waiting for re-dispatch (待重新派单) until a new letter goes out.
+    ({"dispatched_at": at(1), "returned_at": at(2)}, "returned"),
+    ({"returned_at": at(2)}, "returned"),  # the return seen before the letter
+    ({"dispatched_at": at(3), "returned_at": at(2)}, "dispatched"),  # re-dispatched
+    ({"dispatched_at": at(3), "returned_at": at(2), "signed_at": at(4)}, "signed"),  # the new unit signed
+    ({"dispatched_at": at(5), "returned_at": at(4), "signed_at": at(2)}, "dispatched"),  # signed, later returned?
+    ({"dispatched_at": at(3), "returned_at": at(4), "signed_at": at(2)}, "returned"),
+    ({"dispatched_at": at(1), "returned_at": at(2), "replied_at": at(9)}, "replied"),
 ])
 def test_status_comes_from_the_latest_step_times(steps, status):
     assert public_status(steps) == status
@@ -96,3 +105,15 @@ def test_a_dissatisfied_rating_reopens_once_then_the_centre_calls_back():
     assert after_rating(unhappy, 5) == "return_call"
     assert after_rating(Rating("dissatisfied", True), 3) == "close"  # solved, though unhappy: no reopening
     assert after_rating(Rating("satisfied", False), 1) == "close"
+
+
+def test_a_returned_appeal_shows_no_deadline_and_says_it_waits_for_re_dispatch():
+    row = {"tracking_number": "SY1", "appeal_type": "consumer_complaint", "category": "prices",
+           "district": "heping", "unit_name": "市场监管局", "expected_at": at(100), "updated_at": at(2),
+           "dispatched_at": at(1), "returned_at": at(2)}
+    assert expected_at(row) is None and public_view(row)["expected_at"] is None
+    assert public_view(row)["status"] == "returned"
+    assert status_name("returned", "zh") == "待重新派单" and status_name("returned", "en") == "Waiting for re-dispatch"
+    assert "returned" in STATUSES
+    redispatched = {**row, "dispatched_at": at(3), "expected_at": at(200)}
+    assert expected_at(redispatched) == at(200)

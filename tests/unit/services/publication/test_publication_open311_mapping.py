@@ -75,9 +75,16 @@ def test_a_reopened_request_is_open_again():
 
 
 def test_status_filter_maps_to_our_statuses():
-    assert set(statuses_for("open")) == {"accepted", "dispatched", "signed", "reopened"}
+    assert set(statuses_for("open")) == {"accepted", "dispatched", "returned", "signed", "reopened"}
     assert set(statuses_for("closed")) == {"replied", "evaluated", "closed"}
-    assert len(statuses_for("open,closed")) == 7 and statuses_for(None) == ()
+    assert len(statuses_for("open,closed")) == 8 and statuses_for(None) == ()
+
+
+def test_a_returned_request_is_open_waits_for_re_dispatch_and_has_no_deadline():
+    view = request_view(row(dispatched_at=T0, returned_at=T0 + timedelta(hours=3), unit_name="市场监管局",
+                            expected_at=T0 + timedelta(days=20)))
+    assert view["status"] == "open" and view["status_notes"] == "待重新派单"
+    assert view["expected_datetime"] is None
     with pytest.raises(Open311Error):
         statuses_for("pending")
 
