@@ -34,6 +34,9 @@ def _body(report: Report) -> dict:
         "deductions": dict(report.weights.deductions),
         "as_of": report.as_of.isoformat(),
         "undecided": report.undecided,
+        # The 12345 centre's own work: appeals closed at intake by a knowledge-base answer
+        # (直接办结), counted in the month they were answered; never in a unit's numbers.
+        "answered_at_intake": report.answered_at_intake,
         "closed": closed is not None,
         "publication_id": str(closed["publication_id"]) if closed else None,
         "units": report.rows(),
