@@ -406,6 +406,9 @@ async def test_answers_at_intake_return_calls_and_supervision_orders_are_counted
     assert (held["supervision_orders"], held["orders_unanswered"]) == (2, 1)
     assert {e["kind"] for e in held["events"]} >= {"supervision_order", "order_answered"}
 
+    page = (await assessment.get("/dashboard", params={"period": "2025-10"})).text
+    assert "中心直接办结 <b data-answered-at-intake>1</b>" in page
+
     # the running totals equal the month computed from all its facts at once
     pool = assessment.app.state.context.pool
     now = datetime(2025, 12, 1, tzinfo=SH)
