@@ -406,6 +406,9 @@ async def test_answers_at_intake_return_calls_and_supervision_orders_are_counted
     assert (held["supervision_orders"], held["orders_unanswered"]) == (2, 1)
     assert {e["kind"] for e in held["events"]} >= {"supervision_order", "order_answered"}
 
+    table = list(csv.DictReader(io.StringIO((await assessment.get("/v1/scores.csv", params={"period": "2025-10"})).text)))
+    assert {r["unit_code"]: (r["return_called"], r["supervision_ordered"]) for r in table
+            if r["unit_code"] in got} == {samr: ("1", "0"), water: ("0", "1")}
     page = (await assessment.get("/dashboard", params={"period": "2025-10"})).text
     assert "中心直接办结 <b data-answered-at-intake>1</b>" in page
 

@@ -21,7 +21,7 @@ CSV_COLUMNS = (
     "response_undecided", "on_time_undecided", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated", "resolved", "satisfied",
     "returned", "reopened", "overdue", "supervised", "supervised_level_1", "supervised_level_2",
     "supervised_level_3", "completed", "average_working_days", "co_handled", "co_contributed",
-    "deductions_total", "weights_version",
+    "deductions_total", "weights_version", "return_called", "supervision_ordered", "orders_unanswered",
 )
 
 
@@ -56,6 +56,7 @@ def _csv(report: Report) -> Response:
             r["satisfied"], r["returned"], r["reopened"], r["overdue"], r["supervised"],
             levels["1"], levels["2"], levels["3"], r["completed"], r["average_working_days"], r["co_handled"],
             r["co_contributed"], round(sum(r["deductions"].values()), 4), report.weights.version,
+            r["return_called"], r["supervision_ordered"], r["orders_unanswered"],
         ])
     name = report.label.replace("..", "_")
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
