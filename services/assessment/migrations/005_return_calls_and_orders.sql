@@ -17,13 +17,18 @@ CREATE INDEX appeal_facts_answered_at_intake ON appeal_facts (occurred_at) WHERE
 -- No rebuild needed: these event types were not consumed before, so no stored appeal has such
 -- a fact and the defaults (false, 0) are its verdict. A replay brings in the old events.
 
--- The default version gains the two findings, each a share of decided letters. An order counts
--- only on a letter not escalated to level 2 or 3, so escalation and orders together take at most
--- 20 points, and every finding on every letter at most 45: a unit keeps more than half its base.
+-- The version in force gains the two findings, each a share of decided letters (on a fresh
+-- database v2 becomes v3: escalation_level_2 10, escalation_level_3 20, supervision_order 10,
+-- reopened 10, return_call 5, co_handling_missed 10). Built from the current version, so weights
+-- an administrator set are kept; skipped if that version counts occurrences or the points
+-- would pass 100. An order counts only on a letter not escalated to level 2 or 3, so escalation
+-- and orders together take at most 20 points of v3, and every finding on every letter at most 45.
 INSERT INTO weights_versions (id, version, weights, deductions, note, created_by, basis)
-SELECT id, 'v' || id,
-    '{"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}'::jsonb,
-    '{"escalation_level_2": 10, "escalation_level_3": 20, "supervision_order": 10, "reopened": 10, "return_call": 5, "co_handling_missed": 10}'::jsonb,
-    'v2 plus return calls and supervision orders (services/assessment/README.md "Score")',
-    'migration', 'rate'
-FROM (SELECT nextval(pg_get_serial_sequence('weights_versions', 'id')) AS id) next;
+SELECT next.id, 'v' || next.id, cur.weights,
+       '{"supervision_order": 10, "return_call": 5}'::jsonb || cur.deductions,
+       'the version before plus supervision orders and return calls (services/assessment/README.md "Score")',
+       'migration', 'rate'
+FROM (SELECT weights, deductions, basis FROM weights_versions ORDER BY id DESC LIMIT 1) cur,
+     LATERAL (SELECT nextval(pg_get_serial_sequence('weights_versions', 'id')) AS id) next
+WHERE cur.basis = 'rate'
+  AND (SELECT coalesce(sum(value::numeric), 0) FROM jsonb_each_text(cur.deductions)) + 15 <= 100;
