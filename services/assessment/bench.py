@@ -81,6 +81,14 @@ def appeal_events(rng: random.Random, n: int, month: int = 3) -> list[ev.Event]:
         if rng.random() < 0.5:
             out.append(ev.SupervisionRaised(appeal_id=a, unit_code=unit, level=rng.randint(1, 3), reason="overdue",
                                             raised_at=t + timedelta(days=22)))
+        if rng.random() < 0.3:  # a supervisor's order (督办单), answered or not
+            order = uuid.UUID(int=rng.getrandbits(128))
+            out.append(ev.SupervisionOrderIssued(appeal_id=a, order_id=order, unit_code=unit, mode="online_tracking",
+                                                 instructions="请说明超期原因", issued_by="bench",
+                                                 issued_at=t + timedelta(days=21, hours=2)))
+            if rng.random() < 0.5:
+                out.append(ev.SupervisionOrderAnswered(appeal_id=a, order_id=order, unit_code=unit, answer="已整改",
+                                                       answered_by="bench", answered_at=t + timedelta(days=21, hours=6)))
     out.append(ev.AppealReplied(appeal_id=a, unit_code=unit, reply="已办理", outcome=rng.choice(("solved", "explained")),
                                 replied_at=done))
     out.append(ev.DeadlineStopped(appeal_id=a, unit_code=unit, due_at=t + timedelta(days=20), stopped_at=done, met=not late))
@@ -89,6 +97,12 @@ def appeal_events(rng: random.Random, n: int, month: int = 3) -> list[ev.Event]:
                                       solved=rng.random() < 0.8, via="web", evaluated_at=done + timedelta(days=1)))
         if rng.random() < 0.05:
             out.append(ev.AppealReopened(appeal_id=a, reason="不满意", reopened_at=done + timedelta(days=2)))
+            if rng.random() < 0.3:  # dissatisfied again: a return call, the centre closes it
+                out.append(ev.ReturnCallRequested(appeal_id=a, tracking_number=tracking, unit_code=unit,
+                                                  dissatisfied_ratings=2, requested_at=done + timedelta(days=2, hours=5)))
+                out.append(ev.ReturnCallDecided(appeal_id=a, tracking_number=tracking, decision="close", reason="已解释",
+                                                decided_by="bench", unit_code=unit,
+                                                decided_at=done + timedelta(days=2, hours=8)))
     out.append(ev.AppealClosed(appeal_id=a, closed_at=done + timedelta(days=3)))
     return out
 

@@ -13,7 +13,7 @@ from services.assessment.adapters import closings
 from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.adapters import weights as weights_sql
 from services.assessment.domain.metrics import aggregate, metrics_of
-from services.assessment.domain.periods import SHANGHAI, previous_period
+from services.assessment.domain.periods import SHANGHAI, next_period, period_start, previous_period
 from services.assessment.domain.report import as_rows, in_range, scorecards
 from services.assessment.domain.scoring import UnitScoreCard, Weights
 from shared.contracts.events import UnitScore
@@ -30,6 +30,7 @@ class Report:
     period: str | None = None                  # a month, or None for a date range
     span: tuple[datetime, datetime] | None = None
     closing: dict | None = None
+    answered_at_intake: int = 0                # the centre's own direct answers (直接办结)
 
     def rows(self) -> list[dict]:
         return as_rows(self.cards)
@@ -76,7 +77,8 @@ async def month_report(conn: Conn, period: str, now: datetime, weights: Weights 
     weights = weights or chosen
     previous = await ranks_of(conn, previous_period(period), now)
     cards = scorecards(await month_metrics(conn, period, now), weights, previous)
-    return Report(period, weights, cards, now, period=period, closing=closed)
+    centre = await verdicts_sql.answered_at_intake(conn, period_start(period), period_start(next_period(period)))
+    return Report(period, weights, cards, now, period=period, closing=closed, answered_at_intake=centre)
 
 
 async def trend(conn: Conn, period: str, months: int, now: datetime) -> tuple[list[str], dict[str, list[float | None]]]:
@@ -101,4 +103,5 @@ async def range_report(conn: Conn, start: date, end: date, now: datetime) -> Rep
     weights = await weights_sql.current(conn)
     span = span_of(start, end)
     units = aggregate(await verdicts_sql.rows_in_range(conn, *span), in_range(start, end), now)
-    return Report(f"{start}..{end}", weights, scorecards(units.values(), weights), now, span=span)
+    return Report(f"{start}..{end}", weights, scorecards(units.values(), weights), now, span=span,
+                  answered_at_intake=await verdicts_sql.answered_at_intake(conn, *span))

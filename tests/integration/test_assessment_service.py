@@ -116,7 +116,7 @@ async def test_a_month_is_scored_ranked_and_drilled_down(assessment, settings, d
 
     body = (await assessment.get("/v1/scores", params={"period": "2025-03"})).json()
     got = ours(body, (samr, water, heping))
-    assert body["weights_version"] == "v2" and body["closed"] is False
+    assert body["weights_version"] == "v3" and body["closed"] is False
     # HEPING's letter was never completed and its deadline passed: decided, late
     assert body["as_of"] and body["undecided"] == {"response": 0, "on_time": 0}
     assert got_rates(body, heping)["on_time"] == 0.0
@@ -239,7 +239,7 @@ async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessm
     [first] = await read_topic(settings.kafka_bootstrap, feed, expect=1, keys={b"period:2025-05"})
     published = json.loads(first.value)
     assert dict(first.headers)["ce_id"].decode() == first_id
-    assert published["weights_version"] == "v2" and published["correction_of"] is None
+    assert published["weights_version"] == "v3" and published["correction_of"] is None
     mine = {s["unit_code"]: s for s in published["scores"] if s["unit_code"] in (samr, water, heping)}
     assert mine[heping]["rates"]["satisfaction"] is None
 
@@ -250,7 +250,7 @@ async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessm
     records = await read_topic(settings.kafka_bootstrap, feed, expect=2, keys={b"period:2025-05"}, timeout=30)
     assert len(records) == 2, "one correction, and only one, for the late evaluation"
     correction = json.loads(records[1].value)
-    assert correction["correction_of"] == first_id and correction["weights_version"] == "v2"
+    assert correction["correction_of"] == first_id and correction["weights_version"] == "v3"
     fixed = {s["unit_code"]: s for s in correction["scores"]}
     assert fixed[heping]["rates"]["satisfaction"] == 0.0 and fixed[heping]["rates"]["resolution"] == 0.0
 
@@ -328,3 +328,94 @@ async def test_migration_004_counts_the_stored_verdicts_moments_as_the_consumer_
         kept = {tuple(r) for r in await db.fetch("SELECT period, unit_code, counter, at, n FROM pending_moments "
                                                  "WHERE n <> 0")}
     assert counted == kept and any(r[1] == heping for r in kept)
+
+
+async def test_answers_at_intake_return_calls_and_supervision_orders_are_counted(assessment, settings, db):
+    """The event types added on 2026-12-07, from their topics (intake, publication, sla) to the scores."""
+    run = uuid.uuid4().hex[:6]
+    samr, water, _ = units(run)
+    ids = {k: uuid.uuid4() for k in ("answered", "rework", "ordered", "plain")}
+    order, second = uuid.uuid4(), uuid.uuid4()
+
+    def letter(key, unit, day):
+        return ev.AppealDispatched(appeal_id=ids[key], tracking_number=f"SY20251001ABCDE{ord(key[0]) % 10}{day:02d}",
+                                   unit_code=unit, unit_name=unit, unit_group="municipal_department", rule_id="r",
+                                   appeal_type="consumer_complaint", category="prices", district="heping",
+                                   dispatched_at=at(2025, 10, day))
+
+    def done(key, unit, day):
+        return [ev.AppealSigned(appeal_id=ids[key], unit_code=unit, signed_at=at(2025, 10, day, 12)),
+                ev.AppealReplied(appeal_id=ids[key], unit_code=unit, reply="已处理", outcome="solved",
+                                 replied_at=at(2025, 10, day + 2)),
+                ev.DeadlineStopped(appeal_id=ids[key], unit_code=unit, due_at=at(2025, 10, 28),
+                                   stopped_at=at(2025, 10, day + 2), met=True)]
+
+    rework = ids["rework"]
+    events: list[ev.Event] = [
+        ev.AppealAnsweredAtIntake(
+            appeal_id=ids["answered"], tracking_number="SY20251009ABCDEF01", channel="web",
+            appeal_type="public_service_request", subtype="consultation", category="social_security",
+            district="heping", description="社保卡怎么补办", private=False,
+            classification={"method": "keywords", "matched": ["社保"]}, answer="携带身份证到网点办理",
+            knowledge_entry_id=uuid.uuid4(), knowledge_entry_version=1, confirmed_by="petitioner",
+            received_at=at(2025, 10, 9), answered_at=at(2025, 10, 9, 11)),
+        # SAMR: dissatisfied, reopened, dissatisfied again -> a return call; the centre closes it.
+        letter("rework", samr, 9), *done("rework", samr, 9),
+        ev.AppealEvaluated(appeal_id=rework, satisfaction="dissatisfied", solved=False, via="web",
+                           reopen_requested=True, evaluated_at=at(2025, 10, 12)),
+        ev.AppealReopened(appeal_id=rework, reason="dissatisfied", reopened_at=at(2025, 10, 12, 1)),
+        ev.AppealReplied(appeal_id=rework, unit_code=samr, reply="已再次处理", outcome="solved",
+                         replied_at=at(2025, 10, 14)),
+        ev.AppealEvaluated(appeal_id=rework, satisfaction="dissatisfied", solved=False, via="web", return_call=True,
+                           evaluated_at=at(2025, 10, 15)),
+        ev.ReturnCallRequested(appeal_id=rework, tracking_number="SY20251009ABCDE209", unit_code=samr,
+                               dissatisfied_ratings=2, requested_at=at(2025, 10, 15, 1)),
+        ev.ReturnCallDecided(appeal_id=rework, tracking_number="SY20251009ABCDE209", decision="close",
+                             reason="回访后群众表示理解", decided_by="operator-7", unit_code=samr,
+                             decided_at=at(2025, 10, 16)),
+        ev.AppealClosed(appeal_id=rework, closed_at=at(2025, 10, 16, 1)),
+        # WATER: two orders on one letter (one answered) and a letter without any.
+        letter("ordered", water, 10), *done("ordered", water, 10),
+        ev.SupervisionOrderIssued(appeal_id=ids["ordered"], order_id=order, unit_code=water, mode="leader_interview",
+                                  instructions="请说明办理进展", issued_by="supervisor-1", issued_at=at(2025, 10, 11)),
+        ev.SupervisionOrderAnswered(appeal_id=ids["ordered"], order_id=order, unit_code=water, answer="已约谈",
+                                    answered_by="water-officer", answered_at=at(2025, 10, 11, 15)),
+        ev.SupervisionOrderIssued(appeal_id=ids["ordered"], order_id=second, unit_code=water, mode="joint_meeting",
+                                  instructions="联席会议", issued_by="supervisor-1", issued_at=at(2025, 10, 11, 16)),
+        letter("plain", water, 13), *done("plain", water, 13),
+    ]
+    await send(settings, *events)
+    await wait_for_facts(db, ids.values(), len(events))
+
+    body = (await assessment.get("/v1/scores", params={"period": "2025-10"})).json()
+    got = ours(body, (samr, water))
+    assert body["weights_version"] == "v3" and body["answered_at_intake"] == 1, "the centre's own, once"
+    assert "" not in {u["unit_code"] for u in body["units"]}
+    assert (got[samr]["received"], got[samr]["return_called"], got[samr]["reopened_letters"]) == (1, 1, 1)
+    assert got[samr]["finding_rates"]["return_call"] == 1.0
+    assert (got[water]["received"], got[water]["supervision_ordered"], got[water]["orders_unanswered"]) == (2, 1, 1)
+    assert got[water]["finding_rates"]["supervision_order"] == 0.5
+    # WATER's base is 100 (all on time, nothing rated): one letter of two ordered takes 10 * 0.5 points
+    assert got[water]["score"] == 95.0 and got[water]["deductions"] == {"supervision_order": 5.0}
+    assert set(got[samr]["deductions"]) == {"reopened", "return_call"}
+
+    drill = (await assessment.get(f"/v1/units/{water}/scores", params={"period": "2025-10"},
+                                  headers=bearer(settings, "unit", water))).json()
+    assert drill["numbers"]["supervision_ordered"] == [str(ids["ordered"])]
+    held = next(a for a in drill["appeals"] if a["appeal_id"] == str(ids["ordered"]))
+    assert (held["supervision_orders"], held["orders_unanswered"]) == (2, 1)
+    assert {e["kind"] for e in held["events"]} >= {"supervision_order", "order_answered"}
+
+    table = list(csv.DictReader(io.StringIO((await assessment.get("/v1/scores.csv", params={"period": "2025-10"})).text)))
+    assert {r["unit_code"]: (r["return_called"], r["supervision_ordered"]) for r in table
+            if r["unit_code"] in got} == {samr: ("1", "0"), water: ("0", "1")}
+    page = (await assessment.get("/dashboard", params={"period": "2025-10"})).text
+    assert "中心直接办结 <b data-answered-at-intake>1</b>" in page
+
+    # the running totals equal the month computed from all its facts at once
+    pool = assessment.app.state.context.pool
+    now = datetime(2025, 12, 1, tzinfo=SH)
+    kept = await reports.month_report(pool, "2025-10", now)
+    facts = await repository.facts_of_period(pool, "2025-10")
+    assert kept.rows() == as_rows(scorecards_of_facts(facts, in_month("2025-10"), now, kept.weights,
+                                                      await reports.ranks_of(pool, "2025-09", now)))

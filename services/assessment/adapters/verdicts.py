@@ -24,7 +24,8 @@ _TYPES = {
     "unit_group": "text", "tracking_number": "text", "signed_at": "timestamptz", "response_ends_at": "timestamptz",
     "completed_on_time": "bool", "due_at": "timestamptz", "resolved": "bool", "satisfied": "bool", "reopened": "int",
     "overdue": "bool", "supervision_level": "int", "working_days": "int", "contributed": "bool",
-    "lead_unit_code": "text", "reason": "text", "pending": "bool",
+    "lead_unit_code": "text", "reason": "text", "return_called": "bool", "supervision_orders": "int",
+    "orders_unanswered": "int", "pending": "bool",
 }
 _COLS = ", ".join(COLUMNS)
 _FACT_COLUMNS = ("appeal_id, kind, unit_code, occurred_at, event_id, event_type, attempt, level, flag, label, "
@@ -67,6 +68,12 @@ SELECT * FROM unnest({params})
 ON CONFLICT (period, unit_code, counter, at) DO UPDATE SET n = m.n + EXCLUDED.n
 """
 _MOMENT_TYPES = ("text", "text", "text", "timestamptz", "bigint")
+# The centre's direct answers at intake (直接办结) in a span: no unit holds them, so they have no
+# totals row; a partial index (migration 005) finds the few of a month.
+_ANSWERED_AT_INTAKE = """
+SELECT count(DISTINCT appeal_id) FROM appeal_facts
+WHERE kind = 'answered_at_intake' AND occurred_at >= $1 AND occurred_at < $2
+"""
 _ROWS_OF_UNIT = f"SELECT {_COLS} FROM appeal_verdicts WHERE period = $1 AND unit_code = $2"
 _ROWS_IN_RANGE = f"SELECT {_COLS} FROM appeal_verdicts WHERE received_at >= $1 AND received_at < $2"
 _UNIT_IN_RANGE = _ROWS_IN_RANGE + " AND unit_code = $3"
@@ -184,3 +191,8 @@ async def rows_in_range(conn: Conn, since: datetime, until: datetime, unit_code:
     if unit_code is None:
         return [_row(r) for r in await conn.fetch(_ROWS_IN_RANGE, since, until)]
     return [_row(r) for r in await conn.fetch(_UNIT_IN_RANGE, since, until, unit_code)]
+
+
+async def answered_at_intake(conn: Conn, since: datetime, until: datetime) -> int:
+    """Appeals the centre answered at intake in [since, until): its own work, no unit's."""
+    return int(await conn.fetchval(_ANSWERED_AT_INTAKE, since, until) or 0)

@@ -21,7 +21,7 @@ class NewWeights(BaseModel):
     weights: dict[str, Any] = Field(description="Rate weights summing to 100: response, on_time, resolution, satisfaction")
     deductions: dict[str, Any] = Field(default_factory=dict, description=(
         "Points (of 100) taken when every decided letter has the finding: escalation_level_2, escalation_level_3, "
-        "reopened, co_handling_missed; at most 100 in all"))
+        "supervision_order, reopened, return_call, co_handling_missed; at most 100 in all"))
     basis: Any = Field("rate", description="Only 'rate': every deduction is a share of decided letters")
     note: str = Field("", max_length=500)
 

@@ -14,7 +14,7 @@ from services.assessment.reports import Report
 PAGE = 200
 NUMBERS = ("received", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated",
            "resolved", "satisfied", "returned", "reopened", "overdue", "supervised", "completed", "co_handled",
-           "co_contributed")
+           "co_contributed", "return_called", "supervision_ordered", "orders_unanswered")
 
 
 async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limit: int = PAGE) -> dict:
@@ -58,7 +58,8 @@ async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limi
                 "completed_on_time": _completion(letter, now), "due_at": letter.due_at.isoformat() if letter.due_at else None,
                 "resolved": letter.resolved, "satisfied": letter.satisfied, "reopened": letter.reopened,
                 "overdue": letter.overdue, "supervision_level": letter.supervision_level,
-                "working_days": letter.working_days,
+                "working_days": letter.working_days, "return_called": letter.return_called,
+                "supervision_orders": letter.supervision_orders, "orders_unanswered": letter.orders_unanswered,
                 "evidence": {k: [str(i) for i in v] for k, v in evidence.items()}, "events": ids,
             })
         elif letter.role == RETURNED:
@@ -118,7 +119,8 @@ def _holder_flags(letter: VerdictRow, now) -> dict[str, bool]:
         "completion_decided": completion is not None, "completed_on_time": bool(completion),
         "rated": letter.resolved is not None, "resolved": bool(letter.resolved), "satisfied": bool(letter.satisfied),
         "reopened": letter.reopened > 0, "overdue": letter.overdue, "supervised": letter.supervision_level > 0,
-        "completed": letter.working_days is not None,
+        "completed": letter.working_days is not None, "return_called": letter.return_called,
+        "supervision_ordered": letter.supervision_orders > 0, "orders_unanswered": letter.orders_unanswered > 0,
     }
 
 

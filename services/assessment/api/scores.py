@@ -21,7 +21,7 @@ CSV_COLUMNS = (
     "response_undecided", "on_time_undecided", "response_decided", "signed_on_time", "completion_decided", "completed_on_time", "rated", "resolved", "satisfied",
     "returned", "reopened", "overdue", "supervised", "supervised_level_1", "supervised_level_2",
     "supervised_level_3", "completed", "average_working_days", "co_handled", "co_contributed",
-    "deductions_total", "weights_version",
+    "deductions_total", "weights_version", "return_called", "supervision_ordered", "orders_unanswered",
 )
 
 
@@ -34,6 +34,9 @@ def _body(report: Report) -> dict:
         "deductions": dict(report.weights.deductions),
         "as_of": report.as_of.isoformat(),
         "undecided": report.undecided,
+        # The 12345 centre's own work: appeals closed at intake by a knowledge-base answer
+        # (直接办结), counted in the month they were answered; never in a unit's numbers.
+        "answered_at_intake": report.answered_at_intake,
         "closed": closed is not None,
         "publication_id": str(closed["publication_id"]) if closed else None,
         "units": report.rows(),
@@ -53,6 +56,7 @@ def _csv(report: Report) -> Response:
             r["satisfied"], r["returned"], r["reopened"], r["overdue"], r["supervised"],
             levels["1"], levels["2"], levels["3"], r["completed"], r["average_working_days"], r["co_handled"],
             r["co_contributed"], round(sum(r["deductions"].values()), 4), report.weights.version,
+            r["return_called"], r["supervision_ordered"], r["orders_unanswered"],
         ])
     name = report.label.replace("..", "_")
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",

@@ -6,7 +6,11 @@ order (or number of times) its events arrived. Rules, in the words of the README
 - the unit that finally holds the appeal (the letter with the highest attempt, unless that
   unit returned it) is assessed on it; every earlier letter counts as a return for its unit;
 - co-handling units named on the holding letter are assessed on their part only;
-- every number of a letter counts in the month (Shanghai) the unit received it.
+- every number of a letter counts in the month (Shanghai) the unit received it;
+- an appeal answered at intake (直接办结) is the centre's own work and counts for no unit;
+- a return call (second dissatisfied rating) is one finding of the holder's letter; the
+  centre's decision adds none (routing's AppealReopened / AppealClosed carry its effect);
+- a supervision order is a supervision finding of the holder's letter, once per letter.
 """
 
 from dataclasses import dataclass, field
@@ -48,6 +52,9 @@ class HeldAppeal:
     overdue: bool
     supervision_level: int             # highest level raised, 0 for none
     working_days: int | None           # None: not replied yet
+    return_called: bool = False        # a return call (差评二次回访) was requested for this letter
+    supervision_orders: int = 0        # supervision orders (督办单) issued to the holder
+    orders_unanswered: int = 0         # of those, not answered yet
     evidence: dict[str, tuple[UUID, ...]] = field(default_factory=dict)
 
     @property
@@ -103,6 +110,12 @@ def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
         return AppealVerdict(appeal_id, excluded="merged duplicate",
                              letters=tuple((f.unit_code, period_of(f.occurred_at), f.occurred_at, f.label or "ungrouped")
                                            for f in letters))
+    if any(f.kind == "answered_at_intake" for f in facts):
+        # 直接办结: closed by the centre from the knowledge base; no unit is assessed on it
+        # (and a letter sent before the answer, if any, is not one of its findings either).
+        return AppealVerdict(appeal_id, excluded="answered by the centre",
+                             letters=tuple((f.unit_code, period_of(f.occurred_at), f.occurred_at, f.label or "ungrouped")
+                                           for f in letters))
     if not letters:
         return AppealVerdict(appeal_id, excluded="not dispatched yet")
     tracking = next((f.tracking_number for f in facts if f.tracking_number), None)
@@ -128,8 +141,10 @@ def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None
     unit, since = letter.unit_code, letter.occurred_at
     # One pass over the (sorted) facts after the letter; each list keeps time order.
     mine: dict[str, list[Fact]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [],
-                                   "supervised": [], "deadline_set": []}
+                                   "supervised": [], "deadline_set": [], "supervision_order": [],
+                                   "order_answered": []}
     reopens: list[Fact] = []
+    return_calls: list[Fact] = []
     ratings: list[Fact] = []
     for f in facts:
         if f.occurred_at < since:
@@ -140,11 +155,16 @@ def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None
             # An evaluation names the rated unit when it knows it; one naming another unit is not ours.
             if f.unit_code in ("", unit):
                 ratings.append(f)
+        elif f.kind == "return_call":
+            if f.unit_code in ("", unit):
+                return_calls.append(f)
         elif f.unit_code == unit and f.kind in mine:
             mine[f.kind].append(f)
     signed, replies, stops = mine["signed"], mine["replied"], mine["deadline_stopped"]
     overdue, supervision = mine["overdue"], mine["supervised"]
     rating = ratings[-1] if ratings else None
+    orders = mine["supervision_order"]
+    answered = {f.other_unit for f in mine["order_answered"]}
     on_time: bool | None = None
     if stops or overdue:
         on_time = not overdue and all(f.flag for f in stops)
@@ -157,6 +177,8 @@ def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None
         "overdue": tuple(f.event_id for f in overdue),
         "supervised": tuple(f.event_id for f in supervision),
         "replied": tuple(f.event_id for f in replies[:1]),
+        "return_call": tuple(f.event_id for f in return_calls),
+        "supervision_order": tuple(f.event_id for f in orders + mine["order_answered"]),
     }
     return HeldAppeal(
         appeal_id=appeal_id, unit_code=unit, group=letter.label or "ungrouped",
@@ -170,6 +192,8 @@ def _held(appeal_id: UUID, letter: Fact, facts: list[Fact], tracking: str | None
         reopened=len(reopens), overdue=bool(overdue),
         supervision_level=max((f.level or 0 for f in supervision), default=0),
         working_days=working_days_after(since, replies[0].occurred_at) if replies else None,
+        return_called=bool(return_calls), supervision_orders=len({f.other_unit for f in orders}),
+        orders_unanswered=len({f.other_unit for f in orders} - answered),
         evidence={k: v for k, v in evidence.items() if v},
     )
 

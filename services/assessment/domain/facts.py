@@ -79,6 +79,23 @@ def fact_of(data: ev.Event, event_id: UUID, event_type: str) -> Fact | None:
         case ev.AppealEvaluated():
             return Fact(data.appeal_id, "evaluated", data.unit_code or "", data.evaluated_at,
                         flag=data.solved, label=data.satisfaction, **base)
+        case ev.AppealAnsweredAtIntake():
+            # The centre's own work (直接办结): no letter, so it counts for no unit (appeals.py).
+            return Fact(data.appeal_id, "answered_at_intake", "", data.answered_at,
+                        tracking_number=data.tracking_number, label=data.appeal_type.value, **base)
+        case ev.ReturnCallRequested():
+            return Fact(data.appeal_id, "return_call", data.unit_code or "", data.requested_at,
+                        tracking_number=data.tracking_number, **base)
+        case ev.ReturnCallDecided():
+            # Evidence only: routing turns "reopen" into AppealReopened, "close" into AppealClosed.
+            return Fact(data.appeal_id, "return_call_decided", data.unit_code or "", data.decided_at,
+                        label=data.decision, **base)
+        case ev.SupervisionOrderIssued():
+            return Fact(data.appeal_id, "supervision_order", data.unit_code, data.issued_at,
+                        label=data.mode, other_unit=str(data.order_id), **base)
+        case ev.SupervisionOrderAnswered():
+            return Fact(data.appeal_id, "order_answered", data.unit_code, data.answered_at,
+                        other_unit=str(data.order_id), **base)
     return None
 
 
@@ -87,6 +104,8 @@ CONSUMED: tuple[type[ev.Event], ...] = (
     ev.AppealAccepted, ev.AppealMerged, ev.AppealDispatched, ev.AppealRedispatched, ev.AppealSigned,
     ev.AppealReturned, ev.AppealReplied, ev.CoHandlerReplied, ev.AppealReopened, ev.AppealClosed,
     ev.DeadlineSet, ev.DeadlineStopped, ev.AppealOverdue, ev.SupervisionRaised, ev.AppealEvaluated,
+    ev.AppealAnsweredAtIntake, ev.ReturnCallRequested, ev.ReturnCallDecided,
+    ev.SupervisionOrderIssued, ev.SupervisionOrderAnswered,
 )
 
 

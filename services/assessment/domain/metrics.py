@@ -35,6 +35,10 @@ class UnitMetrics:
     co_handled: int = 0
     co_decided: int = 0               # contributed, or the lead's case is decided
     co_contributed: int = 0
+    return_called: int = 0            # letters with a return call (second dissatisfied rating)
+    supervision_ordered: int = 0      # letters with at least one supervision order
+    ordered_unescalated: int = 0      # of those, not escalated to level 2 or 3 (the order's finding)
+    orders_unanswered: int = 0        # letters with an order not answered yet
 
     @property
     def rates(self) -> dict[str, float | None]:
@@ -56,6 +60,12 @@ class UnitMetrics:
             "escalation_level_3": _rate(self.supervision_levels.get(3, 0), self.completion_decided),
             "reopened": _rate(self.reopened_letters, max(self.completed, self.reopened_letters)),
             "co_handling_missed": _rate(self.co_decided - self.co_contributed, self.co_decided),
+            # Dissatisfied again after the rework: a second finding of the letter, once, like the
+            # reopening before it; the centre's decision (reopen or close) adds none.
+            "return_call": _rate(self.return_called, max(self.completed, self.return_called)),
+            # A supervisor's order: one supervision finding per letter, unless the letter is
+            # already counted at level 2 or 3 (each letter once at its heaviest).
+            "supervision_order": _rate(self.ordered_unescalated, self.completion_decided),
         }
 
     @property
@@ -89,6 +99,8 @@ def metrics_of(unit_code: str, group: str, totals: Mapping[str, int], late: Mapp
         supervision_levels={lvl: t[f"supervision_level_{lvl}"] for lvl in (1, 2, 3)}, completed=t["completed"],
         working_days_total=t["working_days_total"], co_handled=t["co_handled"],
         co_decided=t["co_known"] + x["co_lapsed"], co_contributed=t["co_contributed"],
+        return_called=t["return_called"], supervision_ordered=t["supervision_ordered"],
+        ordered_unescalated=t["ordered_unescalated"], orders_unanswered=t["orders_unanswered"],
     )
 
 

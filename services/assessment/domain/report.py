@@ -72,5 +72,7 @@ def as_rows(cards: Iterable[UnitScoreCard]) -> list[dict]:
             "supervision_levels": {str(k): v for k, v in sorted(m.supervision_levels.items())},
             "completed": m.completed, "average_working_days": m.average_working_days,
             "co_handled": m.co_handled, "co_decided": m.co_decided, "co_contributed": m.co_contributed,
+            "return_called": m.return_called, "supervision_ordered": m.supervision_ordered,
+            "orders_unanswered": m.orders_unanswered,
         })
     return rows

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from services.assessment.domain.metrics import UnitMetrics
 
 RATE_NAMES = ("response", "on_time", "resolution", "satisfaction")
-DEDUCTION_NAMES = ("escalation_level_2", "escalation_level_3", "reopened", "co_handling_missed")
+DEDUCTION_NAMES = ("escalation_level_2", "escalation_level_3", "reopened", "co_handling_missed",
+                   "return_call", "supervision_order")
 RATE_BASIS, OCCURRENCE_BASIS = "rate", "per_occurrence"
 # The first formula's deductions (points per occurrence), readable only in old versions.
 OCCURRENCE_DEDUCTIONS = ("overdue", "supervision_level_1", "supervision_level_2", "supervision_level_3",

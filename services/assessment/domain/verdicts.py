@@ -7,9 +7,10 @@ adds, per unit, the letters whose outcome time alone has decided since (`lapsed`
 unsigned letter whose response window ended, a letter whose deadline passed without a stop.
 Those are found by a predicate against "now" on the few rows still `pending`.
 
-Adding an event type (a supervision order, a direct answer at intake, a return-call task):
-its fact in facts.py, its effect on the appeal in appeals.py, a column here if it is a new
-per-letter outcome, and a counter in COUNTERS (plus a column in the next migration).
+Adding an event type (as the supervision order, the direct answer at intake and the
+return-call task were): its fact in facts.py, its effect on the appeal in appeals.py, a
+column here if it is a new per-letter outcome, and a counter in COUNTERS (plus a column in
+the next migration).
 """
 
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ COUNTERS = (
     "rated", "resolved", "satisfied", "reopened", "reopened_letters", "overdue", "supervised",
     "supervision_level_1", "supervision_level_2", "supervision_level_3", "completed", "working_days_total",
     "returned", "co_handled", "co_known", "co_contributed",
+    # Migration 005: return calls and supervision orders, each letter once.
+    "return_called", "supervision_ordered", "ordered_unescalated", "orders_unanswered",
 )
 # Counted at read time from pending rows: decided by time passing, not by a fact.
 LAPSED = ("response_lapsed", "completion_lapsed", "co_lapsed")
@@ -54,6 +57,9 @@ class VerdictRow:
     contributed: bool | None = None
     lead_unit_code: str | None = None
     reason: str | None = None                # why an excluded letter counts for nobody
+    return_called: bool = False              # migration 005
+    supervision_orders: int = 0
+    orders_unanswered: int = 0
 
     @property
     def pending(self) -> bool:
@@ -86,7 +92,8 @@ def rows_of(verdict: AppealVerdict) -> list[VerdictRow]:
             a, HOLDER, h.unit_code, h.received_at, h.period, unit_group=h.group, tracking_number=h.tracking_number,
             signed_at=h.signed_at, response_ends_at=h.response_ends_at, completed_on_time=h.completed_on_time,
             due_at=h.due_at, resolved=h.resolved, satisfied=h.satisfied, reopened=h.reopened, overdue=h.overdue,
-            supervision_level=h.supervision_level, working_days=h.working_days))
+            supervision_level=h.supervision_level, working_days=h.working_days, return_called=h.return_called,
+            supervision_orders=h.supervision_orders, orders_unanswered=h.orders_unanswered))
     rows.extend(VerdictRow(a, CO_HANDLER, c.unit_code, c.received_at, c.period, contributed=c.contributed,
                            completed_on_time=True if c.lead_completed else None, due_at=c.due_at,
                            lead_unit_code=c.lead_unit_code)
@@ -112,7 +119,12 @@ def contribution(row: VerdictRow) -> dict[str, int]:
         reopened=row.reopened, reopened_letters=int(row.reopened > 0), overdue=int(row.overdue),
         supervised=int(level > 0), supervision_level_1=int(level == 1), supervision_level_2=int(level == 2),
         supervision_level_3=int(level == 3), completed=int(row.working_days is not None),
-        working_days_total=row.working_days or 0,
+        working_days_total=row.working_days or 0, return_called=int(row.return_called),
+        supervision_ordered=int(row.supervision_orders > 0),
+        # One supervision finding per letter, at its heaviest: an escalation to level 2 or 3
+        # is already a deduction, so an order counts only on a letter not escalated that far.
+        ordered_unescalated=int(row.supervision_orders > 0 and level < 2),
+        orders_unanswered=int(row.orders_unanswered > 0),
     )
 
 

@@ -80,6 +80,31 @@ class Appeal:
     def co_replied(self, unit: str, lead: str, when: datetime) -> "Appeal":
         return self.add(ev.CoHandlerReplied, unit_code=unit, lead_unit_code=lead, reply="配合处理", replied_at=when)
 
+    def answered_at_intake(self, when: datetime) -> "Appeal":
+        self.events.append(ev.AppealAnsweredAtIntake(
+            appeal_id=self.id, tracking_number=tn(self.n), channel="web", appeal_type="public_service_request",
+            subtype="consultation", category="social_security", district="heping", description="社保卡怎么补办",
+            private=False, classification={"method": "keywords", "matched": ("社保",)},
+            answer="携带身份证到任一网点办理", knowledge_entry_id=uuid4(), knowledge_entry_version=1,
+            confirmed_by="petitioner", received_at=when, answered_at=when))
+        return self
+
+    def return_call(self, when: datetime, unit: str | None = None) -> "Appeal":
+        return self.add(ev.ReturnCallRequested, tracking_number=tn(self.n), unit_code=unit,
+                        dissatisfied_ratings=2, requested_at=when)
+
+    def return_call_decided(self, when: datetime, decision: str = "close", unit: str | None = None) -> "Appeal":
+        return self.add(ev.ReturnCallDecided, tracking_number=tn(self.n), decision=decision,
+                        reason="回访后群众表示理解", decided_by="operator-7", unit_code=unit, decided_at=when)
+
+    def ordered(self, unit: str, when: datetime, mode: str = "online_tracking", order: UUID | None = None) -> "Appeal":
+        return self.add(ev.SupervisionOrderIssued, order_id=order or uuid4(), unit_code=unit, mode=mode,
+                        instructions="请说明办理进展", issued_by="supervisor-1", issued_at=when)
+
+    def order_answered(self, unit: str, order: UUID, when: datetime) -> "Appeal":
+        return self.add(ev.SupervisionOrderAnswered, order_id=order, unit_code=unit, answer="已约谈并整改",
+                        answered_by="samr-officer", answered_at=when)
+
     def facts(self) -> list[Fact]:
         return facts_of(self.events)
 

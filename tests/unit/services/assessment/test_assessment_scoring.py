@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.assessment.domain.metrics import UnitMetrics, aggregate
-from services.assessment.domain.scoring import MAX_DEDUCTION_POINTS, Weights, problems, rank, score_of
+from services.assessment.domain.scoring import MAX_DEDUCTION_POINTS, Weights, base_of, problems, rank, score_of
 from services.assessment.domain.verdicts import CO_HANDLER, HOLDER, VerdictRow
 
-DEFAULT = Weights("v2", {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30},
-                  {"escalation_level_2": 10, "escalation_level_3": 20, "reopened": 10, "co_handling_missed": 10})
+DEFAULT = Weights("v3", {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30},
+                  {"escalation_level_2": 10, "escalation_level_3": 20, "supervision_order": 10, "reopened": 10,
+                   "return_call": 5, "co_handling_missed": 10})
 FIRST = Weights("v1", {"response": 30, "resolution": 35, "satisfaction": 35},
                 {"overdue": 1.0, "supervision_level_1": 1.0, "supervision_level_2": 2.0,
                  "supervision_level_3": 3.0, "reopened": 0.5, "co_handling_missed": 0.5}, basis="per_occurrence")
@@ -99,9 +100,12 @@ LETTER = st.fixed_dictionaries({
     "level": st.sampled_from((0, 0, 0, 1, 2, 3)),
     "reopened": st.integers(0, 2),
     "co": st.sampled_from((None, True, False)),
+    "return_call": st.booleans(),
+    "orders": st.sampled_from((0, 0, 1, 2)),
+    "answered": st.booleans(),
 })
 PERFECT = {"signed": "on_time", "completion": True, "rating": ("satisfied", True), "level": 0, "reopened": 0,
-           "co": None}
+           "co": None, "return_call": False, "orders": 0, "answered": False}
 
 
 def rows(behaviour: list[dict], code: str = "SAMR") -> list[VerdictRow]:
@@ -117,7 +121,10 @@ def rows(behaviour: list[dict], code: str = "SAMR") -> list[VerdictRow]:
             response_ends_at=ends, completed_on_time=False if overdue else b["completion"], due_at=at(20),
             resolved=None if rating is None else rating[1], satisfied=None if rating is None else rating[0] != "dissatisfied",
             reopened=b["reopened"], overdue=overdue, supervision_level=b["level"],
-            working_days=3 if b["completion"] is not None else None))
+            working_days=3 if b["completion"] is not None else None,
+            # A return call follows a reply (a second dissatisfied rating of it).
+            return_called=b["return_call"] and b["completion"] is not None, supervision_orders=b["orders"],
+            orders_unanswered=0 if b["answered"] else b["orders"]))
         if b["co"] is not None:
             out.append(VerdictRow(uuid4(), CO_HANDLER, code, received, "2026-11", contributed=b["co"],
                                   completed_on_time=True, lead_unit_code="LEAD"))
@@ -151,6 +158,12 @@ def test_more_letters_at_the_same_quality_never_lower_a_score(behaviour, copies,
 def test_with_the_default_weights_a_score_is_near_0_only_if_the_rates_are(behaviour):
     m = aggregate(rows(behaviour), lambda period, _at: True, NOW)["SAMR"]
     weighted = [m.rates[name] for name, w in DEFAULT.weights.items() if w and m.rates[name] is not None]
-    # the deductions of the default version take at most their sum (50 of 100) of the base
+    # the deductions of the default version take at most their sum (65 of 100) of the base
     assert score_of(m, DEFAULT).score >= 100 * min(weighted) * (1 - sum(DEFAULT.deductions.values()) / 100) - 0.01
     assert score_of(m, DEFAULT).score >= 0
+    # and in fact at most 45: escalation to level 2 or 3 and an order are one supervision finding
+    # per letter (at most 20 points together), plus reopened 10, return_call 5, co-handling 10
+    findings = m.finding_rates
+    supervision = sum(findings[k] or 0 for k in ("escalation_level_2", "escalation_level_3", "supervision_order"))
+    assert supervision <= 1 + 1e-9
+    assert score_of(m, DEFAULT).score >= base_of(m, DEFAULT) * 0.55 - 0.01
