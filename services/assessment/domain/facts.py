@@ -114,6 +114,6 @@ def problem_with(fact: Fact) -> str | None:
     that depends on the server's local zone, so the same event could score differently."""
     if fact.occurred_at.tzinfo is None or fact.occurred_at.utcoffset() is None:
         return f"{fact.event_type}: the event time has no time zone; send an ISO 8601 time with an offset"
-    if fact.kind == "redispatched" and fact.other_unit == fact.unit_code:
-        return f"{fact.event_type}: re-dispatched from {fact.unit_code} to itself"
+    # A re-dispatch to the unit that returned the letter is the centre upholding the original
+    # dispatch (routing's rule "review:upheld"): the unit holds it again, its return counted once.
     return None

@@ -102,6 +102,16 @@ def test_a_return_without_a_new_letter_leaves_the_appeal_held_by_nobody():
     assert (m.received, m.returned) == (0, 1)
 
 
+def test_an_upheld_return_leaves_the_appeal_with_the_unit_and_counts_its_return_once():
+    # the centre upholds the original dispatch: routing re-dispatches the letter to the unit itself
+    a = (Appeal().dispatched("SAMR", at(2)).returned("SAMR", at(2, 15))
+         .redispatched("SAMR", "SAMR", at(3)).signed("SAMR", at(3, 12)))
+    verdict = judge(a.id, a.facts())
+    assert verdict.excluded is None and verdict.held is not None and verdict.held.unit_code == "SAMR"
+    m = metrics(a)["SAMR"]
+    assert (m.received, m.returned) == (1, 1)
+
+
 def test_bouncing_back_to_the_first_unit_counts_one_return_and_one_held_appeal():
     a = (Appeal().dispatched("SAMR", at(2)).signed("SAMR", at(2, 11)).returned("SAMR", at(2, 12))
          .redispatched("SAMR", "WATER", at(3)).returned("WATER", at(3, 12))
