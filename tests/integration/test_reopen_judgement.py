@@ -47,9 +47,14 @@ async def test_second_dissatisfied_rating_waits_for_the_centres_decision(setting
                 sent = await sms.wait_for(lambda m: m.kind == "reply" and m.appeal_id == appeal_id
                                           and f"第{n}次答复" in m.text)
 
+                # The public status comes from routing's topic and the token from intake's: wait
+                # for both, as a rating sent before publication knows the token is refused.
                 async def rateable() -> bool:
-                    return (await pub.get(f"/v1/public/appeals/{number}")).json()["status"] == "replied"
-                await eventually(rateable, what=f"reply {n} public")
+                    tokens = await conn.fetchval(
+                        "SELECT count(*) FROM publication.evaluation_tokens WHERE appeal_id = $1", appeal_id)
+                    status = (await pub.get(f"/v1/public/appeals/{number}")).json()["status"]
+                    return status == "replied" and tokens == n
+                await eventually(rateable, what=f"reply {n} public with its evaluation token")
                 r = await pub.post(f"/v1/public/appeals/{number}/evaluation", json={
                     "satisfaction": "dissatisfied", "solved": False, "evaluation_token": sent.code})
                 assert r.status_code == 201, r.text
