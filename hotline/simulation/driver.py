@@ -28,6 +28,7 @@ import functools
 import heapq
 import itertools
 import json
+import re
 import time
 import uuid
 from collections import Counter
@@ -83,7 +84,7 @@ class Ledger:
     clusters: set = field(default_factory=set)  # concentrated-appeal clusters (ids); alerts repeat as one grows
     reviews: Counter = field(default_factory=Counter)  # the centre's reviews of returns: redispatch / uphold / escalated
     extension_decisions: Counter = field(default_factory=Counter)  # approved / refused / already decided
-    intake_reviews: Counter = field(default_factory=Counter)  # held appeals: accepted as classified / corrected
+    intake_reviews: Counter = field(default_factory=Counter)  # held appeals: accepted the model's guess / corrected
     return_calls: Counter = field(default_factory=Counter)  # 差评二次回访 decided: reopen / close
     reopened: int = 0
     second_replies: int = 0
@@ -356,14 +357,13 @@ class CitySimulation:
             if truth is None:
                 self.ledger.intake_reviews["left (no true label)"] += 1
                 return
-            suggested = (held["appeal_type"], held["subtype"], held["category"])
-            as_classified = suggested == truth
-            decision = {"reason": "人工审核：分类无误，予以受理。"} if as_classified else {
-                "appeal_type": truth[0], "subtype": truth[1], "category": truth[2],
-                "reason": "人工审核：更正分类后受理。"}
+            # A held appeal has no classification of its own; the model's unsure guess is in its reason.
+            as_guessed = model_guess(held.get("reason")) == truth
+            decision = {"appeal_type": truth[0], "subtype": truth[1], "category": truth[2],
+                        "reason": "人工审核：确认分类，予以受理。" if as_guessed else "人工审核：更正分类后受理。"}
             response = await self._http["intake"].post(f"/v1/appeals/{appeal}/acceptance", json=decision,
                                                        headers=self._tokens["operator"])
-            outcome = ("accepted as classified" if as_classified else "corrected") \
+            outcome = ("accepted the model's guess" if as_guessed else "corrected") \
                 if response.status_code == 200 else f"refused {response.status_code}"
             self.ledger.intake_reviews[outcome] += 1
         self.later(intake_review_after(rng_for(self.seed, key, "intake-review")), CENTRE, (key, 0, "intake-review"),
@@ -563,6 +563,15 @@ class CitySimulation:
         envelope = Envelope.wrap(action, source=f"/units/{unit_code}", time=self.clock.now())
         await self._producer.send(self.settings.topic(topics.UNIT_ACTIONS), envelope.body(), key=envelope.key(),
                                   headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+
+
+def model_guess(reason: str | None) -> tuple[str, str | None, str] | None:
+    """The label intake's model was unsure of, from the reason it held the appeal for
+    (`model 2026... unsure: consumer_complaint/-/heating at 0.21 < 0.30`); None without a model."""
+    found = re.search(r"unsure: ([a-z_]+)/([a-z_-]+)/([a-z_]+) at", reason or "")
+    if not found:
+        return None
+    return found[1], None if found[2] == "-" else found[2], found[3]
 
 
 def period_of(moment: datetime) -> str:

@@ -98,7 +98,7 @@ def test_a_small_simulated_city_gives_the_same_report_on_a_quiet_and_a_loaded_ma
     queues = re.search(r"the centre's queues: held appeals reviewed (.*); return calls decided (.*)", quiet)
     assert queues, quiet
     reviewed = {name: int(n) for name, n in (part.rsplit(" ", 1) for part in queues[1].split(", "))}
-    assert set(reviewed) <= {"accepted as classified", "corrected"}, reviewed
+    assert set(reviewed) <= {"accepted the model's guess", "corrected"}, reviewed
     assert sum(reviewed.values()) == outcomes.get("held", 0) > 0, (reviewed, outcomes)
     assert queues[2] == "none" or re.fullmatch(r"(close \d+)?(, )?(reopen \d+)?", queues[2]), queues[2]
     assert "month: 2026-03 closed" in quiet
