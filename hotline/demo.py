@@ -91,7 +91,7 @@ def simulate_city(settings: Settings, clock: Clock, *, appeals: int, days: float
                   seed: int, stepper: Stepper | None = None) -> Ledger:
     """File a seeded city's appeals into the running platform on `clock`, play the units, the
     petitioners and the centre until `settle_days` after the last one, and print the report."""
-    urls = {name: f"http://127.0.0.1:{port_of(name)}" for name in ("routing", "sla", "publication", "assessment")}
+    urls = {name: f"http://127.0.0.1:{port_of(name)}" for name in ("intake", "routing", "sla", "publication", "assessment")}
     simulation = CitySimulation(settings, clock, seed=seed, appeals=appeals, span=timedelta(days=days), urls=urls,
                                 stepper=stepper)
     print(f"\n== a simulated city: {appeals} appeals over {days:g} day(s), then {settle_days:g} days of handling ==")
@@ -148,6 +148,8 @@ def _report(ledger: Ledger, clock: Clock, span: timedelta, seeded: dict[str, int
     print("  the centre: returns reviewed " + (_counts(ledger.reviews) or "none")
           + "; extensions decided " + (_counts(ledger.extension_decisions) or "none")
           + f"; reopened {ledger.reopened}, answered again {ledger.second_replies}")
+    print("  the centre's queues: held appeals reviewed " + (_counts(ledger.intake_reviews) or "none")
+          + "; return calls decided " + (_counts(ledger.return_calls) or "none"))
     print(f"  overdue {ledger.overdue}; supervision by level: "
           + (", ".join(f"L{k} {v}" for k, v in sorted(ledger.supervision.items())) or "none")
           + f"; concentrated-appeal clusters {len(ledger.clusters)}"

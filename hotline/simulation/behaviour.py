@@ -5,7 +5,9 @@ business), sometimes asks for more time, and replies on time or late; a petition
 got a reply rates it some days later (the centre's return call). The centre reviews a
 returned letter within hours (re-dispatches it to the district's government, or upholds the
 first unit), decides an extension request within a day, and a unit answers a reopened
-appeal again within days.
+appeal again within days. It also works intake's review queue (an operator classifies each
+held appeal within hours, as the simulation knows it truly is) and decides the return calls of
+appeals rated dissatisfied a second time within a day (reopen, or close with a reason).
 
 Every plan is drawn from a generator of its own, seeded by the run's seed and the appeal's
 stable key (`rng_for`): a plan never depends on the order in which the simulation happened
@@ -51,6 +53,7 @@ class Temperament:
     dissatisfied_rate: float = 0.12
     uphold_rate: float = 0.3  # the centre finds the returning unit was right to get the letter
     approve_rate: float = 0.8  # extension requests the centre approves
+    reopen_rate: float = 0.4  # return calls (差评二次回访) after which the centre reopens the appeal
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,13 @@ def extension_decision_for(rng: random.Random, temperament: Temperament = Temper
 def second_reply_for(rng: random.Random) -> tuple[timedelta, str]:
     """A reopened appeal: the unit answers again within 1-4 days, mostly with a solution."""
     return timedelta(days=rng.uniform(1, 4)), "solved" if rng.random() < 0.7 else "explained"
+
+
+def intake_review_after(rng: random.Random) -> timedelta:
+    """An operator takes a held appeal from intake's review queue within 0.2-4 h."""
+    return timedelta(hours=rng.uniform(0.2, 4))
+
+
+def return_call_for(rng: random.Random, temperament: Temperament = Temperament()) -> tuple[timedelta, bool]:
+    """The centre calls the petitioner back within 2-20 h; True: it reopens the appeal."""
+    return timedelta(hours=rng.uniform(2, 20)), rng.random() < temperament.reopen_rate

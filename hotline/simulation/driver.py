@@ -2,9 +2,10 @@
 
 The driver plays four parts: the channels (submissions to Kafka at their virtual times), the
 responsible units (their systems answer transfer letters on hotline.units.actions.v1, and
-answer reopened appeals again), the 12345 centre (reviews returned letters through routing's
-operator API, decides extension requests through sla's supervisor API, makes the return calls
-that record ratings through publication's operator API, and closes the month through
+answer reopened appeals again), the 12345 centre (classifies the appeals intake held for review
+through intake's operator API, reviews returned letters through routing's operator API, decides extension requests through sla's supervisor API, makes the return calls
+that record ratings and decides the return calls of twice-dissatisfied petitioners through
+publication's operator API, and closes the month through
 assessment's admin API at the end). It follows the platform's own topics to keep a ledger of
 what happened to every submission.
 
@@ -27,6 +28,7 @@ import functools
 import heapq
 import itertools
 import json
+import re
 import time
 import uuid
 from collections import Counter
@@ -41,8 +43,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from hotline.simulation.behaviour import (
     Temperament,
     extension_decision_for,
+    intake_review_after,
     plan_for,
     rating_for,
+    return_call_for,
     review_for,
     rng_for,
     second_reply_for,
@@ -80,6 +84,8 @@ class Ledger:
     clusters: set = field(default_factory=set)  # concentrated-appeal clusters (ids); alerts repeat as one grows
     reviews: Counter = field(default_factory=Counter)  # the centre's reviews of returns: redispatch / uphold / escalated
     extension_decisions: Counter = field(default_factory=Counter)  # approved / refused / already decided
+    intake_reviews: Counter = field(default_factory=Counter)  # held appeals: accepted the model's guess / corrected
+    return_calls: Counter = field(default_factory=Counter)  # 差评二次回访 decided: reopen / close
     reopened: int = 0
     second_replies: int = 0
     month_closed: str = ""  # what closing the month answered
@@ -107,7 +113,7 @@ class Stepper:
 
 def default_urls() -> dict[str, str]:
     return {name: f"http://127.0.0.1:{port}" for name, port in
-            (("routing", 8002), ("sla", 8003), ("publication", 8004), ("assessment", 8005))}
+            (("intake", 8001), ("routing", 8002), ("sla", 8003), ("publication", 8004), ("assessment", 8005))}
 
 
 @dataclass
@@ -130,6 +136,8 @@ class CitySimulation:
         self._keys: dict[str, str] = {}  # appeal id -> its stable key (submission id)
         self._appeals: dict[str, dict] = {}  # appeal id -> unit, district, attempt, replies seen
         self._canonical: dict[str, str] = {}  # submission id -> the id plans are seeded by
+        self._held_ids: set[str] = set()  # held for review, not accepted yet
+        self._labels: dict[str, tuple] = {}  # submission id -> its true (type, subtype, category)
         self._governments: dict[str, str] = {}  # district code -> its government's unit code
         self._seen: list = []  # records the watcher read, handled after each settle (stepped)
         self._action_ids = itertools.count()
@@ -176,6 +184,7 @@ class CitySimulation:
             await self._learn_directory()
             items = list(submissions(self.seed, self.appeals, start, self.span, self.mix))
             self._canonical = canonical_ids(items)
+            self._labels = {item.message_id: item.label for item in items if item.label}
             for item in items:
                 self.at(item.at, UNITS, ("submit", item.message_id), functools.partial(self._submit, item))
             end = start + self.span + settle
@@ -257,7 +266,7 @@ class CitySimulation:
         return True
 
     def _watched_topics(self) -> list[str]:
-        names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA)]
+        names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA, topics.PUBLICATION)]
         return [*names, self.settings.topic(topics.dead_letter_topic("intake"))]
 
     async def _watch(self, stop: asyncio.Event, watching: asyncio.Event) -> None:
@@ -314,7 +323,10 @@ class CitySimulation:
 
     # intake's outcomes
     def _on_appeal_accepted_v1(self, body: dict) -> None:
-        self.ledger.outcomes["accepted"] += 1
+        if body["appeal_id"] in self._held_ids:
+            self._held_ids.discard(body["appeal_id"])  # counted as held; its review is in intake_reviews
+        else:
+            self.ledger.outcomes["accepted"] += 1
         self.ledger.by_type[body["appeal_type"]] += 1
         self._tracking[body["appeal_id"]] = body["tracking_number"]
         message = body.get("channel_message_id")
@@ -329,7 +341,47 @@ class CitySimulation:
         self.ledger.outcomes["merged"] += 1
 
     def _on_appeal_held_for_review_v1(self, body: dict) -> None:
+        """An operator takes it from the review queue within hours and classifies it as the
+        simulation knows it truly is: accepted as the classifier suggested, or corrected."""
         self.ledger.outcomes["held"] += 1
+        self._held_ids.add(body["appeal_id"])
+        appeal, message = body["appeal_id"], body.get("channel_message_id") or ""
+        key = self._canonical.get(message, message or appeal)
+        truth = self._labels.get(message)
+
+        async def review() -> None:
+            held = await self._held(appeal)
+            if held is None:
+                self.ledger.intake_reviews["gone from the queue"] += 1
+                return
+            if truth is None:
+                self.ledger.intake_reviews["left (no true label)"] += 1
+                return
+            # A held appeal has no classification of its own; the model's unsure guess is in its reason.
+            as_guessed = model_guess(held.get("reason")) == truth
+            decision = {"appeal_type": truth[0], "subtype": truth[1], "category": truth[2],
+                        "reason": "人工审核：确认分类，予以受理。" if as_guessed else "人工审核：更正分类后受理。"}
+            response = await self._http["intake"].post(f"/v1/appeals/{appeal}/acceptance", json=decision,
+                                                       headers=self._tokens["operator"])
+            outcome = ("accepted the model's guess" if as_guessed else "corrected") \
+                if response.status_code == 200 else f"refused {response.status_code}"
+            self.ledger.intake_reviews[outcome] += 1
+        self.later(intake_review_after(rng_for(self.seed, key, "intake-review")), CENTRE, (key, 0, "intake-review"),
+                   review)
+
+    async def _held(self, appeal: str) -> dict | None:
+        """The appeal's entry in intake's review queue, None when it is no longer there."""
+        after = None
+        while True:
+            params = {"limit": 200, **({"after": after} if after else {})}
+            page = (await self._http["intake"].get("/v1/review-queue", headers=self._tokens["operator"],
+                                                   params=params)).json()
+            for item in page.get("items", []):
+                if item["appeal_id"] == appeal:
+                    return item
+            after = page.get("next_after")
+            if not after:
+                return None
 
     # routing: the units' side
     def _on_appeal_dispatched_v1(self, body: dict) -> None:
@@ -452,6 +504,22 @@ class CitySimulation:
                 self.ledger.ratings += 1
         self.later(rating.after, CENTRE, (key, info["replies"], "rating"), rate)
 
+    # publication: a second dissatisfied rating is a return call for the centre (差评二次回访)
+    def _on_appeal_return_call_requested_v1(self, body: dict) -> None:
+        appeal, tracking_number = body["appeal_id"], body["tracking_number"]
+        key, n = self._key(appeal), body["dissatisfied_ratings"]
+        after, reopen = return_call_for(rng_for(self.seed, key, "return-call", n), self.temperament)
+        decision = {"decision": "reopen", "reason": "回访核实问题仍未解决，退回承办单位重新办理。"} if reopen else \
+            {"decision": "close", "reason": "回访核实承办单位已依法依规答复，诉求人期望超出政策范围，予以办结。"}
+
+        async def decide() -> None:
+            response = await self._http["publication"].post(
+                f"/v1/operator/return-calls/{tracking_number}/decision", json=decision,
+                headers=self._tokens["operator"])
+            outcome = decision["decision"] if response.status_code == 200 else f"refused {response.status_code}"
+            self.ledger.return_calls[outcome] += 1
+        self.later(after, CENTRE, (key, n, "return-call"), decide)
+
     # sla: supervision
     def _on_appeal_overdue_v1(self, body: dict) -> None:
         self.ledger.overdue += 1
@@ -495,6 +563,15 @@ class CitySimulation:
         envelope = Envelope.wrap(action, source=f"/units/{unit_code}", time=self.clock.now())
         await self._producer.send(self.settings.topic(topics.UNIT_ACTIONS), envelope.body(), key=envelope.key(),
                                   headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+
+
+def model_guess(reason: str | None) -> tuple[str, str | None, str] | None:
+    """The label intake's model was unsure of, from the reason it held the appeal for
+    (`model 2026... unsure: consumer_complaint/-/heating at 0.21 < 0.30`); None without a model."""
+    found = re.search(r"unsure: ([a-z_]+)/([a-z_-]+)/([a-z_]+) at", reason or "")
+    if not found:
+        return None
+    return found[1], None if found[2] == "-" else found[2], found[3]
 
 
 def period_of(moment: datetime) -> str:

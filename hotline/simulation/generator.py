@@ -43,6 +43,7 @@ class Submission:
     raw: bytes | None
     expect: str  # accepted (or held for review) | rejected | merged | dead_letter
     cluster: str | None = None  # ground truth: the seeded problem this appeal reports
+    label: tuple[str, str | None, str] | None = None  # ground truth: (type, subtype, category) an operator would give
 
 
 CHANNEL_WEIGHTS = ((Channel.PHONE, 0.55), (Channel.PHONE_BUSINESS_LINE, 0.08), (Channel.WEB, 0.17), (Channel.APP, 0.20))
@@ -54,6 +55,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
     districts = list(DISTRICT_NAMES_ZH.values())
     petitioners = [_petitioner(rng) for _ in range(max(10, count // 3))]
     recent: list[dict] = []
+    labels: dict[str, tuple[str, str | None, str]] = {}  # message id -> its true label (for duplicates)
     problems = seeded_problems(seed, count, mix, districts)
     for i in range(count):
         at = start + span * (i / count) + timedelta(seconds=rng.random())
@@ -69,6 +71,7 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
                 "district": rng.choice(districts), "submitted_at": at.isoformat()}
         expect = "accepted"
         cluster = None
+        label: tuple[str, str | None, str] | None = None
         if roll < mix.emergency:
             body["description"] = _fill(rng, rng.choice(texts.EMERGENCIES))
             expect = "rejected"
@@ -80,15 +83,17 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
             earlier = rng.choice(recent)
             body.update({k: earlier[k] for k in ("petitioner", "district", "description")})
             body["channel"] = earlier["channel"]
+            label = labels.get(earlier["channel_message_id"])
             expect = "merged"
         elif (roll := roll - mix.duplicate) < mix.cluster:
             problem = problems[min(int(len(problems) * i / count), len(problems) - 1)]
             body.update(problem.report(rng, channel))
-            cluster = problem.key
+            cluster, label = problem.key, problem.label
         else:
             kind = texts.TEMPLATES[rng.randrange(2)] if channel is Channel.PHONE_BUSINESS_LINE \
                 else rng.choice(texts.TEMPLATES)
             body["description"] = _fill(rng, rng.choice(kind[3]))
+            label = (kind[0].value, kind[1].value if kind[1] else None, kind[2])
             if channel in (Channel.PHONE, Channel.PHONE_BUSINESS_LINE):
                 # On the phone the operator classifies the appeal; web and app rely on the rules.
                 body.update(appeal_type=kind[0].value, category=kind[2],
@@ -98,7 +103,9 @@ def submissions(seed: int, count: int, start: datetime, span: timedelta, mix: Mi
         body["private"] = rng.random() < mix.private
         if expect == "accepted":
             recent = (recent + [body])[-200:]
-        yield Submission(at, body["channel"], message_id, body, None, expect, cluster)
+        if label:
+            labels[message_id] = label
+        yield Submission(at, body["channel"], message_id, body, None, expect, cluster, label)
 
 
 def _petitioner(rng: random.Random) -> dict:
@@ -113,7 +120,8 @@ def _fill(rng: random.Random, template: str) -> str:
 
 
 # Problems of one place that bring many residents to call within hours: (appeal type,
-# category or None for the classifier, the facts with {place} and {building}).
+# category or None for the classifier, the facts with {place} and {building}). The label an
+# operator gives a report the classifier held: the stated one, or TRUE_LABELS by facts' index.
 PROBLEMS = (
     ("consumer_complaint", "water_supply", "{place}{building}号楼从昨天开始停水，整栋楼都没有自来水，做饭喝水都成问题"),
     ("consumer_complaint", "heating", "{place}{building}号楼暖气一直不热，屋里温度只有十二度，老人孩子冻得受不了"),
@@ -123,6 +131,8 @@ PROBLEMS = (
     ("consumer_complaint", "property_management", "{place}{building}号楼电梯坏了一个星期，物业一直不修，老人只能爬十几层楼"),
     ("consumer_complaint", None, "{place}附近有人天天晚上焚烧垃圾，浓烟呛人，家里窗户都不敢开"),
 )
+TRUE_LABELS = {3: ("public_service_request", "help", "noise"), 4: ("public_service_request", "help", "city_facilities"),
+               6: ("public_service_request", "help", "environment")}
 OPENINGS = ("", "你好，", "我要反映一下，", "您好，我是这里的居民，", "我想投诉，", "麻烦问一下，")
 ENDINGS = ("", "，请尽快处理。", "，已经好几天了。", "，希望有关部门管一管。", "，大家都很着急。", "，谢谢。")
 CLUSTER_SIZE = 30  # residents per seeded problem, on average
@@ -138,6 +148,7 @@ class Problem:
     category: str | None
     facts: str  # {building} still open: neighbours live in different buildings of the place
     buildings: tuple[int, ...]
+    label: tuple[str, str | None, str] | None = None  # what an operator classifies its reports as
 
     def report(self, rng: random.Random, channel: Channel) -> dict:
         text = rng.choice(OPENINGS) + self.facts.format(building=rng.choice(self.buildings)) + rng.choice(ENDINGS)
@@ -161,7 +172,8 @@ def seeded_problems(seed: int, count: int, mix: Mix = Mix(), districts: list[str
         first = rng.randint(1, 30)
         problems.append(Problem(
             f"sim-{seed}-problem-{j}", rng.choice(districts), appeal_type, category,
-            facts.replace("{place}", rng.choice(places)), (first, first + 1, first + 2)))
+            facts.replace("{place}", rng.choice(places)), (first, first + 1, first + 2),
+            TRUE_LABELS.get(j % len(PROBLEMS), (appeal_type, None, category) if category else None)))
     return problems
 
 

@@ -93,6 +93,14 @@ def test_a_small_simulated_city_gives_the_same_report_on_a_quiet_and_a_loaded_ma
     assert centre, quiet
     assert re.search(r"(redispatch|uphold) [1-9]", centre[1]) and re.search(r"approved [1-9]", centre[2])
     assert int(centre[4]) > 0
+    # Intake's review queue is worked (every held appeal classified: accepted or corrected) and
+    # the return calls of twice-dissatisfied petitioners decided (there may be none in 400).
+    queues = re.search(r"the centre's queues: held appeals reviewed (.*); return calls decided (.*)", quiet)
+    assert queues, quiet
+    reviewed = {name: int(n) for name, n in (part.rsplit(" ", 1) for part in queues[1].split(", "))}
+    assert set(reviewed) <= {"accepted the model's guess", "corrected"}, reviewed
+    assert sum(reviewed.values()) == outcomes.get("held", 0) > 0, (reviewed, outcomes)
+    assert queues[2] == "none" or re.fullmatch(r"(close \d+)?(, )?(reopen \d+)?", queues[2]), queues[2]
     assert "month: 2026-03 closed" in quiet
     assert re.search(r"== unit ranking, 2026-03 \(each group ranked", quiet)
     assert re.search(r"^ +1\. \S+ +score +\d+\.\d\d", quiet, re.MULTILINE), "a ranked unit with its score"
