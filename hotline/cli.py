@@ -283,13 +283,13 @@ def _setup(args) -> None:
 def _run(args) -> None:
     import uvicorn
 
-    from hotline.registry import service_specs
+    from hotline.registry import service_spec
     from shared.logging import configure_logging
     from shared.runtime import HTTP_DRAIN_SECONDS, create_app
 
     settings = _settings()
     configure_logging(args.service, settings.log_level)
-    app = create_app(service_specs()[args.service], settings, own_process=True)
+    app = create_app(service_spec(args.service), settings, own_process=True)
     # Open requests get HTTP_DRAIN_SECONDS at shutdown, then the runtime's bounded steps run:
     # together under the pod's grace period.
     uvicorn.run(app, host=settings.http_host, port=settings.port_for(args.service),
@@ -297,13 +297,13 @@ def _run(args) -> None:
 
 
 def _wait(args) -> int:
-    from hotline.registry import service_specs
+    from hotline.registry import service_spec
     from shared.logging import configure_logging
     from shared.runtime import wait_until_provisioned
 
     settings = _settings()
     configure_logging(f"{args.service}-wait", settings.log_level)
-    missing = asyncio.run(wait_until_provisioned(service_specs()[args.service], settings, args.timeout))
+    missing = asyncio.run(wait_until_provisioned(service_spec(args.service), settings, args.timeout))
     if missing is not None:
         print(f"error: {args.service}: still missing after {args.timeout:.0f} s: {missing}", file=sys.stderr)
         return 1
