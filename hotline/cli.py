@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
                             "query plans are those of a platform that has been running (a freshly started "
                             "broker's JIT needs more: about 9,000 appeals)")
     bench.add_argument("--json", type=Path, help="also write the figures to this file")
+    bench.add_argument("--secure", action="store_true",
+                       help="against the secure local broker (`hotline stack up --secure`: TLS, SASL/SCRAM, "
+                            "ACLs), each service as its own identity and the load as a channel adapter's; run "
+                            "once without and once with it to get the cost of TLS + SASL")
     bench.add_argument("--profile", type=Path, metavar="DIR",
                        help="record each service with py-spy during the full-speed phase into DIR and "
                             "print its hot spots")
@@ -206,9 +210,8 @@ def _secure_settings(config, identity: str = "hotline-admin"):
     from hotline.stack.secure import SecureFiles
     from shared.settings import Settings
 
-    env = SecureFiles(kafka.home_of(config, secure=True)).client_env(
-        f"127.0.0.1:{config.kafka_secure_port}", identity)
-    return Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+    return SecureFiles(kafka.home_of(config, secure=True)).settings_for(
+        Settings(), f"127.0.0.1:{config.kafka_secure_port}", identity)
 
 
 def _secure_acls(config) -> None:
@@ -328,9 +331,10 @@ def _up(_args) -> None:
 
 
 def _bench(args) -> None:
-    from hotline.bench import run_bench
+    from hotline.bench import access, run_bench
 
-    run_bench(args.rate, args.seconds, args.burst, args.json, args.profile, warmup=args.warmup)
+    run_bench(args.rate, args.seconds, args.burst, args.json, args.profile, warmup=args.warmup,
+              access=access.secure() if args.secure else access.plaintext())
 
 
 def _replay(args) -> None:

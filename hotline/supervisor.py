@@ -18,15 +18,17 @@ class Services:
 
     A process is named by its service ("routing") or, for a further replica of it, by the
     service and an instance suffix ("routing#2"): a replica runs the same service in the same
-    consumer groups and needs its own HTTP port, given in `ports`.
+    consumer groups and needs its own HTTP port, given in `ports`. `service_env` adds settings
+    of one service's processes over `env`, such as its own Kafka identity.
     """
 
     def __init__(self, names: list[str], log_dir: Path, env: dict[str, str] | None = None,
-                 ports: dict[str, int] | None = None) -> None:
+                 ports: dict[str, int] | None = None, service_env: dict[str, dict[str, str]] | None = None) -> None:
         self.names = names
         self.log_dir = log_dir
         self.env = {**os.environ, **(env or {})}
         self.ports = dict(ports or {})  # HTTP port by process name, over HOTLINE_<SERVICE>_PORT
+        self.service_env = dict(service_env or {})  # by service: its replicas share it
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, names: list[str] | None = None) -> None:
@@ -34,7 +36,7 @@ class Services:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in names or self.names:
             service = service_of(name)
-            env = self.env
+            env = {**self.env, **self.service_env.get(service, {})}
             if name in self.ports:
                 env = {**env, f"HOTLINE_{service.upper()}_PORT": str(self.ports[name])}
             with open(self.log_dir / f"{name}.log", "ab") as log:

@@ -11,6 +11,7 @@ import multiprocessing
 import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as ProcessEvent
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -19,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from hotline.bench.load import produce_all, produce_paced
 from hotline.bench.measure import cpu, cpu_per_appeal
 from hotline.bench.report import Report, percentiles
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 
@@ -27,7 +29,7 @@ class Relays:
 
     def __init__(self, settings: Settings, name: str, count: int) -> None:
         prefix = f"{settings.topic_prefix}{name}."
-        self.bootstrap = settings.kafka_bootstrap
+        self.settings = settings  # the relays' Kafka client (broker, TLS, identity)
         self.chain = {"in": f"{prefix}submissions", "intake": f"{prefix}intake", "routing": f"{prefix}routing",
                       "sla": f"{prefix}sla", "publication": f"{prefix}public"}
         asyncio.run(_create_topics(settings, list(self.chain.values())))
@@ -38,7 +40,7 @@ class Relays:
         self._ready: Queue[str] = ctx.Queue()
         self._stop = ctx.Event()
         self.procs = {hop: ctx.Process(target=_relay_process, args=(
-            self.bootstrap, f"{name}-{hop}", self.chain[source], self.chain[target] if target else None,
+            settings, f"{name}-{hop}", self.chain[source], self.chain[target] if target else None,
             count, self.done, self._ready, self._stop)) for hop, source, target in hops}
         for proc in self.procs.values():
             proc.start()
@@ -63,29 +65,31 @@ def ceiling(settings: Settings, run: str, count: int) -> float:
     """Appeals per second through bare relays, all sent at once."""
     relays = Relays(settings, "ceiling", count)
     started = time.monotonic()
-    asyncio.run(produce_all(settings.kafka_bootstrap, relays.chain["in"], f"{run}c", count))
+    asyncio.run(produce_all(settings, relays.chain["in"], f"{run}c", count))
     finished = relays.finished()
     relays.stop()
     return round(count / (max(finished) - started), 1) if finished else 0.0
 
 
-def ceiling_fixed(settings: Settings, run: str, rate: float, seconds: float, report: Report) -> None:
-    """Bare relays fed at the fixed rate: the latency and CPU the bus itself costs at that rate."""
+def ceiling_fixed(settings: Settings, run: str, rate: float, seconds: float, report: Report,
+                  broker_pid_file: Path | None = None) -> None:
+    """Bare relays fed at the fixed rate: the latency and CPU the bus itself costs at that rate
+    (the broker's too, `broker_pid_file`'s; default the plaintext stack's)."""
     total = int(rate * seconds)
     relays = Relays(settings, "ceiling-fixed", total)
     pids = relays.pids()
-    before = cpu(pids)
-    arrived = asyncio.run(_paced_through(settings.kafka_bootstrap, relays.chain["in"], relays.chain["routing"],
-                                         run, rate, total))
+    before = cpu(pids, broker_pid_file)
+    arrived = asyncio.run(_paced_through(settings, relays.chain["in"], relays.chain["routing"], run, rate, total))
     relays.finished()
-    report.ceiling_fixed_cpu_ms_per_appeal = cpu_per_appeal(before, cpu(pids), total)
+    report.ceiling_fixed_cpu_ms_per_appeal = cpu_per_appeal(before, cpu(pids, broker_pid_file), total)
     relays.stop()
     report.ceiling_latency_ms = percentiles(arrived)
 
 
-async def _paced_through(bootstrap: str, source: str, watched: str, run: str, rate: float, total: int) -> list[float]:
+async def _paced_through(settings: Settings, source: str, watched: str, run: str, rate: float,
+                         total: int) -> list[float]:
     """Send `total` submissions at `rate`; return each one's seconds until it reached `watched`."""
-    consumer = AIOKafkaConsumer(watched, bootstrap_servers=bootstrap, group_id=f"ceiling-watch-{run}",
+    consumer = AIOKafkaConsumer(watched, **client_options(settings), group_id=f"ceiling-watch-{run}",
                                 auto_offset_reset="earliest")
     await consumer.start()
     await _assigned(consumer)  # a watcher still joining would add its wait to the first records
@@ -101,7 +105,7 @@ async def _paced_through(bootstrap: str, source: str, watched: str, run: str, ra
                         took.setdefault(record.key, now - sent_at[record.key])
 
     watching = asyncio.create_task(watch())
-    await produce_paced(bootstrap, source, f"{run}cf", rate, total,
+    await produce_paced(settings, source, f"{run}cf", rate, total,
                         lambda key: sent_at.__setitem__(key, time.monotonic()))
     try:
         await asyncio.wait_for(watching, timeout=60)
@@ -117,7 +121,7 @@ async def _assigned(consumer: AIOKafkaConsumer) -> None:
 
 
 async def _create_topics(settings: Settings, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(n, num_partitions=6, replication_factor=1) for n in names])
@@ -125,21 +129,21 @@ async def _create_topics(settings: Settings, names: list[str]) -> None:
         await admin.close()
 
 
-def _relay_process(bootstrap: str, name: str, source: str, target: str | None, count: int, done: Any, ready: Any,
+def _relay_process(settings: Settings, name: str, source: str, target: str | None, count: int, done: Any, ready: Any,
                    stop: ProcessEvent) -> None:
     import uvloop  # the services' event loop (uvicorn picks it), so the hops differ only in their work
 
-    uvloop.run(_relay(bootstrap, name, source, target, count, done, ready))
+    uvloop.run(_relay(settings, name, source, target, count, done, ready))
     stop.wait(timeout=300)
 
 
-async def _relay(bootstrap: str, name: str, source: str, target: str | None, count: int, done: Any,
+async def _relay(settings: Settings, name: str, source: str, target: str | None, count: int, done: Any,
                  ready: Any) -> None:
     """Consume, parse the JSON (as a service would), forward; commit offsets at most once a
     second, as the services do."""
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"ceiling-{name}",
+    consumer = AIOKafkaConsumer(source, **client_options(settings), group_id=f"ceiling-{name}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(**client_options(settings), enable_idempotence=True, linger_ms=5)
     await consumer.start()
     await producer.start()
     await _assigned(consumer)

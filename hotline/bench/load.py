@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 
+from shared.kafka.security import client_options
+from shared.settings import Settings
+
 TEXTS = ("太原街一家超市乱收费，标价和结账价格不一致。", "阳光小区停水两天了，自来水公司没人来修。",
          "幸福家园三天两头停电，供电部门不给说法。", "中街一家药店卖过期药品，要求查处。")
 DISTRICTS = ("和平区", "沈河区", "铁西区", "浑南区", "皇姑区", "大东区")
@@ -24,9 +27,10 @@ def submission(run: str, i: int) -> tuple[bytes, bytes]:
     return message_id.encode(), json.dumps(body, ensure_ascii=False).encode()
 
 
-async def produce_all(bootstrap: str, topic: str, phase: str, count: int) -> None:
-    """Send `count` submissions of one phase (`phase` tags their ids) as fast as Kafka takes them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
+async def produce_all(kafka: Settings, topic: str, phase: str, count: int) -> None:
+    """Send `count` submissions of one phase (`phase` tags their ids) as fast as Kafka takes them,
+    as the Kafka client `kafka` describes (its broker, TLS and identity)."""
+    producer = AIOKafkaProducer(**client_options(kafka), enable_idempotence=True, linger_ms=5)
     await producer.start()
     for i in range(count):
         key, value = submission(phase, i)
@@ -35,10 +39,10 @@ async def produce_all(bootstrap: str, topic: str, phase: str, count: int) -> Non
     await producer.stop()
 
 
-async def produce_paced(bootstrap: str, topic: str, phase: str, rate: float, total: int,
+async def produce_paced(kafka: Settings, topic: str, phase: str, rate: float, total: int,
                         on_send: Callable[[bytes], None]) -> None:
     """Send `total` submissions at `rate` per second; `on_send(key)` just before each goes."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=1)
+    producer = AIOKafkaProducer(**client_options(kafka), enable_idempotence=True, linger_ms=1)
     await producer.start()
     started = time.monotonic()
     for i in range(total):

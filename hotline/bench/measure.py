@@ -14,14 +14,15 @@ LOOP_LAG = "hotline_event_loop_lag_seconds"
 CONSUMER_LAG = "hotline_consumer_lag"
 
 
-def cpu(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each named process, of PostgreSQL, Kafka and the bench itself."""
+def cpu(pids: dict[str, int], broker_pid_file: Path | None = None) -> dict[str, float]:
+    """CPU seconds so far of each named process, of PostgreSQL, Kafka (the broker whose pid file
+    is given; default the local stack's plaintext one) and the bench itself."""
     from hotline.stack.config import StackConfig
     from hotline.stack.processes import alive
 
     seconds = {name: cpu_seconds(pid) for name, pid in pids.items()}
     seconds["postgresql"] = postgres_cpu_seconds()
-    kafka = alive(StackConfig().state_dir / "kafka" / "kafka.pid")
+    kafka = alive(broker_pid_file or StackConfig().state_dir / "kafka" / "kafka.pid")
     if kafka:
         seconds["kafka"] = cpu_seconds(kafka)
     seconds["bench"] = cpu_seconds(os.getpid())  # its producer and watcher share the machine

@@ -16,10 +16,13 @@ from shared.contracts import topics
 from shared.settings import Settings
 
 
-async def warm_up(settings: Settings, run: str, count: int) -> None:
-    """Send `count` appeals at full speed and wait until they are through (or the time is up)."""
+async def warm_up(settings: Settings, run: str, count: int, load: Settings | None = None) -> None:
+    """Send `count` appeals at full speed and wait until they are through (or the time is up).
+
+    In every phase `settings` follows the output topics and `load` (default: the same) sends the
+    submissions: on the secure broker the admin and a channel adapter (hotline/bench/access.py)."""
     async with Watching(settings) as watcher:
-        await produce_all(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), f"{run}w", count)
+        await produce_all(load or settings, settings.topic(topics.SUBMISSIONS), f"{run}w", count)
         deadline = time.monotonic() + max(120, count / 20)
         while watcher.complete(f"bench-{run}w-") < count and time.monotonic() < deadline:
             await asyncio.sleep(0.25)
@@ -34,7 +37,8 @@ async def warm_up(settings: Settings, run: str, count: int) -> None:
         await conn.close()
 
 
-async def fixed_rate(settings: Settings, run: str, rate: float, seconds: float, report: Report) -> None:
+async def fixed_rate(settings: Settings, run: str, rate: float, seconds: float, report: Report,
+                     load: Settings | None = None) -> None:
     """Submissions at `rate` for `seconds`: latency to the transfer letter, split by hop."""
     sent_at: dict[str, float] = {}
     sent_wall: dict[str, float] = {}
@@ -44,7 +48,7 @@ async def fixed_rate(settings: Settings, run: str, rate: float, seconds: float, 
         sent_at[key.decode()], sent_wall[key.decode()] = time.monotonic(), time.time()
 
     async with Watching(settings) as watcher:
-        await produce_paced(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), f"{run}f", rate, total, sent)
+        await produce_paced(load or settings, settings.topic(topics.SUBMISSIONS), f"{run}f", rate, total, sent)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_through(watcher, sent_at)) < total:
             await asyncio.sleep(0.2)
@@ -80,13 +84,13 @@ def hop_latency(watcher: Watcher, ours: list[tuple[str, float]],
     }
 
 
-async def full_speed(settings: Settings, run: str, count: int, report: Report) -> None:
+async def full_speed(settings: Settings, run: str, count: int, report: Report, load: Settings | None = None) -> None:
     """`count` submissions at once: appeals per second until every one is through every stage."""
     async with Watching(settings) as watcher, httpx.AsyncClient(timeout=60) as http:
         # (scores recompute the month: slow under load)
         counted_before = await _counted(http)
         started = time.monotonic()
-        await produce_all(settings.kafka_bootstrap, settings.topic(topics.SUBMISSIONS), f"{run}m", count)
+        await produce_all(load or settings, settings.topic(topics.SUBMISSIONS), f"{run}m", count)
         deadline = time.monotonic() + max(180, count / 20)
         complete = counted = 0
         next_lag = 0.0

@@ -11,6 +11,9 @@ STALL_BOUNDS = ("0.05", "0.1", "0.25")  # event-loop lag bounds (s) a stall is c
 
 @dataclass
 class Report:
+    # the broker and clients spoke TLS + SASL/SCRAM under ACLs, each part as its own identity
+    # (`hotline bench --secure`), else PLAINTEXT
+    secure: bool = False
     # appeals sent and let through before measuring: a freshly started broker spends 30-50% of
     # a core compiling (its C2 JIT thread) through its first ~9,000 appeals, then ~0.3 core less
     warmup: int = 0
@@ -76,6 +79,8 @@ def slow_seconds(appeals: list[tuple[float, float]], top: int = 3) -> list[dict[
 
 
 def print_report(report: Report) -> None:
+    print("kafka: " + ("TLS + SASL/SCRAM-SHA-512 + ACLs, each service as its own identity (--secure)"
+                       if report.secure else "PLAINTEXT"))
     if report.warmup:
         print(f"warm-up: {report.warmup} appeals sent first, not measured")
     print(f"fixed rate {report.fixed_rate:.0f}/s, {report.fixed_sent} appeals: submission -> dispatched "

@@ -9,6 +9,7 @@ from datetime import datetime
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from shared.contracts import topics
+from shared.kafka.security import client_options
 from shared.settings import Settings
 
 
@@ -34,7 +35,7 @@ class Watcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         names = [self.settings.topic(t) for t in (topics.INTAKE, topics.ROUTING, topics.SLA, topics.PUBLIC)]
-        consumer = AIOKafkaConsumer(*names, bootstrap_servers=self.settings.kafka_bootstrap,
+        consumer = AIOKafkaConsumer(*names, **client_options(self.settings),
                                     group_id=f"bench-watch-{uuid.uuid4()}", auto_offset_reset="earliest")
         await consumer.start()
         try:

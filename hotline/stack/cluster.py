@@ -1,4 +1,5 @@
-"""A three-node Apache Kafka cluster on loopback, for the tests of replication and broker loss.
+"""A three-node Apache Kafka cluster on loopback with identities, for the tests of replication,
+broker loss and authorisation.
 
 Each node is broker and controller at once (KRaft, node ids 1-3) with its own data dir under
 the directory the caller gives; the quorum is static (`controller.quorum.voters` lists all
@@ -6,11 +7,19 @@ three), so StorageTool formats every node with the same cluster id and needs nei
 `--standalone` nor `--initial-controllers` (checked with Kafka 4.1.1). Internal topics are
 replicated three times with min ISR 2, so the cluster keeps accepting acks=all writes with one
 node down. It reuses the single-node stack's jars (`hotline.stack.kafka.jars`) and process
-helpers, binds its own ports (19192-19197 by default, off the stack's 19092/19093) and never
-touches the stack's broker.
+helpers, binds its own ports (19192-19197 by default, off the stack's 19092/19093 and the secure
+broker's 19096/19097) and never touches the stack's brokers.
+
+Like `hotline stack up --secure` (hotline/stack/secure.py, whose files it uses), clients reach it
+only with TLS and SASL/SCRAM as one of the identities of hotline/acls.py, and StandardAuthorizer
+refuses what no ACL allows: `cluster.settings_for(base, "hotline-routing")` is such a client,
+the nodes talk to each other as `hotline-admin` over SASL_SSL and, between controllers, by the
+broker's certificate (mutual TLS). The CA, the one broker certificate (127.0.0.1) the three
+nodes share and the passwords are in `<home>/tls` and `<home>/credentials.json`.
 
     cluster = Cluster(tmp_dir)
     cluster.up()                       # format, start the three nodes, wait until all three serve
+    admin = cluster.settings_for(Settings(env="test"))  # a client as hotline-admin (super user)
     victim = cluster.active_controller()  # the quorum's leader (hotline.stack.quorum)
     cluster.kill(victim)               # SIGKILL, as in a crash
     cluster.start(victim)              # rejoin with its old data
@@ -28,10 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hotline.acls import ADMIN
 from hotline.stack.config import LOCAL_DEPLOY, StackConfig, StackError
 from hotline.stack.kafka import _require_java, answers, jars, kafka_version
 from hotline.stack.processes import alive, port_open, spawn
 from hotline.stack.quorum import quorum_leader
+from hotline.stack.secure import SecureFiles
+from shared.kafka.security import client_options
+from shared.settings import Settings
 
 # (broker port, controller port) of nodes 1, 2, 3.
 DEFAULT_PORTS = ((19192, 19193), (19194, 19195), (19196, 19197))
@@ -65,6 +78,15 @@ class Cluster:
         self.jvm_flags: tuple[str, ...] = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
         self.config = config or StackConfig()
         self.nodes = {i: Node(i, p, c, self.home / f"node{i}") for i, (p, c) in enumerate(ports, start=1)}
+        self.files = SecureFiles(self.home)
+
+    def settings_for(self, base: Settings, principal: str = ADMIN) -> Settings:
+        """`base` as a client of this cluster acting as `principal` (hotline-admin: a super user)."""
+        return self.files.settings_for(base, self.bootstrap, principal)
+
+    def client_options(self, principal: str = ADMIN) -> dict[str, Any]:
+        """aiokafka keyword arguments of `principal` on this cluster."""
+        return client_options(self.settings_for(Settings(env="test"), principal))
 
     @property
     def bootstrap(self) -> str:
@@ -82,6 +104,7 @@ class Cluster:
             raise StackError(f"ports {taken} are taken by another process; is a cluster already running?")
         java, classpath = _require_java(), f"{jars(self.config)}/*"
         cluster_id = _cluster_id()
+        self.files.prepare()  # the CA, the nodes' certificate, a password per identity
         # One JVM per format, all at once: on two busy cores each takes seconds.
         formats = {}
         for node in self.nodes.values():
@@ -89,7 +112,8 @@ class Cluster:
             (node.home / "server.properties").write_text(self._properties(node))
             formats[node.node_id] = subprocess.Popen(
                 [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-                 "-t", cluster_id, "-c", str(node.home / "server.properties")],
+                 "-t", cluster_id, "-c", str(node.home / "server.properties"),
+                 *self.files.format_arguments()],  # every identity's SCRAM credential
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
         for node_id, proc in formats.items():
@@ -152,7 +176,7 @@ class Cluster:
 
     def active_controller(self) -> int:
         """The node id of the quorum's leader (the active controller)."""
-        return asyncio.run(quorum_leader(self.bootstrap))
+        return asyncio.run(quorum_leader(self.client_options()))
 
     def _spawn(self, node: Node) -> None:
         java, classpath = _require_java(), f"{jars(self.config)}/*"
@@ -171,12 +195,8 @@ class Cluster:
         return "\n".join([
             "process.roles=broker,controller",
             f"node.id={node.node_id}",
-            f"controller.quorum.voters={voters}",
-            f"listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            # listeners, TLS, SASL/SCRAM and the authorizer: as the secure single broker's
+            *self.files.properties(node.port, node.controller_port, voters),
             f"log.dirs={node.home / 'data'}",
             "num.partitions=6",
             f"default.replication.factor={replicas}",
@@ -201,6 +221,7 @@ class Cluster:
         async def all_serving(admin: Any) -> bool:
             return node_ids <= {b["node_id"] for b in (await admin.describe_cluster())["brokers"]}
 
+        options = self.client_options()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for i in node_ids:
@@ -209,7 +230,7 @@ class Cluster:
             if not all(port_open(self.nodes[i].port) for i in node_ids):
                 await asyncio.sleep(0.5)  # not listening yet: spare the log aiokafka's connect errors
                 continue
-            if await answers(self.bootstrap, all_serving):
+            if await answers(self.bootstrap, all_serving, options):
                 return
             await asyncio.sleep(0.5)
         raise StackError(f"nodes {sorted(node_ids)} not serving within {timeout:.0f}s; see {self.home}/node*/kafka.out")

@@ -152,9 +152,7 @@ def up(config: StackConfig, secure: bool = False) -> str:
         from shared.kafka.security import client_options
         from shared.settings import Settings
 
-        env = files.client_env(bootstrap)
-        options = client_options(Settings(env="development", **{k.removeprefix("HOTLINE_").lower(): v
-                                                                 for k, v in env.items()}))  # type: ignore[arg-type]
+        options = client_options(files.settings_for(Settings(env="development"), bootstrap))
     asyncio.run(_wait_ready(port, pid_file, options))
     mode = " with TLS + SASL/SCRAM + ACLs" if secure else ""
     return f"kafka {kafka_version()} up on {bootstrap}{mode} in {time.monotonic() - started:.1f}s"

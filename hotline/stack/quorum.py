@@ -6,6 +6,8 @@ since Kafka 2.7) on aiokafka's protocol classes. A broker forwards it to the act
 It replaces starting a JVM with Kafka's Admin client, which took 5-20 s on a loaded machine.
 """
 
+from typing import Any
+
 from aiokafka.client import AIOKafkaClient
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import CompactArray, CompactString, Int16, Int32, Int64, Schema, TaggedFields
@@ -52,9 +54,10 @@ class DescribeQuorumRequest(Request[DescribeQuorumRequest_v0]):
         return request_struct_class([(METADATA_TOPIC, [(0, {})], {})], {})
 
 
-async def quorum_leader(bootstrap: str) -> int:
-    """The node id of the active controller, asked through any live broker of `bootstrap`."""
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+async def quorum_leader(options: dict[str, Any]) -> int:
+    """The node id of the active controller, asked through any live broker of the cluster that
+    `options` (aiokafka's bootstrap_servers and, where asked for, TLS and SASL) reach."""
+    client = AIOKafkaClient(**options, request_timeout_ms=10000)
     await client.bootstrap()
     try:
         answer = (await client.send(client.get_random_node(), DescribeQuorumRequest())).to_object()

@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.acls import ADMIN, principals
+from shared.settings import Settings
 
 MECHANISM = "SCRAM-SHA-512"
+# the settings a client's identity consists of (what `client_env` gives)
+KAFKA_FIELDS = ("kafka_bootstrap", "kafka_security_protocol", "kafka_sasl_mechanism", "kafka_sasl_username",
+                "kafka_sasl_password", "kafka_ssl_cafile")
 BROKER_SUBJECT = "hotline-broker"
 
 
@@ -73,6 +77,10 @@ class SecureFiles:
                 "HOTLINE_KAFKA_SASL_PASSWORD": self.credentials()[principal],
                 "HOTLINE_KAFKA_SSL_CAFILE": str(self.ca)}
 
+    def settings_for(self, base: Settings, bootstrap: str, principal: str = ADMIN) -> Settings:
+        """`base` (database, topic prefix, mode...) as a Kafka client acting as `principal`."""
+        return with_kafka_env(base, self.client_env(bootstrap, principal))
+
     def format_arguments(self) -> list[str]:
         """`StorageTool format` arguments that put every SCRAM credential into the metadata."""
         arguments = []
@@ -80,12 +88,14 @@ class SecureFiles:
             arguments += ["--add-scram", f"{MECHANISM}=[name={who},password={password}]"]
         return arguments
 
-    def properties(self, port: int, controller_port: int) -> list[str]:
+    def properties(self, port: int, controller_port: int, voters: str | None = None) -> list[str]:
+        """The listener and security lines of a node; `voters` is the controller quorum (default:
+        this node alone, as node 1)."""
         admin_password = self.credentials()[ADMIN]
         jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required '
                 f'username="{ADMIN}" password="{admin_password}";')
         return [
-            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            f"controller.quorum.voters={voters or f'1@127.0.0.1:{controller_port}'}",
             f"listeners=SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             f"advertised.listeners=SASL_SSL://127.0.0.1:{port}",
             "controller.listener.names=CONTROLLER",
@@ -105,6 +115,13 @@ class SecureFiles:
             f"super.users=User:{ADMIN};User:CN={BROKER_SUBJECT}",
             "allow.everyone.if.no.acl.found=false",
         ]
+
+
+def with_kafka_env(base: Settings, env: dict[str, str]) -> Settings:
+    """`base` with the HOTLINE_KAFKA_* settings of `env` (what `client_env` gives), validated."""
+    kafka = Settings(env="development", **{k.removeprefix("HOTLINE_").lower(): v  # type: ignore[arg-type]
+                                           for k, v in env.items()})
+    return base.model_copy(update={name: getattr(kafka, name) for name in KAFKA_FIELDS})
 
 
 def _write_tls(ca_file: Path, keystore: Path) -> None:

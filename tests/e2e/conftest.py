@@ -13,18 +13,20 @@ from shared.settings import Settings
 
 @contextlib.contextmanager
 def five_services(settings: Settings, ports: dict[str, int], log_dir, *,
-                  replicas: dict[str, int] | None = None, env: dict[str, str] | None = None):
+                  replicas: dict[str, int] | None = None, env: dict[str, str] | None = None,
+                  service_env: dict[str, dict[str, str]] | None = None):
     """The five services on `ports`, against this module's database and topics, until the end.
 
     `replicas` adds further instances ("routing#2": port) in the same consumer groups;
-    `env` adds settings every process shares (e.g. a virtual clock).
+    `env` adds settings every process shares (e.g. a virtual clock), `service_env` those of
+    one service (e.g. its Kafka identity).
     """
     env = {"HOTLINE_ENV": "test", "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
            "HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix,
            "HOTLINE_RELAY_POLL_SECONDS": "0.2",
            **{f"HOTLINE_{name.upper()}_PORT": str(port) for name, port in ports.items()},
            **(env or {})}
-    services = Services([*SERVICES, *(replicas or {})], log_dir, env, ports=replicas)
+    services = Services([*SERVICES, *(replicas or {})], log_dir, env, ports=replicas, service_env=service_env)
     services.start()
     try:
         services.wait_ready(timeout=180)  # nine processes starting on two busy cores take their time

@@ -1,12 +1,18 @@
-"""Three Kafka brokers, one killed with SIGKILL while appeals flow: nothing lost, nothing doubled.
+"""Three Kafka brokers with identities, one killed with SIGKILL while appeals flow: nothing lost,
+nothing doubled, and a service refused on a topic it does not own.
 
 The cluster (hotline/stack/cluster.py: three KRaft nodes on ports 19192-19197, each broker and
-controller) carries the platform's topics with replication factor 3 and min.insync.replicas 2;
-the five services run against it as processes (ports 18301-18305) with their own database.
-2,000 appeals go to the submissions topic with acks=all; once routing is dispatching, the
-active controller - which also leads about a third of the partitions - is killed with SIGKILL,
-and submission goes on. Every appeal must reach its final state in every service exactly
-once, with exactly one transfer letter; then the killed broker restarts and catches up.
+controller) speaks only TLS + SASL/SCRAM, with StandardAuthorizer and the ACLs `hotline acls`
+derives from the topic registry, applied for this run's topic prefix. It carries the
+platform's topics with replication factor 3 and min.insync.replicas 2; the five services run
+against it as processes (ports 18301-18305) with their own database, each as its own Kafka
+identity (hotline-intake ... hotline-assessment), and the load comes from a phone channel
+adapter's identity. First routing's identity tries to write intake's topic and a channel's to
+read it: both refused (TopicAuthorizationFailed). Then 2,000 appeals go to the submissions
+topic with acks=all; once routing is dispatching, the active controller - which also leads
+about a third of the partitions - is killed with SIGKILL, and submission goes on. Every appeal
+must reach its final state in every service exactly once, with exactly one transfer letter;
+then the killed broker restarts and catches up.
 
 Needs Java and Maven (for the broker jars) and PostgreSQL from the `infra` fixture. Under CI
 a missing tool fails the test; elsewhere it is skipped.
@@ -23,14 +29,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
+from hotline.acls import acls, apply, channel_principal, service_principal
 from hotline.provision import create_topics, migrate_all
 from hotline.stack.cluster import Cluster
 from shared.contracts import topics
 from shared.contracts.events import AppealDispatched
 from shared.contracts.topics import SERVICES
+from shared.kafka.security import client_options
 from shared.settings import Settings
 from tests.e2e.conftest import five_services
 from tests.e2e.scenarios import record
@@ -64,21 +73,21 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def cluster_settings(infra, cluster):
-    """Like tests/conftest.py's `settings`, on the cluster: a fresh database and topic prefix,
-    topics replicated three times (min.insync.replicas 2)."""
+    """Like tests/conftest.py's `settings`, on the cluster as hotline-admin: a fresh database and
+    topic prefix, topics replicated three times (min.insync.replicas 2), the registry's ACLs."""
     run = uuid.uuid4().hex[:10]
     database = f"hotline_test_{run}"
     conn = await asyncpg.connect(infra.database_url)
     await conn.execute(f"CREATE DATABASE {database}")
     await conn.close()
-    settings = Settings(
-        env="test", kafka_bootstrap=cluster.bootstrap,
-        database_url=urlunsplit(urlsplit(infra.database_url)._replace(path=f"/{database}")),
+    settings = cluster.settings_for(Settings(
+        env="test", database_url=urlunsplit(urlsplit(infra.database_url)._replace(path=f"/{database}")),
         topic_prefix=f"cluster-{run}.", relay_poll_seconds=0.2,
-    )
+    ))
     try:
         await migrate_all(settings)
         await create_topics(settings, replication_factor=3)
+        await apply(settings, acls(settings))
         yield settings
     finally:
         conn = await asyncpg.connect(infra.database_url)
@@ -90,8 +99,11 @@ async def cluster_settings(infra, cluster):
 
 
 @pytest.fixture(scope="module")
-def platform(cluster_settings, tmp_path_factory):
-    with five_services(cluster_settings, PORTS, tmp_path_factory.mktemp("cluster-services")) as services:
+def platform(cluster, cluster_settings, tmp_path_factory):
+    """The five services, each as its own Kafka identity (its username, password and the CA)."""
+    identities = {name: cluster.files.client_env(cluster.bootstrap, service_principal(name)) for name in SERVICES}
+    with five_services(cluster_settings, PORTS, tmp_path_factory.mktemp("cluster-services"),
+                       service_env=identities) as services:
         yield services
 
 
@@ -143,13 +155,36 @@ async def final_states(db: asyncpg.Connection, run: str, timeout: float) -> list
 
 async def partitions(settings: Settings) -> list[dict]:
     """This run's topic partitions as the cluster describes them (leader, replicas, ISR)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics()
     finally:
         await admin.close()
     return [p for t in described if t["topic"].startswith(settings.topic_prefix) for p in t["partitions"]]
+
+
+async def test_a_service_is_refused_on_a_topic_it_does_not_own(cluster, cluster_settings):
+    """Only intake writes intake's events (the transfer letters hang on them), and a channel
+    adapter may submit but never read them (they carry the petitioner's contact)."""
+    routing = cluster.settings_for(cluster_settings, service_principal("routing"))
+    producer = AIOKafkaProducer(**client_options(routing), acks="all", enable_idempotence=True,
+                                request_timeout_ms=10000)
+    await producer.start()
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await producer.send_and_wait(routing.topic(topics.INTAKE), b"{}", key=b"forged")
+    finally:
+        await producer.stop()
+    phone = cluster.settings_for(cluster_settings, channel_principal("phone"))
+    consumer = AIOKafkaConsumer(phone.topic(topics.INTAKE), **client_options(phone),
+                                group_id=phone.topic("phone-reader"), auto_offset_reset="earliest")
+    with pytest.raises((TopicAuthorizationFailedError, KafkaError)):
+        try:
+            await consumer.start()
+            await consumer.getmany(timeout_ms=5000)
+        finally:
+            await consumer.stop()
 
 
 async def test_a_killed_broker_loses_no_appeal_and_applies_none_twice(cluster, cluster_settings, platform):
@@ -160,8 +195,8 @@ async def test_a_killed_broker_loses_no_appeal_and_applies_none_twice(cluster, c
     led = Counter(p["leader"] for p in await partitions(settings))
     db = await asyncpg.connect(settings.database_url)
     try:
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                    enable_idempotence=True, linger_ms=5)
+        phone = cluster.settings_for(settings, channel_principal("phone"))  # submits, nothing else
+        producer = AIOKafkaProducer(**client_options(phone), acks="all", enable_idempotence=True, linger_ms=5)
         await producer.start()
         sent = [0]
         submitting = asyncio.create_task(submit(producer, settings.topic(topics.SUBMISSIONS), run, sent))
@@ -184,6 +219,7 @@ async def test_a_killed_broker_loses_no_appeal_and_applies_none_twice(cluster, c
         appeals = {r["appeal_id"] for r in rows}
         dispatched = await read_topic(
             settings.kafka_bootstrap, settings.topic(topics.ROUTING), expect=TOTAL, timeout=60,
+            options=client_options(settings),
             match=lambda r: r.key is not None and r.key.decode() in appeals
             and dict(r.headers).get("ce_type") == AppealDispatched.event_type.encode())
     finally:

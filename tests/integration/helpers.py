@@ -5,6 +5,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Container
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -12,15 +13,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 async def read_topic(bootstrap: str, topic: str, *, expect: int, keys: Container[bytes] | None = None,
                      match: Callable[[ConsumerRecord], bool] | None = None,
-                     timeout: float = 20.0) -> list[ConsumerRecord]:
+                     timeout: float = 20.0, options: dict[str, Any] | None = None) -> list[ConsumerRecord]:
     """Read a topic from the beginning until `expect` records arrived (or time runs out).
 
     With `keys` (or a `match` predicate), only records with those keys count and are
-    returned: the topics of a test run are shared by all its tests.
+    returned: the topics of a test run are shared by all its tests. `options` are the
+    client's TLS and SASL settings where the broker asks for them.
     """
     if match is None:
         match = (lambda r: True) if keys is None else (lambda r: r.key in keys)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4()}",
+    consumer = AIOKafkaConsumer(topic, **{**(options or {}), "bootstrap_servers": bootstrap},
+                                group_id=f"reader-{uuid.uuid4()}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     records: list[ConsumerRecord] = []
