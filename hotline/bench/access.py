@@ -11,11 +11,15 @@ TLS, SASL and the authorizer cost.
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotline.acls import ADMIN, channel_principal, service_principal
 from hotline.stack.secure import SecureFiles, with_kafka_env
 from shared.contracts.topics import SERVICES
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from hotline.stack.config import StackConfig
 
 LOAD = channel_principal("phone")
 
@@ -49,13 +53,13 @@ def plaintext() -> Access:
     return Access(broker_pid_file=kafka.home_of(StackConfig()) / "kafka.pid")
 
 
-def secure() -> Access:
+def secure(config: "StackConfig | None" = None) -> Access:
     """The identities of the secure local broker; refused with what to run if it is not up."""
     from hotline.stack import kafka
     from hotline.stack.config import StackConfig, StackError
     from hotline.stack.processes import alive, port_open
 
-    config = StackConfig()
+    config = config or StackConfig()
     home = kafka.home_of(config, secure=True)
     files = SecureFiles(home)
     if not files.credentials_file.exists() or alive(home / "kafka.pid") is None \

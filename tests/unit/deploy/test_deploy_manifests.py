@@ -392,6 +392,46 @@ def test_prod_topics_are_replicated_three_times_by_the_topics_job():
     assert "HOTLINE_TOPIC_REPLICATION" not in {e["name"] for e in container.get("env", [])}, "no override"
 
 
+def test_the_topics_job_creates_three_replicas_with_two_in_sync_and_would_refuse_one(monkeypatch):
+    """What `hotline topics` asks the broker for with the production overlay's settings, and
+    that the same settings with one replica are refused (issue 24, item 4)."""
+    import asyncio
+
+    from hotline import provision
+
+    config = {k: v for k, v in config_of(render("overlays/prod"))["data"].items() if v != ""}
+    secrets = {"HOTLINE_SECRET_KEY": "s" * 40, "HOTLINE_DATABASE_URL": "postgresql://hotline:a-real-password@db/h",
+               "HOTLINE_KAFKA_SASL_USERNAME": "hotline-admin", "HOTLINE_KAFKA_SASL_PASSWORD": "from-the-secret"}
+    for key, value in {**config, **secrets}.items():
+        monkeypatch.setenv(key, value)
+    created = []
+
+    class Admin:  # the broker: records what the Job asks for
+        def __init__(self, **options) -> None:
+            assert options["security_protocol"] == "SASL_SSL" and options["sasl_plain_username"] == "hotline-admin"
+
+        async def start(self) -> None: ...
+
+        async def close(self) -> None: ...
+
+        async def list_topics(self) -> list[str]:
+            return []
+
+        async def create_topics(self, new_topics) -> None:
+            created.extend(new_topics)
+
+    monkeypatch.setattr(provision, "AIOKafkaAdminClient", Admin)
+    monkeypatch.setattr("shared.kafka.security.ssl.create_default_context", lambda cafile=None: None)
+    settings = Settings()  # as the Job's container reads them
+    assert settings.env == "production" and settings.topic_replication == 3
+    asyncio.run(provision.create_topics(settings))
+    assert {t.name for t in created} == {settings.topic(t.name) for t in TOPICS}
+    assert {(t.replication_factor, t.topic_configs["min.insync.replicas"]) for t in created} == {(3, "2")}
+    monkeypatch.setenv("HOTLINE_TOPIC_REPLICATION", "1")
+    with pytest.raises(provision.ReplicationRefused, match="HOTLINE_TOPIC_REPLICATION=3"):
+        asyncio.run(provision.create_topics(Settings()))
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_one_apply_starts_everything_and_each_pod_waits_for_its_schema_and_topics(overlay):
     docs = render(f"overlays/{overlay}")
@@ -542,3 +582,34 @@ def test_network_policies_deny_by_default_and_allow_only_http_metrics_dns_kafka_
                 opened.add(("out", port["port"], port.get("endPort", port["port"]), bool(rule.get("to"))))
     assert opened == {("in", 8001, 8005, False), ("in", 9001, 9005, True),  # metrics: monitoring only
                       ("out", 53, 53, True), ("out", 9092, 9093, False), ("out", 5432, 5432, False)}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_is_let_out_to_its_own_kafka_and_database_and_in_on_its_own_port(overlay):
+    """The default deny catches every pod; each allow rule must then select every pod too, and
+    let through the very ports the ConfigMap points the pods at (else a pod starts and waits
+    for ever for a broker its policy hides)."""
+    docs = render(f"overlays/{overlay}")
+    policies = of_kind(docs, "NetworkPolicy")
+    config = config_of(docs)["data"]
+
+    def opens(direction: str, port: int, labels: dict) -> bool:
+        for policy in policies.values():
+            if not policy["spec"]["podSelector"].get("matchLabels", {}).items() <= labels.items():
+                continue
+            for rule in policy["spec"].get(direction, []):
+                if any(p["port"] <= port <= p.get("endPort", p["port"]) for p in rule["ports"]):
+                    return True
+        return False
+
+    kafka_ports = {int(address.rsplit(":", 1)[1]) for address in config["HOTLINE_KAFKA_BOOTSTRAP"].split(",")}
+    for where, template in pod_templates(docs).items():
+        labels = template["metadata"]["labels"]
+        for port in kafka_ports:
+            assert opens("egress", port, labels), f"{where} cannot reach Kafka on {port}"
+        assert opens("egress", 5432, labels), f"{where} cannot reach PostgreSQL"
+        assert opens("egress", 53, labels), f"{where} cannot resolve names"
+        if where.startswith("Deployment/"):
+            service = where.removeprefix("Deployment/hotline-")
+            assert opens("ingress", PORTS[service], labels), f"{where}: its HTTP port is closed"
+            assert opens("ingress", Settings(env="test").metrics_port_for(service), labels), where
