@@ -59,12 +59,15 @@ def base_dir() -> Path:
 
 
 def _bench(rate: float, seconds: float, burst: int, out: Path | None, profile: Path | None,
-           *, warmup: int, access: Access) -> Report:
+           *, warmup: int, access: Access, kind: str = "bench") -> Report:
+    """One run in a fresh database and topic prefix of `kind` (`hotline_bench_<run>`,
+    `bench-<run>.`), which first drops what earlier runs of that kind left (a test passes a kind
+    of its own, so that it drops nothing of the stack's)."""
     base = access.settings(Settings())  # the admin on the secure broker: topics, ACLs, watching
     run = uuid.uuid4().hex[:8]
     report = Report(fixed_rate=rate, warmup=warmup, secure=access.secure)
-    asyncio.run(drop_environments(base, "bench"))
-    settings = asyncio.run(fresh_environment(base, "bench", run))
+    asyncio.run(drop_environments(base, kind))
+    settings = asyncio.run(fresh_environment(base, kind, run))
     if access.secure:
         print(f"  acls: {asyncio.run(apply(settings, acls(settings)))} for {settings.topic_prefix}")
     env, service_env = service_settings(settings, access)
@@ -88,7 +91,7 @@ def _bench(rate: float, seconds: float, burst: int, out: Path | None, profile: P
     ceiling_fixed(settings, run, rate, seconds, report, access.broker_pid_file)
     report.ceiling_per_s = ceiling(settings, run, burst)
     report.ratio = round(report.platform_per_s / report.ceiling_per_s, 3) if report.ceiling_per_s else 0.0
-    asyncio.run(drop_environments(base, "bench"))
+    asyncio.run(drop_environments(base, kind))
     print_report(report)
     if out:
         out.write_text(json.dumps(asdict(report), indent=2) + "\n")

@@ -174,34 +174,24 @@ async def test_intake_runs_with_its_own_identity_end_to_end(provisioned, as_iden
     assert message_id.encode() in seen, "intake's outcome event did not arrive"
 
 
-@pytest.mark.slow  # five service processes beside the secure broker: a minute or two
-def test_the_bench_pieces_run_with_each_identity(provisioned, secure_broker, tmp_path):
-    """`hotline bench --secure` small, on this module's database and topic prefix (the whole
-    bench drops the stack's bench databases): the five services each as its own identity, the
-    load as the phone channel's adapter, the watcher and the bare relays as the admin."""
-    from hotline.bench.access import LOAD, of_files
-    from hotline.bench.ceiling import ceiling, ceiling_fixed
-    from hotline.bench.phases import fixed_rate, full_speed
-    from hotline.bench.report import Report
-    from hotline.bench.run import service_settings
-    from hotline.supervisor import Services
-    from shared.contracts.topics import SERVICES
 
-    access = of_files(secure_broker, f"127.0.0.1:{PORT}")
-    admin = access.settings(provisioned)
-    env, own = service_settings(admin, access)
-    services = Services(list(SERVICES), tmp_path, {**env, "HOTLINE_ENV": "test", "HOTLINE_RELAY_POLL_SECONDS": "0.2"},
-                        service_env=own)
-    run, report = uuid.uuid4().hex[:8], Report(secure=True)
-    services.start()
-    try:
-        services.wait_ready(timeout=180)
-        asyncio.run(fixed_rate(admin, run, 10, 2, report, access.settings(admin, LOAD)))
-        asyncio.run(full_speed(admin, run, 20, report, access.settings(admin, LOAD)))
-    finally:
-        services.stop()
+@pytest.mark.slow  # five service processes beside the secure broker: two or three minutes
+@pytest.mark.timeout(600)
+def test_the_bench_runs_with_each_identity(provisioned, secure_broker, tmp_path, monkeypatch):
+    """`hotline bench --secure` from start to end, small, against this module's secure broker,
+    in a database and topic prefix of a kind of its own (the real command's kind, `bench`, would
+    drop the stack's bench databases): the five services each as its own identity, the load as
+    the phone channel's adapter, the watcher and the bare relays as the admin."""
+    from hotline.bench.access import of_files
+    from hotline.bench.run import _bench
+
+    monkeypatch.setenv("HOTLINE_ENV", "development")  # as `hotline bench` sets it
+    kind = f"benchsecure{uuid.uuid4().hex[:6]}"
+    access = of_files(secure_broker, f"127.0.0.1:{PORT}", secure_broker.home / "kafka.pid")
+    report = _bench(10, 2, 20, tmp_path / "bench.json", None, warmup=0, access=access, kind=kind)
+    assert report.secure
     assert report.latency_ms["measured"] == 20, report.latency_ms
     assert report.complete == 20 and report.lost == 0, report
-    ceiling_fixed(admin, run, rate=10, seconds=1, report=report)
-    assert report.ceiling_latency_ms["measured"] == 10
-    assert ceiling(admin, run, 20) > 0
+    assert report.ceiling_latency_ms["measured"] == 20 and report.ceiling_per_s > 0
+    assert report.cpu_ms_per_appeal["kafka"] > 0, "the secure broker's CPU, not the plaintext one's"
+    assert json.loads((tmp_path / "bench.json").read_text())["secure"] is True
