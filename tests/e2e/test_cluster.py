@@ -7,8 +7,8 @@ derives from the topic registry, applied for this run's topic prefix. It carries
 platform's topics with replication factor 3 and min.insync.replicas 2; the five services run
 against it as processes (ports 18301-18305) with their own database, each as its own Kafka
 identity (hotline-intake ... hotline-assessment), and the load comes from a phone channel
-adapter's identity. First routing's identity tries to write intake's topic and a channel's to
-read it: both refused (TopicAuthorizationFailed). Then 2,000 appeals go to the submissions
+adapter's identity. First routing's identity tries to write intake's topic (refused:
+TopicAuthorizationFailed) and a channel adapter's to read it (refused too). Then 2,000 appeals go to the submissions
 topic with acks=all; once routing is dispatching, the active controller - which also leads
 about a third of the partitions - is killed with SIGKILL, and submission goes on. Every appeal
 must reach its final state in every service exactly once, with exactly one transfer letter;
