@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -58,10 +57,10 @@ from shared.clock import Clock, write_clock_file
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import ReplyToAppeal, RequestExtension, ReturnAppeal, SignAppeal
+from shared.contracts.local_time import month_of
 from shared.kafka.security import client_options
 from shared.settings import Settings
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENTRE, UNITS = 0, 1  # within a step the centre's decisions (HTTP, applied at once) go before the units' Kafka actions
 
 
@@ -544,7 +543,7 @@ class CitySimulation:
 
     async def _close_month(self, received: datetime) -> None:
         """Close the month the appeals were received in, if it has ended on the clock."""
-        period = period_of(received)
+        period = month_of(received)
         try:
             response = await self._http["assessment"].post(f"/v1/periods/{period}/close",
                                                            headers=self._tokens["admin"])
@@ -572,10 +571,6 @@ def model_guess(reason: str | None) -> tuple[str, str | None, str] | None:
     if not found:
         return None
     return found[1], None if found[2] == "-" else found[2], found[3]
-
-
-def period_of(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
 
 
 def canonical_ids(items: list[Submission]) -> dict[str, str]:
