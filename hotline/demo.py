@@ -12,7 +12,6 @@ import asyncio
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -25,11 +24,11 @@ from hotline.stack.config import StackConfig
 from hotline.staff import DEMO_ACCOUNTS, DEMO_PASSWORD, add_demo_accounts
 from hotline.supervisor import Services, children_stopped_on_sigterm, port_of
 from shared.clock import Clock, write_clock_file
+from shared.contracts.local_time import SHANGHAI, month_of
 from shared.contracts.topics import SERVICES
 from shared.settings import Settings
 
 RANKING_TOP = 5
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def default_start() -> datetime:
@@ -182,7 +181,7 @@ def _counts(counter) -> str:
 
 def _ranking(received: datetime) -> None:
     """The ranking of the month in which the simulated appeals were received."""
-    period = received.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    period = month_of(received)
     try:
         scores = httpx.get(f"http://127.0.0.1:{port_of('assessment')}/v1/scores",
                            params={"period": period}, timeout=10).json()

@@ -4,28 +4,21 @@ Evaluation tokens (intake issues, publication verifies) and phone confirmation c
 issues and verifies) are random and short-lived, and every guess is counted, so the stored
 form is HMAC-SHA256(pepper, purpose + ":" + canonical secret): a leaked table cannot be used
 without the service secret (HOTLINE_SECRET_KEY), and the verifier needs no slow hash. The
-inquiry code, which lives as long as its appeal, keeps argon2 (services/intake/domain/inquiry.py).
+inquiry code, which lives as long as its appeal, keeps argon2 (shared/contracts/inquiry_code.py).
 """
 
 import hashlib
 import hmac
 import secrets
-import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 
-# Crockford's base32: no I, L, O or U, so a token read or typed from an SMS is not mistaken.
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+from shared.contracts.identifiers import CROCKFORD, canonical
+
 EVALUATION_TOKEN_LENGTH = 16  # 80 bits
 # As long as a reply may be rated (publication's EVALUATION_WINDOW).
 EVALUATION_TOKEN_TTL = timedelta(days=30)
 EVALUATION_PURPOSE = "evaluation"
-
-
-def canonical(secret: str) -> str:
-    """NFKC, upper case, without spaces and dashes: "abcd-efgh" typed on a phone still matches."""
-    text = unicodedata.normalize("NFKC", secret).upper()
-    return "".join(ch for ch in text if ch not in " -\t")
 
 
 def keyed_hash(pepper: bytes, purpose: str, secret: str) -> str:
@@ -39,7 +32,7 @@ def same_hash(stored: str, offered: str) -> bool:
 
 def new_evaluation_token(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
     """16 Crockford characters shown in groups of four: XXXX-XXXX-XXXX-XXXX."""
-    raw = "".join(ALPHABET[randbelow(len(ALPHABET))] for _ in range(EVALUATION_TOKEN_LENGTH))
+    raw = "".join(CROCKFORD[randbelow(len(CROCKFORD))] for _ in range(EVALUATION_TOKEN_LENGTH))
     return "-".join(raw[i:i + 4] for i in range(0, EVALUATION_TOKEN_LENGTH, 4))
 
 

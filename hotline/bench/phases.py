@@ -3,7 +3,6 @@
 import asyncio
 import time
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -13,6 +12,7 @@ from hotline.bench.measure import BENCH_PORTS, lags
 from hotline.bench.report import Report, percentiles, slow_seconds
 from hotline.bench.watch import Watcher, Watching
 from shared.contracts import topics
+from shared.contracts.local_time import month_of
 from shared.settings import Settings
 
 
@@ -123,7 +123,7 @@ async def full_speed(settings: Settings, run: str, count: int, report: Report, l
 
 async def _counted(http: httpx.AsyncClient) -> int:
     """Appeals assessment counted this month (its scores' `received`, over all units)."""
-    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    period = month_of(datetime.now(UTC))
     scores = (await http.get(f"http://127.0.0.1:{BENCH_PORTS['assessment']}/v1/scores",
                              params={"period": period})).json()
     return sum(unit["received"] for unit in scores["units"])

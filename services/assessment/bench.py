@@ -30,7 +30,6 @@ from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.adapters import weights as weights_sql
 from services.assessment.api.drilldown import drill_down
 from services.assessment.domain.facts import fact_of
-from services.assessment.domain.periods import SHANGHAI
 from services.assessment.domain.report import verdict_rows, verdicts
 from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
 from services.assessment.entrypoint import CONSUMED_TOPICS, SPEC
@@ -38,6 +37,7 @@ from services.assessment.rebuild import rebuild
 from services.assessment.replay import replay
 from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope
+from shared.contracts.local_time import SHANGHAI
 from shared.db import create_pool
 from shared.migrations import migrate
 from shared.settings import Settings

@@ -13,10 +13,11 @@ from services.assessment.adapters import closings
 from services.assessment.adapters import verdicts as verdicts_sql
 from services.assessment.adapters import weights as weights_sql
 from services.assessment.domain.metrics import aggregate, metrics_of
-from services.assessment.domain.periods import SHANGHAI, next_period, period_start, previous_period
+from services.assessment.domain.periods import next_period, period_start, previous_period
 from services.assessment.domain.report import as_rows, in_range, scorecards
 from services.assessment.domain.scoring import UnitScoreCard, Weights
 from shared.contracts.events import UnitScore
+from shared.contracts.local_time import SHANGHAI
 
 Conn = asyncpg.Connection | asyncpg.Pool
 

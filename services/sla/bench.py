@@ -26,9 +26,9 @@ from services.sla.adapters.calendar_store import CalendarCache
 from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain.calendar import WorkCalendar, working_day_after, working_day_before
-from services.sla.domain.deadlines import SHANGHAI
 from services.sla.handlers.ladder_poller import LadderPoller
 from shared.clock import Clock
+from shared.contracts.local_time import SHANGHAI
 from shared.db import create_pool
 from shared.migrations import migrate
 from shared.settings import Settings

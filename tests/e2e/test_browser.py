@@ -5,12 +5,12 @@ import os
 import shutil
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from shared.auth import issue_token
+from shared.contracts.local_time import month_of
 from shared.contracts.topics import SERVICES
 from tests.e2e.conftest import Platform
 from tests.integration.helpers import eventually
@@ -101,7 +101,7 @@ async def test_the_dashboard_shows_rankings_trends_and_charts_in_both_languages(
     from playwright.async_api import async_playwright
 
     await replied_public_appeal(settings)
-    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    period = month_of(datetime.now(UTC))
     page_url = url("assessment", f"/dashboard?period={period}")
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)

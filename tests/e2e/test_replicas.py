@@ -14,7 +14,6 @@ from datetime import datetime
 import pytest
 
 from services.sla.adapters.rules_file import load_rules
-from services.sla.domain.deadlines import SHANGHAI
 from shared.contracts import topics
 from shared.contracts.events import (
     AppealDispatched,
@@ -23,6 +22,7 @@ from shared.contracts.events import (
     ReminderDue,
     SupervisionRaised,
 )
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
 from tests.e2e.conftest import five_services

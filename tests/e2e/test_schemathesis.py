@@ -20,7 +20,6 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import HealthCheck
 
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.topics import SERVICES
 from shared.runtime import create_app
 from shared.settings import Settings
@@ -105,7 +105,7 @@ def _wait(check, what: str, timeout: float = 90.0):
 @pytest.fixture(scope="module")
 def world(platform, settings) -> World:
     w = World()
-    now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    now = datetime.now(UTC).astimezone(SHANGHAI)
     w.year, w.period = str(now.year), now.strftime("%Y-%m")
     operator, admin, supervisor = (bearer(settings, role) for role in ("operator", "admin", "supervisor"))
     run = uuid.uuid4().hex[:8]

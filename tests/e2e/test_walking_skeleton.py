@@ -7,12 +7,12 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from shared.contracts import topics
 from shared.contracts.events import AppealDispatched
+from shared.contracts.local_time import month_of
 from shared.contracts.topics import SERVICES
 from tests.e2e import scenarios
 from tests.e2e.conftest import Platform
@@ -28,7 +28,7 @@ url = PLATFORM.url
 
 
 async def test_one_appeal_travels_from_submission_to_a_counted_score(platform, settings):
-    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    period = month_of(datetime.now(UTC))
     async with httpx.AsyncClient(timeout=10) as http, sms_inbox(settings) as sms:
         before = await _received(http, period, "SAMR")
         # the website, anonymous: the phone is confirmed with a code sent by SMS first
@@ -205,7 +205,7 @@ async def test_returned_letter_is_redispatched_signed_and_replied_across_the_ser
     def auth(role: str, unit: str | None = None) -> dict:
         return {"Authorization": f"Bearer {issue_token(settings, 'e2e', role, unit)}"}
 
-    period = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    period = month_of(datetime.now(UTC))
     async with httpx.AsyncClient(timeout=10) as http:
         receipt = await http.post(url("intake", "/v1/appeals"), headers=channel_bearer(settings, "phone"), json={
             "channel": "phone", "channel_message_id": f"e2e-return-{uuid.uuid4()}", "district": "和平区",

@@ -8,7 +8,6 @@ import io
 import json
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,10 +18,9 @@ from services.assessment.entrypoint import SPEC
 from shared.contracts import events as ev
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
+from shared.contracts.local_time import SHANGHAI as SH
 from tests.integration.helpers import eventually, produce, read_topic
 from tests.support import bearer, running_service
-
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:

@@ -12,7 +12,6 @@ import random
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -31,6 +30,7 @@ from shared.contracts.events import (
     DeadlineStopped,
     Event,
 )
+from shared.contracts.local_time import SHANGHAI
 from shared.unit_of_work import UnitOfWorkFactory
 from tests.integration.test_publication_support import (
     NAME,
@@ -46,7 +46,7 @@ from tests.integration.test_publication_support import (
 SERVICE = "publication"
 # Not UTC on purpose: times in the emitted events and digests must not depend on the offset
 # an upstream service happened to write.
-T0 = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=SHANGHAI)
 
 _SNAPSHOT = {
     "rows": "SELECT * FROM public_appeals ORDER BY appeal_id",

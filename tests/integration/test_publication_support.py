@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from argon2 import PasswordHasher
 
 from shared.clock import Clock
 from shared.contracts.envelope import Envelope
@@ -20,20 +19,21 @@ from shared.contracts.events import (
     EvaluationInvited,
     Event,
 )
+from shared.contracts.identifiers import CROCKFORD
+from shared.contracts.inquiry_code import hash_inquiry_code
 from tests.integration.helpers import produce
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NAME, PHONE = "王建国", "13812345678"
 DESCRIPTION = f"我是{NAME}，电话{PHONE}，家住和平区南京北街123号4单元502室，楼上漏水一个月物业不管。"
 
 
 def tracking_number() -> str:
-    return "SY20261128" + "".join(random.choice(ALPHABET) for _ in range(8))
+    return "SY20261128" + "".join(random.choice(CROCKFORD) for _ in range(8))
 
 
 def inquiry_hash(pepper: bytes, code: str) -> str:
-    """What intake stores: argon2 over pepper + the canonical (upper-case, undashed) code."""
-    return PasswordHasher().hash(pepper + code.encode())
+    """What intake stores (the contract's scheme)."""
+    return hash_inquiry_code(code, pepper)
 
 
 def accepted(appeal_id: uuid.UUID, number: str, at: datetime, *, private: bool = False,

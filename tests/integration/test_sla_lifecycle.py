@@ -4,7 +4,6 @@ dead letters, the calendar upload and the supervisor API."""
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,11 +18,10 @@ from shared.contracts.events import (
     AppealSigned,
     ExtensionRequested,
 )
+from shared.contracts.local_time import SHANGHAI as SH
 from shared.contracts.vocabulary import AppealType
 from tests.integration.helpers import eventually, produce, read_topic
 from tests.support import bearer, running_service
-
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def record(payload) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:

@@ -12,8 +12,8 @@ from services.sla.adapters.calendar_store import CalendarCache
 from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain.calendar import WorkCalendar
-from services.sla.domain.deadlines import SHANGHAI
 from services.sla.handlers.ladder_poller import LadderPoller
+from shared.contracts.local_time import SHANGHAI
 from shared.db import create_pool
 from shared.unit_of_work import UnitOfWorkFactory
 

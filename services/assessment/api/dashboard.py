@@ -16,7 +16,8 @@ from services.assessment import reports
 from services.assessment.api.dashboard_labels import LABELS, group_title
 from services.assessment.api.errors import invalid
 from services.assessment.api.selection import PERIOD
-from services.assessment.domain.periods import SHANGHAI, has_started, period_of
+from services.assessment.domain.periods import has_started, period_of
+from shared.contracts.local_time import SHANGHAI
 from services.assessment.domain.scoring import GROUPS, RATE_NAMES
 from shared.runtime import ServiceContext, context_of
 

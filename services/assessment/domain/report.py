@@ -11,9 +11,9 @@ from uuid import UUID
 from services.assessment.domain.appeals import AppealVerdict, judge
 from services.assessment.domain.facts import Fact
 from services.assessment.domain.metrics import UnitMetrics, aggregate
-from services.assessment.domain.periods import SHANGHAI
 from services.assessment.domain.scoring import UnitScoreCard, Weights, rank, score_of
 from services.assessment.domain.verdicts import VerdictRow, rows_of
+from shared.contracts.local_time import SHANGHAI
 
 
 def verdicts(facts: Iterable[Fact]) -> list[AppealVerdict]:

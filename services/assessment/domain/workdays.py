@@ -12,7 +12,7 @@ from functools import cache
 
 import chinese_calendar
 
-from services.assessment.domain.periods import SHANGHAI
+from shared.contracts.local_time import SHANGHAI
 
 # Holidays whose date never moves (New Year 1 day, Labour Day 2, National Day 3); lunar ones
 # cannot be known without the published schedule.

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from services.intake.domain.validators import InvalidField, canonical_phone
 from shared.auth import Principal, require
+from shared.contracts.identifiers import TRACKING_NUMBER_PATTERN
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/v1", tags=["operators"])
@@ -45,7 +46,7 @@ async def caller_appeals(
 
 @router.get("/appeals/by-number/{tracking_number}")
 async def appeal_by_number(
-    tracking_number: Annotated[str, Path(pattern=r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")],
+    tracking_number: Annotated[str, Path(pattern=TRACKING_NUMBER_PATTERN)],
     _: Annotated[Principal, Depends(require("operator", "supervisor"))],
     ctx: Annotated[ServiceContext, Depends(context_of)],
 ) -> dict:

@@ -5,9 +5,9 @@ them, an SMS-gateway adapter delivers them. A text never names the petitioner or
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from shared.contracts.local_time import SHANGHAI
+
 SIGNATURE = "【沈阳12345】"
 REPLY_EXCERPT = 120  # characters of the unit's reply quoted in the SMS
 

@@ -20,16 +20,16 @@ from services.publication.api.schemas import (
     PublicAppeal,
 )
 from services.publication.domain.evaluation import EvaluationRefused, Rating
-from services.publication.domain.inquiry import INQUIRY_CODE, canonical_code
 from services.publication.domain.lifecycle import STATUSES
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
+from shared.contracts.identifiers import INQUIRY_CODE_BOUND, TRACKING_NUMBER_PATTERN, canonical
 from shared.contracts.vocabulary import AppealType, District
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
-TrackingNumberPath = Annotated[str, Path(pattern=r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$",
+TrackingNumberPath = Annotated[str, Path(pattern=TRACKING_NUMBER_PATTERN,
                                          description="The tracking number given at acceptance")]
 Context = Annotated[ServiceContext, Depends(context_of)]
 _NOT_FOUND = {404: {"description": NOT_FOUND_DETAIL}, 429: {"description": "Too many inquiry attempts"}}
@@ -53,10 +53,10 @@ def checked_code(code: str | None, field: str) -> str | None:
     """The code in intake's canonical form, or _Invalid naming the field (never echoing the code)."""
     if code is None:
         return None
-    canonical = canonical_code(code)
-    if not INQUIRY_CODE.match(canonical):
+    canonical_form = canonical(code)
+    if not INQUIRY_CODE_BOUND.match(canonical_form):
         raise _Invalid(field, "an inquiry code is 4-32 letters and digits")
-    return canonical
+    return canonical_form
 
 
 async def _shown(ctx: ServiceContext, tracking_number: str, code: str | None, client: str) -> PublicAppeal:

@@ -13,9 +13,10 @@ from services.publication.adapters import listing, repository
 from services.publication.api.public import client_of
 from services.publication.domain import labels
 from services.publication.domain.evaluation import COMMENT_MAX_LENGTH, SATISFACTIONS, EvaluationRefused, Rating
-from services.publication.domain.inquiry import INQUIRY_CODE, TRACKING_NUMBER, canonical_code
+from shared.contracts.identifiers import INQUIRY_CODE_BOUND, TRACKING_NUMBER
+from shared.contracts.identifiers import canonical as canonical_code
 from services.publication.domain.lifecycle import STATUSES, expected_at, public_status
-from services.publication.domain.open311 import SHANGHAI
+from shared.contracts.local_time import SHANGHAI
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
 from shared.contracts.vocabulary import AppealType, District
@@ -129,7 +130,7 @@ async def inquire(request: Request, ctx: Context) -> HTMLResponse:
     lang, form = _lang(request), await request.form()
     tracking_number = str(form.get("tracking_number") or "").strip().upper()
     code = canonical_code(str(form.get("inquiry_code") or "")) or None
-    if not TRACKING_NUMBER.match(tracking_number) or (code is not None and not INQUIRY_CODE.match(code)):
+    if not TRACKING_NUMBER.match(tracking_number) or (code is not None and not INQUIRY_CODE_BOUND.match(code)):
         return _not_found(lang, 400)
     try:
         row = await inquiry.look_up(ctx, tracking_number, code, client_of(request))
@@ -144,7 +145,7 @@ async def inquire(request: Request, ctx: Context) -> HTMLResponse:
 async def evaluate_form(tracking_number: str, request: Request, ctx: Context) -> HTMLResponse:
     lang, form = _lang(request), await request.form()
     code = canonical_code(str(form.get("inquiry_code") or "")) or None
-    if not TRACKING_NUMBER.match(tracking_number) or (code is not None and not INQUIRY_CODE.match(code)):
+    if not TRACKING_NUMBER.match(tracking_number) or (code is not None and not INQUIRY_CODE_BOUND.match(code)):
         return _not_found(lang, 400)
     satisfaction, solved = form.get("satisfaction"), form.get("solved")
     comment = str(form.get("comment") or "").strip() or None

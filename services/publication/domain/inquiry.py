@@ -1,13 +1,10 @@
-"""Inquiry by tracking number and inquiry code: formats and the limits on guessing."""
+"""Inquiry by tracking number and inquiry code: the limits on guessing.
 
-import re
-import unicodedata
+The formats and the hash scheme are contracts: shared/contracts/identifiers.py, inquiry_code.py.
+"""
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-TRACKING_NUMBER = re.compile(r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")
-# What intake hands out is opaque to us; this only bounds what is worth hashing.
-INQUIRY_CODE = re.compile(r"^[0-9A-Za-z]{4,32}$")
 
 
 @dataclass(frozen=True)
@@ -36,10 +33,3 @@ def retry_after_seconds(now: datetime, window: timedelta) -> int:
     """Whole seconds until the window containing `now` ends (at least 1)."""
     remaining = window_start(now, window) + window - now
     return max(1, int(remaining.total_seconds() + 0.999))
-
-
-def canonical_code(code: str) -> str:
-    """The form intake hashed (services/intake/domain/inquiry.py documents the scheme):
-    NFKC, upper case, without spaces, tabs and dashes, so "abcd-efgh" typed on a phone matches."""
-    text = unicodedata.normalize("NFKC", code).upper()
-    return "".join(ch for ch in text if ch not in " -\t")

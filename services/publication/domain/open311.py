@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
 
 from services.publication.domain import labels
 from services.publication.domain.lifecycle import CLOSED_STATUSES, expected_at, public_status
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.vocabulary import CATEGORIES, DISTRICT_NAMES_ZH, AppealType
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TYPE_CODES = {
     AppealType.BUSINESS_ENVIRONMENT_COMPLAINT: "BE", AppealType.CONSUMER_COMPLAINT: "CC",
     AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT: "AE", AppealType.ECONOMIC_VIOLATION_REPORT: "EV",

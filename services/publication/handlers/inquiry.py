@@ -12,16 +12,14 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from services.publication.adapters import evaluations, limits, repository
 from services.publication.domain.inquiry import (
     LIMITS,
-    canonical_code,
     retry_after_seconds,
     window_start,
 )
 from services.publication.domain.lifecycle import is_disclosed
+from shared.contracts.inquiry_code import verify_inquiry_code
 from shared.hashing import hasher, in_hash_pool
 from shared.loops import run_forever
 from shared.runtime import ServiceContext
@@ -43,12 +41,9 @@ def _dummy_hash() -> str:
 
 
 def code_matches(stored_hash: str | None, code: str, pepper: bytes) -> bool:
-    """argon2 verify of pepper + canonical code (intake's scheme); CPU-bound, call in a thread."""
-    try:
-        return hasher().verify(stored_hash or _dummy_hash(), pepper + canonical_code(code).encode()) \
-            and stored_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    """The contract's check (argon2 over pepper + canonical code); CPU-bound, call in the hash pool.
+    An unknown number is checked against a dummy hash, so it costs what a wrong code costs."""
+    return verify_inquiry_code(stored_hash or _dummy_hash(), code, pepper) and stored_hash is not None
 
 
 def client_bucket(client: str, pepper: bytes) -> str:

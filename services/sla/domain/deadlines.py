@@ -2,12 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from services.sla.domain.calendar import Count, WorkCalendar, add_working_days
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.vocabulary import AppealType, RequestSubtype
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Working days by deadline class (domain.md, "Time-limited completion").
 PERIODS: dict[AppealType | RequestSubtype, int] = {

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.sla.domain.calendar import WorkCalendar, why_skipped
-from services.sla.domain.deadlines import SHANGHAI, deadline_from
+from services.sla.domain.deadlines import deadline_from
+from shared.contracts.local_time import SHANGHAI
 
 
 @dataclass(frozen=True)

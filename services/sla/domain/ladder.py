@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from services.sla.domain.calendar import WorkCalendar, working_day_after, working_day_before
-from services.sla.domain.deadlines import SHANGHAI
+from shared.contracts.local_time import SHANGHAI
 
 StepKind = Literal["reminder", "overdue", "supervision"]
 

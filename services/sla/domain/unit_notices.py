@@ -16,6 +16,7 @@ from shared.contracts.events import (
     SupervisionRaised,
     UnitNotified,
 )
+from shared.contracts.local_time import SHANGHAI
 
 _NAMESPACE = uuid.UUID("6f1c2a8e-3b0d-4c55-9a51-12345a0b0c0d")
 MODE_WORDS = {
@@ -59,5 +60,4 @@ def order_id_for(action_id: str) -> uuid.UUID:
 
 
 def _local(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

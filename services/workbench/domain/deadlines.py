@@ -7,11 +7,10 @@ which stays the authority (shown beside it).
 """
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from shared.contracts.local_time import SHANGHAI
 
 
 def is_workday(day: date) -> bool:

@@ -13,6 +13,7 @@ from hotline.simulation.behaviour import Temperament, plan_for, rng_for
 from hotline.simulation.driver import CENTRE, UNITS, CitySimulation, Ledger, Stepper, canonical_ids
 from hotline.simulation.generator import submissions
 from shared.clock import Clock, read_clock_file, write_clock_file
+from shared.contracts.local_time import SHANGHAI
 from shared.settings import Settings
 
 T0 = datetime(2026, 3, 16, 1, tzinfo=UTC)
@@ -33,10 +34,9 @@ def test_a_stepped_clock_shows_what_the_file_holds_and_nothing_else(tmp_path):
 
 
 def test_the_file_is_written_in_utc_and_read_back_with_its_zone(tmp_path):
-    from zoneinfo import ZoneInfo
 
     path = tmp_path / "clock"
-    write_clock_file(path, datetime(2026, 3, 16, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+    write_clock_file(path, datetime(2026, 3, 16, 9, tzinfo=SHANGHAI))
     assert path.read_text() == "2026-03-16T01:00:00+00:00"
     assert read_clock_file(str(path)) == T0
 

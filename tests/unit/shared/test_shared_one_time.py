@@ -2,7 +2,8 @@
 
 import re
 
-from shared.one_time import canonical, keyed_hash, new_evaluation_token, new_numeric_code, same_hash
+from shared.contracts.identifiers import canonical
+from shared.one_time import keyed_hash, new_evaluation_token, new_numeric_code, same_hash
 
 
 def test_evaluation_tokens_are_80_bits_of_crockford_in_groups():

@@ -4,8 +4,8 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from services.assessment.domain.facts import Fact, fact_of
-from services.assessment.domain.periods import SHANGHAI
 from shared.contracts import events as ev
+from shared.contracts.local_time import SHANGHAI
 
 
 def at(day: int, hour: int = 10, month: int = 11) -> datetime:

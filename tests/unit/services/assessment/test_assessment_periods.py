@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.assessment.domain.periods import SHANGHAI, period_of
+from services.assessment.domain.periods import period_of
+from shared.contracts.local_time import SHANGHAI
 
 
 @pytest.mark.parametrize(

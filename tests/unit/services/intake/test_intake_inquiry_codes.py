@@ -1,15 +1,13 @@
-"""Inquiry codes: random, shown once, stored as argon2 over pepper + code (domain/inquiry.py)."""
+"""Inquiry codes: random, shown once, stored as argon2 over pepper + code (the contract's scheme,
+shared/contracts/inquiry_code.py; intake issues them in domain/inquiry.py)."""
 
 from argon2 import PasswordHasher
 
-from services.intake.domain.inquiry import (
-    CODE_LENGTH,
-    canonical_code,
-    hash_inquiry_code,
-    new_inquiry_code,
-    verify_inquiry_code,
-)
-from services.intake.domain.tracking import ALPHABET
+from services.intake.domain.inquiry import hash_inquiry_code, new_inquiry_code, verify_inquiry_code
+from shared.contracts.identifiers import CROCKFORD as ALPHABET
+from shared.contracts.identifiers import INQUIRY_CODE_BOUND
+from shared.contracts.identifiers import INQUIRY_CODE_LENGTH as CODE_LENGTH
+from shared.contracts.identifiers import canonical as canonical_code
 
 PEPPER = b"unit-test-pepper"
 
@@ -19,6 +17,12 @@ def test_codes_are_random_crockford_base32():
     assert len(codes) == 500
     assert all(len(c) == CODE_LENGTH and set(c) <= set(ALPHABET) for c in codes)
     assert new_inquiry_code(lambda n: n - 1) == "Z" * CODE_LENGTH
+    assert all(INQUIRY_CODE_BOUND.match(c) for c in codes)  # publication hashes what intake issues
+
+
+def test_codes_are_canonicalised_the_same_way_everywhere():
+    assert canonical_code(" abcd-efgh ") == "ABCDEFGH" and canonical_code("ＡＢＣＤ１２３４") == "ABCD1234"
+    assert INQUIRY_CODE_BOUND.match("ABCDEFGH") and not INQUIRY_CODE_BOUND.match("<b>")
 
 
 def test_hash_is_argon2id_salted_and_never_contains_the_code():

@@ -1,15 +1,14 @@
 """Tracking numbers (services/intake/domain/tracking.py)."""
 
-import re
 from datetime import date
 from itertools import count
 
 from pydantic import TypeAdapter
 
-from services.intake.domain.tracking import ALPHABET, new_tracking_number
-from shared.contracts.events import TrackingNumber
-
-FORMAT = re.compile(r"^SY\d{8}[0-9A-HJKMNP-TV-Z]{8}$")
+from services.intake.domain.tracking import new_tracking_number
+from shared.contracts.identifiers import CROCKFORD as ALPHABET
+from shared.contracts.identifiers import TRACKING_NUMBER as FORMAT
+from shared.contracts.identifiers import TrackingNumber
 
 
 def test_format_and_date_part():
@@ -52,6 +51,10 @@ def test_thousand_numbers_are_unique_and_valid():
     assert len(set(numbers)) == 1000
     assert all(FORMAT.match(n) for n in numbers)
     assert not any(ch in n[10:] for n in numbers for ch in "ILOU")
+
+
+def test_the_contract_refuses_ambiguous_letters():
+    assert FORMAT.match("SY20261129E04GDZC3") and not FORMAT.match("SY20261129E04GDZCI")
 
 
 def test_numbers_satisfy_the_event_contract():

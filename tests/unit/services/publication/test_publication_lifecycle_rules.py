@@ -5,13 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.publication.domain.evaluation import EvaluationRefused, Rating, asks_to_reopen, check_may_evaluate
-from services.publication.domain.inquiry import (
-    INQUIRY_CODE,
-    TRACKING_NUMBER,
-    canonical_code,
-    retry_after_seconds,
-    window_start,
-)
+from services.publication.domain.inquiry import retry_after_seconds, window_start
 from services.publication.domain.labels import status_name
 from services.publication.domain.lifecycle import STATUSES, expected_at, is_disclosed, public_status, public_view
 
@@ -88,12 +82,6 @@ def test_fixed_windows_and_retry_after():
     assert window_start(now, window) == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     assert retry_after_seconds(now, window) == 450
     assert retry_after_seconds(datetime(2026, 11, 2, 10, 14, 59, 900000, tzinfo=UTC), window) == 1
-
-
-def test_codes_are_canonicalised_like_intake_does():
-    assert canonical_code(" abcd-efgh ") == "ABCDEFGH" and canonical_code("ＡＢＣＤ１２３４") == "ABCD1234"
-    assert INQUIRY_CODE.match("ABCDEFGH") and not INQUIRY_CODE.match("<b>")
-    assert TRACKING_NUMBER.match("SY20261129E04GDZC3") and not TRACKING_NUMBER.match("SY20261129E04GDZCI")
 
 
 def test_a_dissatisfied_rating_reopens_once_then_the_centre_calls_back():

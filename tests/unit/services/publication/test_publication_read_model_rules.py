@@ -4,10 +4,10 @@ published (handlers/publishing.settle)."""
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.publication.domain import read_model
 from services.publication.handlers.publishing import settle
+from shared.contracts.local_time import SHANGHAI
 
 T = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 APPEAL = uuid.UUID("00000000-0000-0000-0000-000000000001")
@@ -86,7 +86,7 @@ def test_a_stopped_deadline_says_met_whatever_its_time():
 
 def test_times_are_kept_in_utc_as_the_database_returns_them():
     row = read_model.new_row(APPEAL)
-    shanghai = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    shanghai = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
     read_model.record_step(row, "signed_at", shanghai)
     assert row["signed_at"] == T and row["signed_at"].tzinfo is UTC
 

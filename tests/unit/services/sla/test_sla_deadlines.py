@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.sla.domain.calendar import WorkCalendar, YearSchedule
-from services.sla.domain.deadlines import PERIODS, SHANGHAI, deadline_from, period_for
+from services.sla.domain.deadlines import PERIODS, deadline_from, period_for
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.vocabulary import CATEGORIES, AppealType, RequestSubtype
 
 T = AppealType

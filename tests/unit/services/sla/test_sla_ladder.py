@@ -8,7 +8,8 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
 from services.sla.domain.calendar import WorkCalendar
-from services.sla.domain.deadlines import SHANGHAI, deadline_from
+from services.sla.domain.deadlines import deadline_from
+from shared.contracts.local_time import SHANGHAI
 
 RULES = load_rules()
 

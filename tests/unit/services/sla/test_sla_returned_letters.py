@@ -16,7 +16,6 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
 from services.sla.domain.calendar import WorkCalendar
-from services.sla.domain.deadlines import SHANGHAI
 from services.sla.handlers import lifecycle
 from shared.clock import Clock as SharedClock
 from shared.consumer import Rejected
@@ -28,6 +27,7 @@ from shared.contracts.events import (
     AppealSigned,
     ExtensionRequested,
 )
+from shared.contracts.local_time import SHANGHAI
 
 RULES = load_rules()
 

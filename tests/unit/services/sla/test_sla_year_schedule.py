@@ -5,9 +5,9 @@ from datetime import date, datetime
 import pytest
 
 from services.sla.domain.calendar import WorkCalendar, why_skipped
-from services.sla.domain.deadlines import SHANGHAI
 from services.sla.domain.explanation import explain
 from services.sla.domain.year_schedule import InvalidSchedule, build_schedule
+from shared.contracts.local_time import SHANGHAI
 
 SPRING_2027 = [(date(2027, 2, d), "春节") for d in range(6, 14)]  # a plausible 2027 notice
 

@@ -1,14 +1,12 @@
 """The workbench's pure rules: roles and areas, lockout, passwords, working days left, form checks."""
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.workbench.domain import accounts, deadlines, forms, passwords
 from services.workbench.domain.accounts import AccountRefused, Staff, check_new_account
-
-SH = ZoneInfo("Asia/Shanghai")
+from shared.contracts.local_time import SHANGHAI as SH
 
 
 @pytest.mark.parametrize(("role", "enters", "kept_out"), [
