@@ -90,19 +90,11 @@ async def test_kafka_and_postgres_restarts_lose_nothing(platform, settings, loca
                 await eventually(caught_up, timeout=180, what=f"all {total} appeals in {table}")
         except AssertionError as exc:
             stalled = str(exc)
-        rows = {}
-        for table in tables:
-            rows[table] = {r["appeal_id"]: r["n"] for r in await db.fetch(
-                f"SELECT appeal_id, count(*) AS n FROM {table} t JOIN intake.appeals a USING (appeal_id) "
-                "WHERE a.channel_message_id LIKE $1 GROUP BY appeal_id", f"{run}-%")}
-        ours = set(rows["intake.appeals"])
-        lost = {a for a in ours if any(a not in rows[t] for t in tables)}
-        duplicated = {a for a in ours if any(rows[t].get(a, 0) > 1 for t in tables)}
-        scenarios.record("Kafka and PostgreSQL restarted", submitted=total, final=len(ours - lost - duplicated),
-                         lost=len(lost) + total - len(ours), duplicated=len(duplicated))
+        counted = await scenarios.tally(db, tables, run)
+        counted.record("Kafka and PostgreSQL restarted", submitted=total)
         assert stalled is None, stalled
         for table in tables:
-            assert len(rows[table]) == total and set(rows[table].values()) == {1}, table
+            assert len(counted.rows[table]) == total and set(counted.rows[table].values()) == {1}, table
         for name in SERVICES:
             await eventually(lambda name=name: ready(name), timeout=30, what=f"{name} ready again")
     finally:

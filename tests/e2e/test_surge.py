@@ -102,14 +102,8 @@ async def test_a_surge_on_one_problem_stays_cheap(platform, settings, db):
     print(f"\nsurge of {SURGE}: {elapsed:.0f} s to the last table; sla CPU {cpu_ms_per_appeal:.2f} ms per appeal, "
           f"peak resident {peak_rss_mb:.0f} MB")
 
-    rows = {}
-    for table in TABLES:
-        rows[table] = {r["appeal_id"]: r["n"] for r in await db.fetch(
-            f"SELECT appeal_id, count(*) AS n FROM {table} t JOIN intake.appeals a USING (appeal_id) "
-            "WHERE a.channel_message_id LIKE $1 GROUP BY appeal_id", f"{run}-%")}
-    ours = set(rows["intake.appeals"])
-    lost = {a for a in ours if any(a not in rows[t] for t in TABLES)}
-    duplicated = {a for a in ours if any(rows[t].get(a, 0) > 1 for t in TABLES)}
+    counted = await scenarios.tally(db, TABLES, run)
+    ours, lost, duplicated = counted.ours, counted.lost, counted.duplicated
     clusters = await db.fetch(
         "SELECT m.group_id, count(*) AS n FROM sla.problem_group_members m "
         "JOIN sla.problem_groups g USING (group_id) JOIN intake.appeals a USING (appeal_id) "
@@ -126,10 +120,8 @@ async def test_a_surge_on_one_problem_stays_cheap(platform, settings, db):
 
     print(f"clusters {[r['n'] for r in clusters]}; key supervision {supervised}; "
           f"membership lines {sum(map(len, membership.values()))}")
-    scenarios.record(f"a surge of {SURGE} on one problem (sla peak {peak_rss_mb:.0f} MB, "
-                     f"{cpu_ms_per_appeal:.2f} ms CPU per appeal, {len(clusters)} cluster)",
-                     submitted=SURGE, final=len(ours - lost - duplicated),
-                     lost=len(lost) + SURGE - len(ours), duplicated=len(duplicated))
+    counted.record(f"a surge of {SURGE} on one problem (sla peak {peak_rss_mb:.0f} MB, "
+                   f"{cpu_ms_per_appeal:.2f} ms CPU per appeal, {len(clusters)} cluster)", submitted=SURGE)
     assert stalled is None, stalled
     assert not lost and not duplicated and len(ours) == SURGE
     assert {name: lines[:3] for name, lines in membership.items() if lines} == {}, "a service lost its group"

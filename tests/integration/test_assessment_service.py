@@ -78,8 +78,9 @@ def month_of_events(year: int, month: int, samr: str, water: str, heping: str) -
     return events, ids
 
 
-def units(run: str) -> tuple[str, str, str]:
-    tag = run.upper()
+def units(run: str | None = None) -> tuple[str, str, str]:
+    """Unit codes of this test alone (a fresh run tag unless given)."""
+    tag = (run or uuid.uuid4().hex[:6]).upper()
     return f"SAMR-{tag}", f"WATER-{tag}", f"HEPING-{tag}"
 
 
@@ -88,6 +89,16 @@ async def assessment(settings, monkeypatch):
     monkeypatch.setattr(closing, "RECHECK_SECONDS", 0.3)
     async with running_service(SPEC, settings) as client:
         yield client
+
+
+async def month_delivered(settings, db, year: int, month: int, *, again: int = 0):
+    """A month of events (month_of_events) for fresh units, sent and stored as facts; the first
+    `again` events are delivered a second time under new ids. (units, events, ids)."""
+    samr, water, heping = unit_codes = units()
+    events, ids = month_of_events(year, month, samr, water, heping)
+    await send(settings, *events, *events[:again])
+    await wait_for_facts(db, ids.values(), len(events))
+    return unit_codes, events, ids
 
 
 async def wait_for_facts(db, appeal_ids, count: int) -> None:
@@ -106,11 +117,7 @@ def ours(body: dict, codes) -> dict:
 
 
 async def test_a_month_is_scored_ranked_and_drilled_down(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 3, samr, water, heping)
-    await send(settings, *events, *events[:3])  # some delivered twice with new ids: counted once
-    await wait_for_facts(db, ids.values(), len(events))
+    (samr, water, heping), _, ids = await month_delivered(settings, db, 2025, 3, again=3)  # some delivered twice with new ids: counted once
 
     body = (await assessment.get("/v1/scores", params={"period": "2025-03"})).json()
     got = ours(body, (samr, water, heping))
@@ -179,11 +186,7 @@ async def test_unknown_periods_are_refused_with_the_field_and_reason(assessment,
 
 
 async def test_a_date_range_is_scored_too(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 4, samr, water, heping)
-    await send(settings, *events)
-    await wait_for_facts(db, ids.values(), len(events))
+    (samr, water, heping), _, _ = await month_delivered(settings, db, 2025, 4)
     body = (await assessment.get("/v1/scores", params={"from": "2025-04-01", "to": "2025-04-03"})).json()
     got = ours(body, (samr, water, heping))
     assert body["period"] == "2025-04-01..2025-04-03"
@@ -217,11 +220,7 @@ async def test_malformed_weights_are_refused_and_the_current_version_stays(asses
 
 
 async def test_closing_publishes_and_a_late_event_publishes_a_correction(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 5, samr, water, heping)
-    await send(settings, *events)
-    await wait_for_facts(db, ids.values(), len(events))
+    (samr, water, heping), _, ids = await month_delivered(settings, db, 2025, 5)
     admin = bearer(settings, "admin")
 
     assert (await assessment.post("/v1/periods/2025-05/close", headers=bearer(settings, "operator"))).status_code == 403
@@ -270,11 +269,7 @@ async def test_naive_event_times_are_dead_lettered_with_the_reason(assessment, s
 
 
 async def test_replay_rebuilds_identical_scores_from_the_log(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 7, samr, water, heping)
-    await send(settings, *events)
-    await wait_for_facts(db, ids.values(), len(events))
+    _, events, ids = await month_delivered(settings, db, 2025, 7)
     before = (await assessment.get("/v1/scores", params={"period": "2025-07"})).json()
     facts_before = await db.fetchval("SELECT count(*) FROM assessment.appeal_facts")
     await db.execute("DELETE FROM assessment.appeal_facts WHERE appeal_id = $1", ids["a"])  # damage
@@ -295,11 +290,7 @@ async def test_replay_rebuilds_identical_scores_from_the_log(assessment, setting
 
 
 async def test_facts_stored_before_verdicts_are_judged_once_at_start(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 8, samr, water, heping)
-    await send(settings, *events)
-    await wait_for_facts(db, ids.values(), len(events))
+    await month_delivered(settings, db, 2025, 8)
     before = (await assessment.get("/v1/scores", params={"period": "2025-08"})).json()
     # as migration 003 leaves a database that had facts: no verdicts, no totals, a rebuild asked for
     await db.execute("TRUNCATE assessment.appeal_verdicts, assessment.unit_month_totals")
@@ -313,11 +304,7 @@ async def test_facts_stored_before_verdicts_are_judged_once_at_start(assessment,
 
 
 async def test_migration_004_counts_the_stored_verdicts_moments_as_the_consumer_does(assessment, settings, db):
-    run = uuid.uuid4().hex[:6]
-    samr, water, heping = units(run)
-    events, ids = month_of_events(2025, 9, samr, water, heping)
-    await send(settings, *events)
-    await wait_for_facts(db, ids.values(), len(events))
+    (_, _, heping), _, _ = await month_delivered(settings, db, 2025, 9)
     sql = (SPEC.migrations / "004_pending_moments.sql").read_text()
     backfill = sql[sql.index("SELECT period, unit_code, counter, at, count(*)"):sql.index("DROP INDEX")].strip().rstrip(";")
     async with db.transaction():
@@ -330,8 +317,7 @@ async def test_migration_004_counts_the_stored_verdicts_moments_as_the_consumer_
 
 async def test_answers_at_intake_return_calls_and_supervision_orders_are_counted(assessment, settings, db):
     """The event types added on 2026-12-07, from their topics (intake, publication, sla) to the scores."""
-    run = uuid.uuid4().hex[:6]
-    samr, water, _ = units(run)
+    samr, water, _ = units()
     ids = {k: uuid.uuid4() for k in ("answered", "rework", "ordered", "plain")}
     order, second = uuid.uuid4(), uuid.uuid4()
 

@@ -71,6 +71,12 @@ class _Writes:
 
 
 Rule = Callable[[dict, Envelope, _Writes], None]
+# Events that mark a timeline step: the step's name; the event's field and the row's column
+# are both "<step>_at" (AppealSigned.signed_at -> signed_at).
+_STEPS: dict[type, str] = {
+    AppealDispatched: "dispatched", AppealRedispatched: "redispatched", AppealSigned: "signed",
+    AppealReturned: "returned", AppealClosed: "closed", AppealReopened: "reopened",
+}
 
 
 class Projection:
@@ -80,13 +86,13 @@ class Projection:
             AppealAccepted: self._accepted,
             AppealAnsweredAtIntake: self._answered_at_intake,
             AppealReclassified: self._reclassified,
-            AppealDispatched: self._dispatched,
-            AppealRedispatched: self._redispatched,
-            AppealSigned: self._signed,
-            AppealReturned: self._returned,
+            AppealDispatched: self._assigned,
+            AppealRedispatched: self._assigned,
+            AppealSigned: self._timed_step,
+            AppealReturned: self._timed_step,
             AppealReplied: self._replied,
-            AppealClosed: self._closed,
-            AppealReopened: self._reopened,
+            AppealClosed: self._timed_step,
+            AppealReopened: self._timed_step,
             DeadlineSet: self._deadline_set,
             DeadlineStopped: self._deadline_stopped,
             AppealEvaluated: self._evaluated,
@@ -117,15 +123,21 @@ class Projection:
         await open311_store.resolve(uow.conn, writes.submissions)
         await publish(uow, writes.views)
 
-    def _accepted(self, row: dict, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
-        appeal = envelope.data
+    def _accept(self, row: dict, appeal: AppealAccepted | AppealAnsweredAtIntake, accepted_at: datetime,
+                ) -> tuple[PlainNames, NameTags]:
+        """Fill in the accepted appeal, its text redacted with the petitioner's name."""
         given = [appeal.contact.name] if appeal.contact else []
         names, tags = PlainNames.of(given), NameTags.of(given, self._key)  # tags: for later replies
         read_model.accept(
             row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
             category=appeal.category, district=appeal.district, private=appeal.private,
-            accepted_at=appeal.accepted_at, summary=redact(appeal.description, names),
+            accepted_at=accepted_at, summary=redact(appeal.description, names),
             name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
+        return names, tags
+
+    def _accepted(self, row: dict, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
+        appeal = envelope.data
+        names, tags = self._accept(row, appeal, appeal.accepted_at)
         if row["reply"] is not None and tags.tags:
             row["reply"] = redact(row["reply"], names)
         writes.step(appeal.appeal_id, "accepted", appeal.accepted_at)
@@ -136,13 +148,7 @@ class Projection:
     def _answered_at_intake(self, row: dict, envelope: Envelope[AppealAnsweredAtIntake], writes: _Writes) -> None:
         """直接办结: the centre answered from its knowledge base; the public record shows the answer."""
         appeal = envelope.data
-        given = [appeal.contact.name] if appeal.contact else []
-        names, tags = PlainNames.of(given), NameTags.of(given, self._key)
-        read_model.accept(
-            row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
-            category=appeal.category, district=appeal.district, private=appeal.private,
-            accepted_at=appeal.received_at, summary=redact(appeal.description, names),
-            name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
+        self._accept(row, appeal, appeal.received_at)
         read_model.assign_unit(row, unit_name=CENTRE_NAME, at=appeal.answered_at)
         read_model.record_reply(row, unit_code=CENTRE_CODE, reply=appeal.answer, outcome="explained",
                                 replied_at=appeal.answered_at)
@@ -157,25 +163,20 @@ class Projection:
         read_model.reclassify(row, appeal_type=e.appeal_type.value, category=e.category, district=e.district,
                               reclassified_at=e.reclassified_at)
 
-    def _dispatched(self, row: dict, envelope: Envelope[AppealDispatched], writes: _Writes) -> None:
+    def _assigned(self, row: dict, envelope: Envelope[AppealDispatched | AppealRedispatched], writes: _Writes) -> None:
         e = envelope.data
-        read_model.assign_unit(row, unit_name=e.unit_name, at=e.dispatched_at)
-        writes.step(e.appeal_id, "dispatched", e.dispatched_at)
+        step = _STEPS[type(e)]
+        at = getattr(e, f"{step}_at")
+        read_model.assign_unit(row, unit_name=e.unit_name, at=at)
+        writes.step(e.appeal_id, step, at)
 
-    def _redispatched(self, row: dict, envelope: Envelope[AppealRedispatched], writes: _Writes) -> None:
+    def _timed_step(self, row: dict, envelope: Envelope, writes: _Writes) -> None:
+        # A returned letter's reason stays out: a unit's note to the centre, not for the public.
         e = envelope.data
-        read_model.assign_unit(row, unit_name=e.unit_name, at=e.redispatched_at)
-        writes.step(e.appeal_id, "redispatched", e.redispatched_at)
-
-    def _signed(self, row: dict, envelope: Envelope[AppealSigned], writes: _Writes) -> None:
-        e = envelope.data
-        read_model.record_step(row, "signed_at", e.signed_at)
-        writes.step(e.appeal_id, "signed", e.signed_at)
-
-    def _returned(self, row: dict, envelope: Envelope[AppealReturned], writes: _Writes) -> None:
-        e = envelope.data  # the reason stays out: a unit's note to the centre, not for the public
-        read_model.record_step(row, "returned_at", e.returned_at)
-        writes.step(e.appeal_id, "returned", e.returned_at)
+        step = _STEPS[type(e)]
+        at = getattr(e, f"{step}_at")
+        read_model.record_step(row, f"{step}_at", at)
+        writes.step(e.appeal_id, step, at)
 
     def _replied(self, row: dict, envelope: Envelope[AppealReplied], writes: _Writes) -> None:
         e = envelope.data
@@ -183,16 +184,6 @@ class Projection:
         reply = redact(e.reply, NameTags(frozenset(row["name_tags"])), self._key)
         read_model.record_reply(row, unit_code=e.unit_code, reply=reply, outcome=e.outcome, replied_at=e.replied_at)
         writes.step(e.appeal_id, "replied", e.replied_at)
-
-    def _closed(self, row: dict, envelope: Envelope[AppealClosed], writes: _Writes) -> None:
-        e = envelope.data
-        read_model.record_step(row, "closed_at", e.closed_at)
-        writes.step(e.appeal_id, "closed", e.closed_at)
-
-    def _reopened(self, row: dict, envelope: Envelope[AppealReopened], writes: _Writes) -> None:
-        e = envelope.data
-        read_model.record_step(row, "reopened_at", e.reopened_at)
-        writes.step(e.appeal_id, "reopened", e.reopened_at)
 
     def _deadline_set(self, row: dict, envelope: Envelope[DeadlineSet], writes: _Writes) -> None:
         # Ordered by the envelope's time: an extension's DeadlineSet replaces the first one.

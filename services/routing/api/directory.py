@@ -4,6 +4,7 @@ Every edit is a new version and a UnitDirectoryChanged event; it applies to disp
 decided after it, never to letters already sent.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -73,19 +74,25 @@ class RuleBody(BaseModel):
     reason: ShortText
 
 
+async def _edit(ctx: ServiceContext, who: Principal, reason: str, edit: Callable[..., Awaitable[int]],
+                *args: object) -> int:
+    """One edit of the directory in its own unit of work, recorded with who made it, why and when;
+    the directory's new version."""
+    return await in_unit_of_work(ctx, lambda uow: edit(uow, *args, by=who.subject, reason=reason,
+                                                       now=ctx.clock.now()))
+
+
 @router.put("/units/{code}")
 async def put_unit(code: UnitCode, body: UnitBody, ctx: Context, who: Editor) -> dict:
     unit = Unit(code, body.name_zh, body.name_en, body.level, body.group, body.district, body.categories,
                 body.districts)
-    version = await in_unit_of_work(ctx, lambda uow: edits.put_unit(uow, unit, by=who.subject, reason=body.reason,
-                                                                     now=ctx.clock.now()))
+    version = await _edit(ctx, who, body.reason, edits.put_unit, unit)
     return {"version": version, "unit": store.unit_document(unit)}
 
 
 @router.delete("/units/{code}")
 async def remove_unit(code: UnitCode, reason: Reason, ctx: Context, who: Editor) -> dict:
-    version = await in_unit_of_work(ctx, lambda uow: edits.remove_unit(uow, code, by=who.subject, reason=reason,
-                                                                       now=ctx.clock.now()))
+    version = await _edit(ctx, who, reason, edits.remove_unit, code)
     return {"version": version, "removed": code}
 
 
@@ -93,13 +100,11 @@ async def remove_unit(code: UnitCode, reason: Reason, ctx: Context, who: Editor)
 async def put_rule(rule_id: Annotated[str, Field(max_length=64)], body: RuleBody, ctx: Context, who: Editor) -> dict:
     rule = Rule(rule_id, body.lead, body.appeal_type, frozenset(body.categories), body.district,
                 tuple(body.keywords), tuple(body.co))
-    version = await in_unit_of_work(ctx, lambda uow: edits.put_rule(
-        uow, rule, body.position, by=who.subject, reason=body.reason, now=ctx.clock.now()))
+    version = await _edit(ctx, who, body.reason, edits.put_rule, rule, body.position)
     return {"version": version, "rule": store.rule_document(rule)}
 
 
 @router.delete("/rules/{rule_id}")
 async def remove_rule(rule_id: str, reason: Reason, ctx: Context, who: Editor) -> dict:
-    version = await in_unit_of_work(ctx, lambda uow: edits.remove_rule(uow, rule_id, by=who.subject, reason=reason,
-                                                                       now=ctx.clock.now()))
+    version = await _edit(ctx, who, reason, edits.remove_rule, rule_id)
     return {"version": version, "removed": rule_id}

@@ -1,6 +1,9 @@
 """What other services tell routing: deadlines for the inbox, extension decisions, evaluations."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from services.routing.adapters import repository
 from services.routing.domain.letters import Action, OutOfOrder, State, next_state
@@ -42,10 +45,8 @@ class Evaluations:
 
     async def on_evaluated(self, uow: UnitOfWork, envelope: Envelope[AppealEvaluated]) -> None:
         rating = envelope.data
-        transfer = await repository.lock_transfer(uow.conn, rating.appeal_id)
-        if transfer is None:
-            raise Rejected(f"evaluation of unknown appeal {rating.appeal_id}")
-        state, now = State(transfer["state"]), self.clock.now()
+        transfer = await _locked(uow, rating.appeal_id, "evaluation of unknown appeal")
+        state = State(transfer["state"])
         if rating.return_call:
             # Dissatisfied again after a reopening: the centre calls back and decides
             # (ReturnCallDecided); the appeal stays replied until then.
@@ -58,35 +59,39 @@ class Evaluations:
             if action is Action.REOPEN and transfer["reopened"] > 0 and state is State.SIGNED:
                 return
         try:
-            new_state = next_state(state, action)
+            next_state(state, action)
         except OutOfOrder as wrong:
             raise Rejected(f"evaluation refused: {wrong}") from None
-        if action is Action.CLOSE:
-            await repository.update_transfer(uow.conn, rating.appeal_id, now, state=new_state.value, closed_at=now)
-            uow.emit(AppealClosed(appeal_id=rating.appeal_id, closed_at=now))
-            return
-        await repository.update_transfer(uow.conn, rating.appeal_id, now, state=new_state.value,
-                                         reopened=transfer["reopened"] + 1, replied_at=None)
-        uow.emit(AppealReopened(appeal_id=rating.appeal_id, reopened_at=now,
-                                reason=f"petitioner {rating.satisfaction} and the problem unsolved; "
-                                       f"back to {transfer['unit_code']}"))
+        await _close_or_reopen(uow, transfer, action, self.clock.now(),
+                               reason=f"petitioner {rating.satisfaction} and the problem unsolved; "
+                                      f"back to {transfer['unit_code']}")
 
     async def on_return_call_decided(self, uow: UnitOfWork, envelope: Envelope[ReturnCallDecided]) -> None:
         """The centre's decision after a second dissatisfied rating: reopen, or close with its reason."""
         decided = envelope.data
-        transfer = await repository.lock_transfer(uow.conn, decided.appeal_id)
-        if transfer is None:
-            raise Rejected(f"return-call decision on unknown appeal {decided.appeal_id}")
-        state, now = State(transfer["state"]), self.clock.now()
-        action = Action.REOPEN if decided.decision == "reopen" else Action.CLOSE
-        if state is not State.REPLIED:
+        transfer = await _locked(uow, decided.appeal_id, "return-call decision on unknown appeal")
+        if State(transfer["state"]) is not State.REPLIED:
             return  # decided already (a redelivery under a new id) or overtaken by events
-        new_state = next_state(state, action)
-        if action is Action.CLOSE:
-            await repository.update_transfer(uow.conn, decided.appeal_id, now, state=new_state.value, closed_at=now)
-            uow.emit(AppealClosed(appeal_id=decided.appeal_id, closed_at=now))
-            return
-        await repository.update_transfer(uow.conn, decided.appeal_id, now, state=new_state.value,
-                                         reopened=transfer["reopened"] + 1, replied_at=None)
-        uow.emit(AppealReopened(appeal_id=decided.appeal_id, reopened_at=now,
-                                reason=f"return call by {decided.decided_by}: {decided.reason}"))
+        action = Action.REOPEN if decided.decision == "reopen" else Action.CLOSE
+        await _close_or_reopen(uow, transfer, action, self.clock.now(), reason=f"return call by {decided.decided_by}: {decided.reason}")
+
+
+async def _locked(uow: UnitOfWork, appeal_id: UUID, unknown: str) -> Mapping[str, Any]:
+    """The appeal's transfer, locked; Rejected (to the dead letters) when routing never had it."""
+    transfer = await repository.lock_transfer(uow.conn, appeal_id)
+    if transfer is None:
+        raise Rejected(f"{unknown} {appeal_id}")
+    return transfer
+
+
+async def _close_or_reopen(uow: UnitOfWork, transfer: Mapping[str, Any], action: Action, now: datetime,
+                           *, reason: str) -> None:
+    """Close a replied appeal, or reopen it to the same unit (replied_at cleared: a new reply is due)."""
+    appeal_id, new_state = transfer["appeal_id"], next_state(State(transfer["state"]), action)
+    if action is Action.CLOSE:
+        await repository.update_transfer(uow.conn, appeal_id, now, state=new_state.value, closed_at=now)
+        uow.emit(AppealClosed(appeal_id=appeal_id, closed_at=now))
+        return
+    await repository.update_transfer(uow.conn, appeal_id, now, state=new_state.value,
+                                     reopened=transfer["reopened"] + 1, replied_at=None)
+    uow.emit(AppealReopened(appeal_id=appeal_id, reopened_at=now, reason=reason))

@@ -33,11 +33,6 @@ def span(first: date, last: date) -> tuple[date, ...]:
     return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
 
 
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
-
-
 # --- the facts the tests rely on, checked against the library itself ---------------------
 
 

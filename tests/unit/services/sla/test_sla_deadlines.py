@@ -13,11 +13,6 @@ T = AppealType
 S = RequestSubtype
 
 
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
-
-
 # --- period_for ----------------------------------------------------------------------------
 
 

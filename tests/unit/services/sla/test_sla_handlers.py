@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from sla_builders import RULES
 
-from services.sla.adapters.rules_file import load_rules
 from services.sla.handlers.extension_decision import decide_extension
 from services.sla.handlers.lifecycle import Deadlines
 from shared.clock import Clock
@@ -25,7 +25,6 @@ from shared.contracts.vocabulary import AppealType
 from tests.fakes import FakeUnitOfWork, envelope
 from tests.fakes.sla import FakeCalendars, FakeSlaStore
 
-RULES = load_rules()
 MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shenyang, a working day
 UNIT = "SAMR"
 

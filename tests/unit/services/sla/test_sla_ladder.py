@@ -3,24 +3,11 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from sla_builders import RULES, at, dispatched_row
 
-from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
-from services.sla.domain.calendar import WorkCalendar
 from services.sla.domain.deadlines import deadline_from
-from shared.contracts.local_time import SHANGHAI
-
-RULES = load_rules()
-
-
-def at(y, m, d, h=0) -> datetime:
-    return datetime(y, m, d, h, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
 
 
 def fire_times(cal, due_at, early=False, not_before=at(2026, 1, 1)) -> dict[str, datetime]:
@@ -95,14 +82,6 @@ def test_a_wrong_ladder_is_refused(bad):
 
 
 # --- deadline state changes --------------------------------------------------------------
-
-
-def dispatched_row(cal, received=at(2026, 3, 2, 10), days=20) -> dict:
-    row = state.new_row(appeal_id="a", unit_code="SAMR", appeal_type="consumer_complaint", subtype=None,
-                        category="prices", received_at=received, period_days=days, attempt=1,
-                        early_reminder=False, key_supervision=False)
-    state.recompute(row, cal, RULES, received)
-    return row
 
 
 def test_a_dispatched_row_points_at_its_first_step(cal):

@@ -7,15 +7,15 @@ signed by the new unit - is checked without a database (tests/integration has it
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import cast
 
 import pytest
+import sla_builders as builders
+from sla_builders import RULES, at
 
-from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
-from services.sla.domain.calendar import WorkCalendar
 from services.sla.handlers import lifecycle
 from shared.clock import Clock as SharedClock
 from shared.consumer import Rejected
@@ -27,26 +27,10 @@ from shared.contracts.events import (
     AppealSigned,
     ExtensionRequested,
 )
-from shared.contracts.local_time import SHANGHAI
-
-RULES = load_rules()
-
-
-def at(y, m, d, h=0) -> datetime:
-    return datetime(y, m, d, h, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
 
 
 def dispatched_row(cal, received=at(2026, 3, 2, 10), days=20, unit="SAMR") -> dict:
-    row = state.new_row(appeal_id="a", unit_code=unit, appeal_type="consumer_complaint", subtype=None,
-                        category="prices", received_at=received, period_days=days, attempt=1,
-                        early_reminder=True, key_supervision=False)
-    state.recompute(row, cal, RULES, received)
-    return row
+    return builders.dispatched_row(cal, received, days, unit, early_reminder=True)
 
 
 # --- the domain ----------------------------------------------------------------------------
