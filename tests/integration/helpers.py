@@ -1,14 +1,45 @@
-"""Small tools the integration tests share: read a topic, wait for a condition, a pool on one schema."""
+"""Small tools the integration tests share: events as records, read and write topics, wait for a
+condition, a pool on one schema."""
 
 import asyncio
 import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Container
+from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.settings import Settings
+
+Message = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers: what `produce` sends
+
+
+def record(payload: Event, source: str = "/hotline/test", *, time: datetime | None = None,
+           envelope_id: uuid.UUID | None = None) -> Message:
+    """A payload in a fresh CloudEvents envelope (its id `envelope_id` when given), ready to produce."""
+    envelope = Envelope.wrap(payload, source=source, time=time)
+    headers = envelope.headers()
+    if envelope_id:
+        headers["ce_id"] = str(envelope_id)
+    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in headers.items()]
+
+
+def consumer_record(payload: Event, offset: int, *, topic: str = "t", time: datetime | None = None) -> ConsumerRecord:
+    """A payload as the consumer would receive it at `offset` of partition 0, for feeding a consumer directly."""
+    key, value, headers = record(payload, "/test", time=time)
+    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, 0, 0, headers)
+
+
+async def send(settings: Settings, *payloads: Event, source: str = "/hotline/test") -> None:
+    """Publish each payload to its (prefixed) topic, in the order given (a run on one topic goes at once)."""
+    for topic, run in groupby(payloads, key=lambda p: p.topic):
+        await produce(settings.kafka_bootstrap, settings.topic(topic), [record(p, source) for p in run])
 
 
 async def read_topic(bootstrap: str, topic: str, *, expect: int, keys: Container[bytes] | None = None,

@@ -17,30 +17,13 @@ from services.assessment.domain.report import as_rows, in_month, scorecards_of_f
 from services.assessment.entrypoint import SPEC
 from shared.contracts import events as ev
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.local_time import SHANGHAI as SH
-from tests.integration.helpers import eventually, produce, read_topic
+from tests.integration.helpers import eventually, produce, read_topic, record, send
 from tests.support import bearer, running_service
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
     return datetime(year, month, day, hour, tzinfo=SH)
-
-
-def record(payload: ev.Event, envelope_id: uuid.UUID | None = None):
-    envelope = Envelope.wrap(payload, source="/hotline/test")
-    headers = envelope.headers()
-    if envelope_id:
-        headers["ce_id"] = str(envelope_id)
-    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in headers.items()]
-
-
-async def send(settings, *payloads: ev.Event) -> None:
-    by_topic: dict[str, list] = {}
-    for payload in payloads:
-        by_topic.setdefault(payload.topic, []).append(record(payload))
-    for topic, records in by_topic.items():
-        await produce(settings.kafka_bootstrap, settings.topic(topic), records)
 
 
 def month_of_events(year: int, month: int, samr: str, water: str, heping: str) -> tuple[list[ev.Event], dict]:

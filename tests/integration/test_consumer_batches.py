@@ -7,28 +7,21 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from aiokafka import ConsumerRecord
 
 from shared.consumer import Batch, EventConsumer, Rejected
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealClosed, AppealSigned
 from shared.unit_of_work import UnitOfWorkFactory
+from tests.integration.helpers import consumer_record
 
 SERVICE = "sla"
 
 
-def record(data, offset: int) -> ConsumerRecord:
-    envelope = Envelope.wrap(data, source="/test")
-    return ConsumerRecord("t", 0, offset, 0, 0, envelope.key(), envelope.body(), None, 0, 0,
-                          [(k, v.encode()) for k, v in envelope.headers().items()])
-
-
 def signed(appeal, offset):
-    return record(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=datetime.now(UTC)), offset)
+    return consumer_record(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=datetime.now(UTC)), offset)
 
 
 def closed(appeal, offset):
-    return record(AppealClosed(appeal_id=appeal, closed_at=datetime.now(UTC)), offset)
+    return consumer_record(AppealClosed(appeal_id=appeal, closed_at=datetime.now(UTC)), offset)
 
 
 @pytest.fixture

@@ -13,22 +13,19 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.consumer import EventConsumer, Rejected
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealSigned
 from shared.kafka.dead_letters import DeadLetterPublisher
 from shared.kafka.offsets import OffsetCommits
 from shared.kafka.producer import create_broker
 from shared.kafka.subscription import subscribe
 from shared.unit_of_work import UnitOfWorkFactory
-from tests.integration.helpers import eventually, produce, read_topic
+from tests.integration.helpers import eventually, produce, read_topic, record
 
 SERVICE = "sla"
 
 
 def signed(appeal: uuid.UUID) -> tuple[bytes, bytes, list]:
-    envelope = Envelope.wrap(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=datetime.now(UTC)),
-                             source="/test")
-    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in envelope.headers().items()]
+    return record(AppealSigned(appeal_id=appeal, unit_code="SAMR", signed_at=datetime.now(UTC)), "/test")
 
 
 async def test_transient_failure_is_retried_and_poison_is_parked(settings):

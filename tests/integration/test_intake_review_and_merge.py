@@ -10,10 +10,9 @@ import pytest
 from services.intake.domain.inquiry import verify_inquiry_code
 from services.intake.entrypoint import SPEC
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
-from shared.contracts.events import AppealReopened, AppealReplied, SubmitAppeal
+from shared.contracts.events import AppealReopened, AppealReplied, Event, SubmitAppeal
 from shared.runtime import ServiceRuntime
-from tests.integration.helpers import eventually, produce, read_topic
+from tests.integration.helpers import eventually, produce, read_topic, send
 from tests.support import bearer, channel_bearer, running_service, sms_inbox
 
 
@@ -128,28 +127,21 @@ async def test_same_problem_is_merged_while_the_earlier_appeal_is_open(settings,
         assert kind == "hotline.appeal.merged.v1" and merged["into_appeal_id"] == first["appeal_id"]
 
         # Routing reports the reply: the earlier appeal is no longer open, a repeat is new.
-        replied = Envelope.wrap(AppealReplied(appeal_id=first["appeal_id"], unit_code="SAMR", reply="已处理",
-                                              outcome="solved", replied_at=datetime.now(UTC)),
-                                source="/hotline/routing")
-        await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING),
-                      [(replied.key(), replied.body(), [(k, v.encode()) for k, v in replied.headers().items()])])
+        async def handling_becomes(event: Event, handling: str) -> None:
+            await send(settings, event, source="/hotline/routing")
 
-        async def replied_seen() -> bool:
-            return await db.fetchval("SELECT handling FROM intake.appeals WHERE appeal_id = $1",
-                                     uuid.UUID(first["appeal_id"])) == "replied"
-        await eventually(replied_seen, what="intake to learn of the reply")
+            async def seen() -> bool:
+                return await db.fetchval("SELECT handling FROM intake.appeals WHERE appeal_id = $1",
+                                         uuid.UUID(first["appeal_id"])) == handling
+            await eventually(seen, what=f"intake to learn of the {event.event_type}")
+
+        await handling_becomes(AppealReplied(appeal_id=first["appeal_id"], unit_code="SAMR", reply="已处理",
+                                             outcome="solved", replied_at=datetime.now(UTC)), "replied")
         after_reply = (await client.post("/v1/appeals", json=body(f"{run}-4", phone))).json()
         assert after_reply["status"] == "accepted"
 
-        reopened = Envelope.wrap(AppealReopened(appeal_id=first["appeal_id"], reason="不满意",
-                                                reopened_at=datetime.now(UTC)), source="/hotline/routing")
-        await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING),
-                      [(reopened.key(), reopened.body(), [(k, v.encode()) for k, v in reopened.headers().items()])])
-
-        async def reopened_seen() -> bool:
-            return await db.fetchval("SELECT handling FROM intake.appeals WHERE appeal_id = $1",
-                                     uuid.UUID(first["appeal_id"])) == "open"
-        await eventually(reopened_seen, what="intake to learn of the reopening")
+        await handling_becomes(AppealReopened(appeal_id=first["appeal_id"], reason="不满意",
+                                              reopened_at=datetime.now(UTC)), "open")
 
 
 async def test_operators_review_held_appeals_and_every_decision_is_an_event(settings, db):

@@ -20,7 +20,6 @@ from aiokafka import ConsumerRecord
 from services.publication.domain.read_model import COLUMNS
 from services.publication.handlers import event_handlers
 from shared.consumer import EventConsumer
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealClosed,
     AppealEvaluated,
@@ -32,6 +31,7 @@ from shared.contracts.events import (
 )
 from shared.contracts.local_time import SHANGHAI
 from shared.unit_of_work import UnitOfWorkFactory
+from tests.integration.helpers import consumer_record
 from tests.integration.test_publication_support import (
     NAME,
     PHONE,
@@ -65,14 +65,8 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def record(payload: Event, offset: int, time: datetime) -> ConsumerRecord:
-    envelope = Envelope.wrap(payload, source="/hotline/test", time=time)
-    return ConsumerRecord(payload.topic, 0, offset, 0, 0, envelope.key(), envelope.body(), None, 0, 0,
-                          [(k, v.encode()) for k, v in envelope.headers().items()])
-
-
 def records(events: Sequence[tuple[Event, datetime]]) -> list[ConsumerRecord]:
-    return [record(payload, offset, time) for offset, (payload, time) in enumerate(events)]
+    return [consumer_record(payload, offset, topic=payload.topic, time=time) for offset, (payload, time) in enumerate(events)]
 
 
 def redispatched(appeal_id, hours: float, unit_name: str = "沈阳市卫生健康委员会") -> AppealRedispatched:

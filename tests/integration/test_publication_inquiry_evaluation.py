@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.publication.entrypoint import SPEC
 from shared.contracts import topics
-from tests.integration.helpers import eventually, read_topic
+from tests.integration.helpers import eventually, read_topic, send
 from tests.integration.test_publication_support import (
     PHONE,
     client_from,
@@ -14,7 +14,6 @@ from tests.integration.test_publication_support import (
     inquiry_hash,
     invited,
     lifecycle,
-    send,
     tracking_number,
 )
 from tests.support import bearer, running_service

@@ -11,14 +11,13 @@ import pytest
 
 from services.publication.entrypoint import SPEC
 from shared.contracts import topics
-from tests.integration.helpers import eventually, read_topic
+from tests.integration.helpers import eventually, read_topic, send
 from tests.integration.test_publication_support import (
     NAME,
     PHONE,
     client_from,
     inquiry_hash,
     lifecycle,
-    send,
     tracking_number,
 )
 from tests.support import bearer, running_service

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.publication.entrypoint import SPEC
 from shared.contracts import topics
-from tests.integration.helpers import eventually, read_topic
+from tests.integration.helpers import eventually, read_topic, send
 from tests.integration.test_publication_support import (
     NAME,
     PHONE,
@@ -17,7 +17,6 @@ from tests.integration.test_publication_support import (
     inquiry_hash,
     lifecycle,
     replied,
-    send,
     tracking_number,
 )
 from tests.support import running_service

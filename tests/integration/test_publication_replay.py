@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from services.publication.entrypoint import SPEC
 from services.publication.replay import replay
 from shared.contracts.events import AppealClosed, AppealReopened, DeadlineStopped
-from tests.integration.helpers import eventually
-from tests.integration.test_publication_support import inquiry_hash, invited, lifecycle, send, tracking_number
+from tests.integration.helpers import eventually, send
+from tests.integration.test_publication_support import inquiry_hash, invited, lifecycle, tracking_number
 from tests.support import running_service
 
 _ROWS = """

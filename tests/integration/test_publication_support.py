@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from shared.clock import Clock
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealAccepted,
     AppealDispatched,
@@ -21,7 +20,6 @@ from shared.contracts.events import (
 )
 from shared.contracts.identifiers import CROCKFORD
 from shared.contracts.inquiry_code import hash_inquiry_code
-from tests.integration.helpers import produce
 
 NAME, PHONE = "王建国", "13812345678"
 DESCRIPTION = f"我是{NAME}，电话{PHONE}，家住和平区南京北街123号4单元502室，楼上漏水一个月物业不管。"
@@ -79,15 +77,6 @@ def lifecycle(appeal_id, number, t0: datetime, *, reply: bool = True, **accept) 
     events: list[Event] = [accepted(appeal_id, number, t0, **accept), dispatched(appeal_id, number, t0 + timedelta(hours=1)),
               deadline(appeal_id, t0 + timedelta(hours=1)), signed(appeal_id, t0 + timedelta(hours=2))]
     return events + ([replied(appeal_id, t0 + timedelta(days=1))] if reply else [])
-
-
-async def send(settings, *payloads: Event) -> None:
-    """Publish each payload to its (prefixed) topic in a CloudEvents envelope, one at a time."""
-    for payload in payloads:
-        envelope = Envelope.wrap(payload, source="/hotline/test")
-        headers = [(k, v.encode()) for k, v in envelope.headers().items()]
-        await produce(settings.kafka_bootstrap, settings.topic(payload.topic),
-                      [(envelope.key(), envelope.body(), headers)])
 
 
 def frozen_at(moment: datetime) -> Clock:

@@ -5,16 +5,10 @@ from datetime import UTC, datetime
 
 from services.routing.entrypoint import SPEC
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealAccepted, Classification, Contact, Event
-from tests.integration.helpers import eventually, produce, read_topic
+from tests.integration.helpers import eventually, produce, read_topic, record
 
 __all__ = ["SPEC", "accepted", "publish", "routing_events", "wait_for_state"]
-
-
-def record(payload: Event, source: str = "/hotline/test") -> tuple[bytes, bytes, list]:
-    envelope = Envelope.wrap(payload, source=source)
-    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in envelope.headers().items()]
 
 
 async def publish(settings, topic: str, *payloads: Event) -> None:

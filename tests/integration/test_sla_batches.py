@@ -25,10 +25,10 @@ from services.sla.handlers import build
 from shared.clock import Clock
 from shared.consumer import EventConsumer
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealAccepted, AppealDispatched, AppealSigned, Classification
 from shared.migrations import migrate
 from shared.unit_of_work import UnitOfWorkFactory
+from tests.integration.helpers import consumer_record
 
 T0 = datetime(2026, 6, 1, 2, tzinfo=UTC)
 # A clock that stands still, so set_at and detected_at are the same in both worlds.
@@ -55,12 +55,7 @@ def dispatched(appeal_id, at, unit="SAMR", **kw) -> AppealDispatched:
 
 def records(events) -> list[ConsumerRecord]:
     """One Kafka record per event, each with its own event id (as a redelivery would not have)."""
-    out = []
-    for offset, data in enumerate(events):
-        envelope = Envelope.wrap(data, source="/test")
-        out.append(ConsumerRecord("t", 0, offset, 0, 0, envelope.key(), envelope.body(), None, 0, 0,
-                                  [(k, v.encode()) for k, v in envelope.headers().items()]))
-    return out
+    return [consumer_record(data, offset) for offset, data in enumerate(events)]
 
 
 def counting_connection(counter: Counter):

@@ -9,7 +9,6 @@ import pytest
 
 from services.sla.entrypoint import SPEC
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import (
     AppealDispatched,
     AppealRedispatched,
@@ -20,13 +19,13 @@ from shared.contracts.events import (
 )
 from shared.contracts.local_time import SHANGHAI as SH
 from shared.contracts.vocabulary import AppealType
-from tests.integration.helpers import eventually, produce, read_topic
+from tests.integration import helpers
+from tests.integration.helpers import Message, eventually, produce, read_topic
 from tests.support import bearer, running_service
 
 
-def record(payload) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    envelope = Envelope.wrap(payload, source="/hotline/routing")
-    return envelope.key(), envelope.body(), [(k, v.encode()) for k, v in envelope.headers().items()]
+def record(payload) -> Message:
+    return helpers.record(payload, "/hotline/routing")
 
 
 def dispatched(appeal_id, at: datetime, unit="SAMR", **kw) -> AppealDispatched:

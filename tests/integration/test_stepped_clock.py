@@ -14,10 +14,9 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import deadline_state as state
 from services.sla.domain.calendar import WorkCalendar
 from shared.contracts import topics
-from shared.contracts.envelope import Envelope
 from shared.contracts.events import AppealSigned
 from shared.kafka.security import client_options
-from tests.integration.helpers import eventually, produce
+from tests.integration.helpers import eventually, produce, record
 
 AT = datetime(2030, 6, 3, 2, tzinfo=UTC)
 
@@ -33,9 +32,8 @@ async def platform(settings):
 async def test_caught_up_only_when_offsets_outbox_and_ladder_say_so(settings, platform, db):
     assert await platform.caught_up(AT), "nothing sent, nothing to do"
 
-    envelope = Envelope.wrap(AppealSigned(appeal_id=uuid.uuid4(), unit_code="SAMR", signed_at=AT), source="/t")
-    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING),
-                  [(envelope.key(), envelope.body(), [(k, v.encode()) for k, v in envelope.headers().items()])])
+    signed = AppealSigned(appeal_id=uuid.uuid4(), unit_code="SAMR", signed_at=AT)
+    await produce(settings.kafka_bootstrap, settings.topic(topics.ROUTING), [record(signed, "/t")])
 
     async def visible() -> bool:  # a topic created a moment ago may still be electing its leaders
         return sum((await platform.end_offsets()).values()) == 1

@@ -4,23 +4,12 @@ import re
 
 import pytest
 from pydantic import ValidationError
+from test_shared_envelope import submission
 
 from shared.contracts import topics
 from shared.contracts.events import EVENT_TYPES, AppealEvent, Event, SubmitAppeal
 
 TOPIC_NAMES = {t.name for t in topics.TOPICS}
-
-
-def submission(**changes) -> dict:
-    body = {
-        "channel": "phone",
-        "channel_message_id": "call-42",
-        "description": "小区停水三天了",
-        "district": "和平区",
-        "petitioner": {"name": "李四", "phone": "13800000000"},
-    }
-    body.update(changes)
-    return body
 
 
 def test_registry_is_not_empty_and_keyed_by_event_type():

@@ -176,6 +176,14 @@ def a_letter(table, cal, unit="SAMR") -> uuid.UUID:
     return appeal
 
 
+async def a_returned_letter(table, cal):
+    """SAMR's letter, returned by SAMR at 09:00 on Tue Mar 3."""
+    appeal = a_letter(table, cal)
+    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUow(), wrap(AppealReturned(
+        appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3, 9))))
+    return appeal
+
+
 async def test_on_returned_stops_the_clock_and_announces_nothing(table, cal):
     appeal = a_letter(table, cal)
     uow = FakeUow()
@@ -216,9 +224,7 @@ async def test_a_return_before_the_letter_is_parked(table, cal):
 
 
 async def test_returned_then_redispatched_then_signed_counts_from_the_new_units_day(table, cal):
-    appeal = a_letter(table, cal)
-    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUow(), wrap(AppealReturned(
-        appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3, 9))))
+    appeal = await a_returned_letter(table, cal)
     uow = FakeUow()
     await handler(table, at(2026, 3, 9, 10)).on_redispatched(uow, wrap(AppealRedispatched(
         appeal_id=appeal, from_unit_code="SAMR", unit_code="HEALTH", unit_name="卫健委", reason="医疗收费归卫健委",
@@ -236,9 +242,7 @@ async def test_returned_then_redispatched_then_signed_counts_from_the_new_units_
 
 
 async def test_an_upheld_return_gives_the_same_unit_a_fresh_clock(table, cal):
-    appeal = a_letter(table, cal)
-    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUow(), wrap(AppealReturned(
-        appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3, 9))))
+    appeal = await a_returned_letter(table, cal)
     await handler(table, at(2026, 3, 4, 9)).on_redispatched(FakeUow(), wrap(AppealRedispatched(
         appeal_id=appeal, from_unit_code="SAMR", unit_code="SAMR", unit_name="市场监管局", reason="属于本单位职责",
         attempt=2, redispatched_at=at(2026, 3, 4, 9))))
@@ -247,9 +251,7 @@ async def test_an_upheld_return_gives_the_same_unit_a_fresh_clock(table, cal):
 
 
 async def test_after_a_return_replies_and_extensions_from_the_old_unit_are_not_applied(table, cal):
-    appeal = a_letter(table, cal)
-    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUow(), wrap(AppealReturned(
-        appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3, 9))))
+    appeal = await a_returned_letter(table, cal)
     uow = FakeUow()
     await handler(table, at(2026, 3, 3, 10)).on_extension_requested(uow, wrap(ExtensionRequested(
         appeal_id=appeal, unit_code="SAMR", working_days=5, reason="x", requested_at=at(2026, 3, 3, 10))))
