@@ -21,6 +21,17 @@ class AppealType(StrEnum):
     PUBLIC_SERVICE_REQUEST = "public_service_request"
 
 
+# The names people read for each type, Chinese first: (zh, en). One table for the public pages,
+# the staff workbench and whatever else shows a type.
+APPEAL_TYPE_NAMES: dict[AppealType, tuple[str, str]] = {
+    AppealType.BUSINESS_ENVIRONMENT_COMPLAINT: ("营商环境投诉", "Business-environment complaint"),
+    AppealType.CONSUMER_COMPLAINT: ("消费投诉", "Consumer complaint"),
+    AppealType.ADMINISTRATIVE_EFFICIENCY_COMPLAINT: ("机关效能投诉", "Administrative-efficiency complaint"),
+    AppealType.ECONOMIC_VIOLATION_REPORT: ("经济违法举报", "Economic-violation report"),
+    AppealType.PUBLIC_SERVICE_REQUEST: ("公共服务诉求", "Public-service request"),
+}
+
+
 class RequestSubtype(StrEnum):
     """Only public-service requests have a subtype; it decides their deadline class."""
 
@@ -62,6 +73,8 @@ DISTRICT_NAMES_ZH: dict[District, str] = {
     District.FAKU: "法库县",
     District.KANGPING: "康平县",
 }
+DISTRICT_NAMES_EN: dict[District, str] = {d: d.value.capitalize() for d in District} | {
+    District.SHENBEI: "Shenbei New District"}
 
 # Category codes per type (domain.md, "The five appeal types"). A code may serve two
 # types (prices is both a consumer complaint and an economic-violation report); the
@@ -123,6 +136,52 @@ CATEGORIES: dict[AppealType, tuple[str, ...]] = {
         "housing_fund",  # 住房公积金
         "school_enrolment",  # school districts, admissions
     ),
+}
+
+
+# The names people read for each category code, Chinese first: (zh, en).
+CATEGORY_NAMES: dict[str, tuple[str, str]] = {
+    "enterprise_obstacles": ("企业办事障碍", "Obstacles to enterprises"),
+    "unfair_treatment": ("不公平对待", "Unfair treatment"),
+    "permits": ("审批许可", "Permits"),
+    "industry_commerce": ("工商", "Industry and commerce"),
+    "food_medicine": ("食品药品", "Food and medicine"),
+    "medical_health": ("医疗卫生", "Medical and health care"),
+    "culture": ("文化", "Culture"),
+    "tourism": ("旅游", "Tourism"),
+    "quality_supervision": ("质量监督", "Quality supervision"),
+    "prices": ("价格", "Prices"),
+    "agriculture_forestry": ("农林", "Agriculture and forestry"),
+    "telecommunications": ("通信", "Telecommunications"),
+    "water_supply": ("城市供水", "Water supply"),
+    "power_supply": ("城市供电", "Power supply"),
+    "work_style": ("工作作风", "Work style"),
+    "service_attitude": ("服务态度", "Service attitude"),
+    "efficiency": ("办事效率", "Efficiency"),
+    "taxation": ("税务", "Taxation"),
+    "economic_crime": ("经济犯罪", "Economic crime"),
+    "job_responsibilities": ("职能职责", "Job responsibilities"),
+    "procedures": ("办事程序", "Procedures"),
+    "approvals": ("审批", "Approvals"),
+    "policies": ("政策", "Policies"),
+    "livelihood": ("民生求助", "Livelihood help"),
+    "urban_management": ("城市管理", "Urban management"),
+    # The city taxonomy (issue 21)
+    "heating": ("供暖", "Heating"),
+    "gas": ("燃气", "Gas"),
+    "property_management": ("物业管理", "Property management"),
+    "transport": ("出租车公交", "Taxis and buses"),
+    "education_training": ("教育培训", "Education and training"),
+    "housing": ("房地产", "Housing and real estate"),
+    "noise": ("噪音扰民", "Noise"),
+    "city_facilities": ("市政设施", "City facilities"),
+    "illegal_construction": ("违章建设", "Illegal construction"),
+    "environment": ("环境污染", "Environment"),
+    "wage_arrears": ("拖欠工资", "Wage arrears"),
+    "social_insurance": ("社会保险", "Social insurance"),
+    "medical_insurance": ("医疗保险", "Medical insurance"),
+    "housing_fund": ("住房公积金", "Housing provident fund"),
+    "school_enrolment": ("入学学区", "School enrolment"),
 }
 
 

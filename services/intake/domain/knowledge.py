@@ -17,6 +17,7 @@ from uuid import UUID
 
 from services.intake.domain.taxonomy import Label
 from services.intake.domain.text_model import features
+from services.intake.domain.validators import InvalidField
 from shared.contracts.vocabulary import RequestSubtype
 
 # Cosine of feature counts. Measured on 租房可以提取公积金吗: rephrasings 0.45-1.0 (请问租房能不能提取公积金
@@ -26,10 +27,8 @@ MATCH_AT_LEAST = 0.45
 _UNIT = re.compile(r"^[A-Z][A-Z0-9_-]{1,31}$")
 
 
-class InvalidEntry(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        self.field, self.reason = field, reason
-        super().__init__(f"{field}: {reason}")
+class InvalidEntry(InvalidField):
+    """A knowledge-base entry refused: the field and why."""
 
 
 @dataclass(frozen=True)

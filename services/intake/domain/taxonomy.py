@@ -10,13 +10,12 @@ intake's API (`PUT /v1/taxonomy`), and each edit is checked by `parse_taxonomy` 
 
 from dataclasses import dataclass
 
+from services.intake.domain.validators import InvalidField
 from shared.contracts.vocabulary import CATEGORIES, AppealType, RequestSubtype
 
 
-class InvalidTaxonomy(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        self.field, self.reason = field, reason
-        super().__init__(f"{field}: {reason}")
+class InvalidTaxonomy(InvalidField):
+    """A taxonomy document refused: the field and why."""
 
 
 @dataclass(frozen=True)

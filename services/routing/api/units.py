@@ -111,8 +111,12 @@ class ReplyBody(BaseModel):
                               "ignored for a co-handling unit's reply")
 
 
-async def _perform(ctx: ServiceContext, principal: Principal, unit_code: str, command: UnitAction) -> dict:
+async def _perform(ctx: ServiceContext, principal: Principal, unit_code: str, appeal_id: UUID,
+                   kind: type[UnitAction], body: BaseModel) -> dict:
+    """The unit's action as the same command a unit sends over Kafka (its body's fields are the
+    command's), applied once per action_id."""
     _scope(principal, unit_code, hide=True)
+    command = kind(appeal_id=appeal_id, unit_code=unit_code, **body.model_dump())
     outcome: Outcome = await in_unit_of_work(ctx, lambda uow: act(uow, command, ctx.clock.now()))
     return {"appeal_id": command.appeal_id, "action": outcome.action, "state": outcome.state,
             "replayed": outcome.replayed, "escalation": outcome.escalation}
@@ -124,31 +128,25 @@ UnitPrincipal = Annotated[Principal, Depends(require("unit"))]
 @router.post("/appeals/{appeal_id}/sign")
 async def sign(unit_code: UnitCode, appeal_id: UUID, body: SignBody, ctx: Context, principal: UnitPrincipal) -> dict:
     """Sign for the transfer letter: the unit's working days start from today."""
-    return await _perform(ctx, principal, unit_code,
-                          SignAppeal(action_id=body.action_id, appeal_id=appeal_id, unit_code=unit_code))
+    return await _perform(ctx, principal, unit_code, appeal_id, SignAppeal, body)
 
 
 @router.post("/appeals/{appeal_id}/return")
 async def return_letter(unit_code: UnitCode, appeal_id: UUID, body: ReturnBody, ctx: Context,
                         principal: UnitPrincipal) -> dict:
     """Return a letter that is not this unit's responsibility (before signing); the platform reviews it."""
-    return await _perform(ctx, principal, unit_code, ReturnAppeal(
-        action_id=body.action_id, appeal_id=appeal_id, unit_code=unit_code, reason=body.reason))
+    return await _perform(ctx, principal, unit_code, appeal_id, ReturnAppeal, body)
 
 
 @router.post("/appeals/{appeal_id}/extension")
 async def request_extension(unit_code: UnitCode, appeal_id: UUID, body: ExtensionBody, ctx: Context,
                             principal: UnitPrincipal) -> dict:
     """Ask for more working days (signed appeals only; one request waiting at a time)."""
-    return await _perform(ctx, principal, unit_code, RequestExtension(
-        action_id=body.action_id, appeal_id=appeal_id, unit_code=unit_code, working_days=body.working_days,
-        reason=body.reason))
+    return await _perform(ctx, principal, unit_code, appeal_id, RequestExtension, body)
 
 
 @router.post("/appeals/{appeal_id}/reply")
 async def reply(unit_code: UnitCode, appeal_id: UUID, body: ReplyBody, ctx: Context,
                 principal: UnitPrincipal) -> dict:
     """The lead unit's reply completes the appeal; a co-handling unit's reply goes to the lead unit."""
-    return await _perform(ctx, principal, unit_code, ReplyToAppeal(
-        action_id=body.action_id, appeal_id=appeal_id, unit_code=unit_code, reply=body.reply,
-        outcome=body.outcome))
+    return await _perform(ctx, principal, unit_code, appeal_id, ReplyToAppeal, body)

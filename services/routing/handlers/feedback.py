@@ -81,7 +81,7 @@ async def _locked(uow: UnitOfWork, appeal_id: UUID, unknown: str) -> Mapping[str
     transfer = await repository.lock_transfer(uow.conn, appeal_id)
     if transfer is None:
         raise Rejected(f"{unknown} {appeal_id}")
-    return transfer
+    return dict(transfer)
 
 
 async def _close_or_reopen(uow: UnitOfWork, transfer: Mapping[str, Any], action: Action, now: datetime,

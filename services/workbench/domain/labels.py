@@ -1,14 +1,8 @@
 """Names people read, Chinese first: appeal types, districts, states, supervision modes."""
 
-from shared.contracts.vocabulary import DISTRICT_NAMES_ZH
+from shared.contracts.vocabulary import APPEAL_TYPE_NAMES, DISTRICT_NAMES_EN, DISTRICT_NAMES_ZH
 
-TYPES = {
-    "business_environment_complaint": ("营商环境投诉", "Business-environment complaint"),
-    "consumer_complaint": ("消费投诉", "Consumer complaint"),
-    "administrative_efficiency_complaint": ("机关效能投诉", "Administrative-efficiency complaint"),
-    "economic_violation_report": ("经济违法举报", "Economic-violation report"),
-    "public_service_request": ("公共服务诉求", "Public-service request"),
-}
+TYPES = {kind.value: names for kind, names in APPEAL_TYPE_NAMES.items()}
 SUBTYPES = {"consultation": ("咨询", "Consultation"), "help": ("求助", "Help"), "suggestion": ("建议", "Suggestion")}
 STATES = {
     "dispatched": ("待签收", "To sign"), "signed": ("办理中", "In hand"), "replied": ("已答复", "Replied"),
@@ -30,7 +24,7 @@ MODES = {
     "leader_interview": ("约谈单位负责人", "Interview of the unit's leaders"),
     "municipal_report": ("报市领导督办", "Report to the municipal leaders"),
 }
-DISTRICT_EN = {d.value: d.value.capitalize() for d in DISTRICT_NAMES_ZH}
+DISTRICT_EN = {district.value: name for district, name in DISTRICT_NAMES_EN.items()}
 
 
 def name(table: dict[str, tuple[str, str]], code: str | None, lang: str) -> str:
