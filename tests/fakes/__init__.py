@@ -53,3 +53,38 @@ class FakeUnitOfWork:
 def envelope(data: Event) -> Envelope[Any]:
     """A consumed event as the consumer hands it to a handler."""
     return Envelope.wrap(data, source="/hotline/upstream")
+
+
+class FakeUnitsOfWork:
+    """Stands for `ctx.units_of_work`: each `async with` opens a FakeUnitOfWork; those that
+    ended without an exception are kept in `committed` (a failed one rolls back: dropped)."""
+
+    def __init__(self) -> None:
+        self.committed: list[FakeUnitOfWork] = []
+
+    def __call__(self) -> "FakeUnitsOfWork._Opened":
+        return FakeUnitsOfWork._Opened(self)
+
+    def emitted(self, kind: type[Event] | None = None) -> list[Any]:
+        """The payloads committed units of work emitted (of one type, if given), in order."""
+        return [data for uow in self.committed for data in uow.emitted(kind)]
+
+    class _Opened:
+        def __init__(self, owner: "FakeUnitsOfWork") -> None:
+            self.owner, self.uow = owner, FakeUnitOfWork()
+
+        async def __aenter__(self) -> FakeUnitOfWork:
+            return self.uow
+
+        async def __aexit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+            if kind is None:
+                self.owner.committed.append(self.uow)
+
+
+def fake_context(clock: Any, settings: Any = None) -> Any:
+    """A ServiceContext for use cases that take one: the fake connection as the pool, fake units
+    of work, the given clock, and the development settings unless others are given."""
+    from shared.runtime import ServiceContext
+    from shared.settings import Settings
+
+    return ServiceContext(settings or Settings(), FakeConnection(), None, FakeUnitsOfWork(), clock)  # type: ignore[arg-type]

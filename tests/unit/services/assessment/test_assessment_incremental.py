@@ -11,38 +11,17 @@ from test_assessment_order_independence import EVENTS, WEIGHTS
 
 from services.assessment.domain.metrics import metrics_of
 from services.assessment.domain.report import as_rows, in_month, scorecards, scorecards_of_facts, verdict_rows, verdicts
-from services.assessment.domain.verdicts import COUNTERS, delta, group_of, moment_delta
+from tests.fakes.assessment import FakeAssessmentStore
 
 
-class Store:
-    """The consumer's tables in memory: facts, verdict rows per appeal, totals per (month, unit),
-    pending moments per (month, unit, counter, moment)."""
-
-    def __init__(self) -> None:
-        self.facts: dict = {}
-        self.rows: dict = {}
-        self.totals: dict = {}
-        self.groups: dict = {}
-        self.moments: dict = {}
+class Store(FakeAssessmentStore):
+    """The consumer's tables in memory (tests/fakes/assessment.py), given one fact at a time as
+    the consumer's `apply_facts` gives them: store it, judge its appeal again if it was new."""
 
     def apply(self, fact) -> None:
-        key = (fact.appeal_id, fact.kind, fact.unit_code, fact.occurred_at)
-        if key in self.facts:
-            return  # ON CONFLICT DO NOTHING: nothing changed, nothing judged
-        self.facts[key] = fact
-        mine = [f for k, f in self.facts.items() if k[0] == fact.appeal_id]
-        new = verdict_rows(verdicts(mine))
-        old = self.rows.get(fact.appeal_id, [])
-        self.rows[fact.appeal_id] = new
-        for unit_key, change in delta(old, new).items():
-            bucket = self.totals.setdefault(unit_key, dict.fromkeys(COUNTERS, 0))
-            for name, n in change.items():
-                bucket[name] += n
-        for key, n in moment_delta(old, new).items():
-            self.moments[key] = self.moments.get(key, 0) + n
-        for unit_key, mark in group_of(new).items():
-            if unit_key not in self.groups or mark > self.groups[unit_key]:
-                self.groups[unit_key] = mark
+        stored = self.store([fact])
+        if stored:  # ON CONFLICT DO NOTHING: nothing changed, nothing judged
+            self.replace_rows([fact.appeal_id], verdict_rows(verdicts(stored)))
 
     def metrics(self, period, now):
         late: dict = {}
