@@ -8,7 +8,6 @@ signed by the new unit - is checked without a database (tests/integration has it
 
 import uuid
 from datetime import date, timedelta
-from typing import cast
 
 import pytest
 import sla_builders as builders
@@ -27,6 +26,8 @@ from shared.contracts.events import (
     AppealSigned,
     ExtensionRequested,
 )
+from tests.fakes import FakeUnitOfWork
+from tests.fakes.sla import FakeCalendars, FakeSlaStore
 
 
 def dispatched_row(cal, received=at(2026, 3, 2, 10), days=20, unit="SAMR") -> dict:
@@ -103,65 +104,13 @@ def test_a_redispatched_letter_gets_its_own_deadline_from_the_new_units_signing_
 # --- the handler, on an in-memory table ----------------------------------------------------
 
 
-class FakeUow:
-    def __init__(self):
-        self.conn, self.pending = object(), []
-
-    def emit(self, data, *, time=None):
-        self.pending.append(data)
-
-
-class Tables:
-    """The adapters lifecycle.py uses, as dicts."""
-
-    def __init__(self, monkeypatch, cal):
-        self.rows, self.parked, self.withdrawn, self.extensions = {}, [], [], []
-        repo, ext, park = lifecycle.repository, lifecycle.extensions, lifecycle.parking
-
-        async def lock(conn, appeal_id):
-            row = self.rows.get(appeal_id)
-            return dict(row) if row else None
-
-        async def save(conn, row):
-            self.rows[row["appeal_id"]] = dict(row)
-
-        async def withdraw(conn, appeal_id, now, reason):
-            self.withdrawn.append((appeal_id, reason))
-
-        async def insert_extension(conn, **fields):
-            self.extensions.append(fields)
-            return fields["extension_id"]
-
-        async def park_event(conn, envelope, appeal_id, now):
-            self.parked.append(envelope)
-
-        class Calendars:
-            async def current(self, conn):
-                return cal
-
-        monkeypatch.setattr(repo, "lock", lock)
-        monkeypatch.setattr(repo, "save", save)
-        monkeypatch.setattr(ext, "withdraw_pending", withdraw)
-        monkeypatch.setattr(ext, "insert", insert_extension)
-        monkeypatch.setattr(park, "park", park_event)
-        self.calendars = Calendars()
-
-
-class Clock:
-    def __init__(self, now):
-        self.at = now
-
-    def now(self):
-        return self.at
-
-
 @pytest.fixture
-def table(monkeypatch, cal):
-    return Tables(monkeypatch, cal)
+def table(monkeypatch) -> FakeSlaStore:
+    return FakeSlaStore().install(monkeypatch)
 
 
 def handler(table, now) -> lifecycle.Deadlines:
-    return lifecycle.Deadlines(RULES, table.calendars, cast(SharedClock, Clock(now)))
+    return lifecycle.Deadlines(RULES, FakeCalendars(), SharedClock(start=now, anchor=0, speed=0))  # type: ignore[arg-type]
 
 
 def wrap(event) -> Envelope:
@@ -172,35 +121,38 @@ def a_letter(table, cal, unit="SAMR") -> uuid.UUID:
     appeal = uuid.uuid4()
     row = dispatched_row(cal, unit=unit)
     row["appeal_id"] = appeal
-    table.rows[appeal] = row
+    table.deadlines[appeal] = row
     return appeal
 
 
 async def a_returned_letter(table, cal):
     """SAMR's letter, returned by SAMR at 09:00 on Tue Mar 3."""
     appeal = a_letter(table, cal)
-    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUow(), wrap(AppealReturned(
+    await handler(table, at(2026, 3, 3, 9)).on_returned(FakeUnitOfWork(), wrap(AppealReturned(
         appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3, 9))))
     return appeal
 
 
 async def test_on_returned_stops_the_clock_and_announces_nothing(table, cal):
     appeal = a_letter(table, cal)
-    uow = FakeUow()
+    await table.extensions_insert(None, extension_id=uuid.uuid4(), appeal_id=appeal, unit_code="SAMR", working_days=5,
+                                  reason="x", requested_at=at(2026, 3, 2, 12), status="pending")
+    uow = FakeUnitOfWork()
     await handler(table, at(2026, 3, 3, 9)).on_returned(uow, wrap(AppealReturned(
         appeal_id=appeal, unit_code="SAMR", reason="不属于本单位职责", returned_at=at(2026, 3, 3, 9))))
-    row = table.rows[appeal]
+    row = table.deadlines[appeal]
     assert row["state"] == "returned" and row["next_fire_at"] is None and row["stopped_at"] == at(2026, 3, 3, 9)
-    assert uow.pending == [], "routing's AppealReturned already tells everyone; no DeadlineSet or DeadlineStopped"
-    assert table.withdrawn == [(appeal, "the letter was returned")]
+    assert uow.emitted() == [], "routing's AppealReturned already tells everyone; no DeadlineSet or DeadlineStopped"
+    [asked] = table.extensions.values()
+    assert (asked["status"], asked["decision_reason"]) == ("withdrawn", "the letter was returned")
 
 
 async def test_a_return_from_a_unit_that_does_not_hold_the_letter_is_rejected(table, cal):
     appeal = a_letter(table, cal)
     with pytest.raises(Rejected, match="WATER returned an appeal held by SAMR"):
-        await handler(table, at(2026, 3, 3)).on_returned(FakeUow(), wrap(AppealReturned(
+        await handler(table, at(2026, 3, 3)).on_returned(FakeUnitOfWork(), wrap(AppealReturned(
             appeal_id=appeal, unit_code="WATER", reason="x", returned_at=at(2026, 3, 3))))
-    assert table.rows[appeal]["state"] == "awaiting_signature"
+    assert table.deadlines[appeal]["state"] == "awaiting_signature"
 
 
 @pytest.mark.parametrize("held", ["open", "stopped", "returned"])
@@ -208,59 +160,60 @@ async def test_a_return_of_a_letter_no_longer_waiting_for_signature_changes_noth
     """A redelivery, or a return that lost a race with a signature: routing allows returns only
     before signing, so sla never turns a running or stopped clock into a returned one."""
     appeal = a_letter(table, cal)
-    table.rows[appeal]["state"] = held
-    before = dict(table.rows[appeal])
-    await handler(table, at(2026, 3, 3)).on_returned(FakeUow(), wrap(AppealReturned(
+    table.deadlines[appeal]["state"] = held
+    before = dict(table.deadlines[appeal])
+    await handler(table, at(2026, 3, 3)).on_returned(FakeUnitOfWork(), wrap(AppealReturned(
         appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3))))
-    assert table.rows[appeal] == before
+    assert table.deadlines[appeal] == before
 
 
 async def test_a_return_before_the_letter_is_parked(table, cal):
     appeal = uuid.uuid4()
     envelope = wrap(AppealReturned(appeal_id=appeal, unit_code="SAMR", reason="x", returned_at=at(2026, 3, 3)))
-    await handler(table, at(2026, 3, 3)).on_returned(FakeUow(), envelope)
-    assert table.parked == [envelope] and appeal not in table.rows
+    await handler(table, at(2026, 3, 3)).on_returned(FakeUnitOfWork(), envelope)
+    assert [p["event_id"] for p in table.parked] == [envelope.id] and appeal not in table.deadlines
     assert handler(table, at(2026, 3, 3)).waiting_for_letter[AppealReturned]
 
 
 async def test_returned_then_redispatched_then_signed_counts_from_the_new_units_day(table, cal):
     appeal = await a_returned_letter(table, cal)
-    uow = FakeUow()
+    uow = FakeUnitOfWork()
     await handler(table, at(2026, 3, 9, 10)).on_redispatched(uow, wrap(AppealRedispatched(
         appeal_id=appeal, from_unit_code="SAMR", unit_code="HEALTH", unit_name="卫健委", reason="医疗收费归卫健委",
         attempt=2, redispatched_at=at(2026, 3, 9, 10))))
-    row = table.rows[appeal]
+    row = table.deadlines[appeal]
     assert (row["state"], row["unit_code"], row["attempt"], row["epoch"]) == ("awaiting_signature", "HEALTH", 2, 2)
-    assert [e.reason for e in uow.pending] == ["redispatched"]
-    uow = FakeUow()
+    assert [e.reason for e in uow.emitted()] == ["redispatched"]
+    uow = FakeUnitOfWork()
     await handler(table, at(2026, 3, 10, 9)).on_signed(uow, wrap(AppealSigned(
         appeal_id=appeal, unit_code="HEALTH", signed_at=at(2026, 3, 10, 9))))
-    row = table.rows[appeal]
+    row = table.deadlines[appeal]
     assert row["state"] == "open" and row["starts_on"] == date(2026, 3, 10) and row["due_at"] == at(2026, 4, 9)
-    assert uow.pending[0].reason == "signed" and uow.pending[0].unit_code == "HEALTH"
+    assert uow.emitted()[0].reason == "signed" and uow.emitted()[0].unit_code == "HEALTH"
     assert row["next_fire_at"] is not None and row["fired_steps"] == []
 
 
 async def test_an_upheld_return_gives_the_same_unit_a_fresh_clock(table, cal):
     appeal = await a_returned_letter(table, cal)
-    await handler(table, at(2026, 3, 4, 9)).on_redispatched(FakeUow(), wrap(AppealRedispatched(
+    await handler(table, at(2026, 3, 4, 9)).on_redispatched(FakeUnitOfWork(), wrap(AppealRedispatched(
         appeal_id=appeal, from_unit_code="SAMR", unit_code="SAMR", unit_name="市场监管局", reason="属于本单位职责",
         attempt=2, redispatched_at=at(2026, 3, 4, 9))))
-    row = table.rows[appeal]
+    row = table.deadlines[appeal]
     assert row["state"] == "awaiting_signature" and row["unit_code"] == "SAMR" and row["epoch"] == 2
 
 
 async def test_after_a_return_replies_and_extensions_from_the_old_unit_are_not_applied(table, cal):
     appeal = await a_returned_letter(table, cal)
-    uow = FakeUow()
+    uow = FakeUnitOfWork()
     await handler(table, at(2026, 3, 3, 10)).on_extension_requested(uow, wrap(ExtensionRequested(
         appeal_id=appeal, unit_code="SAMR", working_days=5, reason="x", requested_at=at(2026, 3, 3, 10))))
-    assert table.extensions[0]["status"] == "refused" and "returned" in table.extensions[0]["decision_reason"]
-    assert uow.pending[0].approved is False
+    [refused] = table.extensions.values()
+    assert refused["status"] == "refused" and "returned" in refused["decision_reason"]
+    assert uow.emitted()[0].approved is False
     # A reply cannot follow a return in routing; were one to arrive, the returned clock is not "met".
-    await handler(table, at(2026, 3, 3, 11)).on_replied(FakeUow(), wrap(AppealReplied(
+    await handler(table, at(2026, 3, 3, 11)).on_replied(FakeUnitOfWork(), wrap(AppealReplied(
         appeal_id=appeal, unit_code="SAMR", reply="x", outcome="solved", replied_at=at(2026, 3, 3, 11))))
-    assert table.rows[appeal]["state"] == "returned" and table.rows[appeal]["met"] is None
+    assert table.deadlines[appeal]["state"] == "returned" and table.deadlines[appeal]["met"] is None
 
 
 def test_the_deadline_moves_by_days_not_by_the_return_gap(cal):
