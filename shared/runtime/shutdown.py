@@ -10,7 +10,7 @@ log = logging.getLogger("shared.runtime")
 
 # Shutdown, step by step, each bounded (seconds). With uvicorn's drain of open requests
 # (HTTP_DRAIN_SECONDS) and the preStop pause of the manifests they stay under the pod's
-# terminationGracePeriodSeconds (tests/unit/shared/test_shared_shutdown_budget.py adds them up).
+# terminationGracePeriodSeconds (tests/unit/deploy/test_deploy_manifests.py adds them up).
 SHUTDOWN_STEPS: dict[str, float] = {
     "background loops": 1.0,  # cancelled; each ends at its next await
     "outbox relay": 5.0,  # ends its cycle and publishes what is stored
