@@ -14,9 +14,18 @@ from shared.runtime.app import asyncapi_document, create_app
 from shared.runtime.prerequisites import PREREQUISITE_POLL_SECONDS, wait_until_provisioned
 from shared.runtime.process import ServiceRuntime
 from shared.runtime.shutdown import HTTP_DRAIN_SECONDS, SHUTDOWN_STEPS
-from shared.runtime.spec import ServiceContext, ServiceSpec, context_of
+from shared.runtime.spec import Context, ServiceContext, ServiceSpec, context_of
 
 __all__ = [
-    "HTTP_DRAIN_SECONDS", "PREREQUISITE_POLL_SECONDS", "SHUTDOWN_STEPS", "ServiceContext", "ServiceRuntime",
-    "ServiceSpec", "asyncapi_document", "context_of", "create_app", "wait_until_provisioned",
+    "HTTP_DRAIN_SECONDS",
+    "PREREQUISITE_POLL_SECONDS",
+    "SHUTDOWN_STEPS",
+    "Context",
+    "ServiceContext",
+    "ServiceRuntime",
+    "ServiceSpec",
+    "asyncapi_document",
+    "context_of",
+    "create_app",
+    "wait_until_provisioned",
 ]

@@ -3,10 +3,10 @@
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from faststream.kafka import KafkaBroker
 
 from shared.clock import SYSTEM_CLOCK, Clock
@@ -56,3 +56,7 @@ def context_of(request: Request) -> ServiceContext:
     """FastAPI dependency: the running service's context."""
     context: ServiceContext = request.app.state.context
     return context
+
+
+# What a route declares to reach the running service: `ctx: Context`.
+Context = Annotated[ServiceContext, Depends(context_of)]

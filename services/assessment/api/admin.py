@@ -11,7 +11,7 @@ from services.assessment.api.selection import PERIOD
 from services.assessment.closing import CannotClose, close_period
 from services.assessment.domain.scoring import problems
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["assessment admin"])
 
@@ -27,7 +27,7 @@ class NewWeights(BaseModel):
 
 
 @router.get("/weights", summary="The weights version in force and every earlier one")
-async def list_weights(ctx: Annotated[ServiceContext, Depends(context_of)]) -> dict:
+async def list_weights(ctx: Context) -> dict:
     versions = await weights_sql.history(ctx.pool)
     for v in versions:
         v["created_at"] = v["created_at"].isoformat()
@@ -37,7 +37,7 @@ async def list_weights(ctx: Annotated[ServiceContext, Depends(context_of)]) -> d
 @router.post("/weights", status_code=201, summary="Add a weights version (applies to months closed from now on)")
 async def add_weights(
     body: NewWeights,
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     principal: Annotated[Principal, Depends(require("admin"))],
 ):
     found = problems(body.weights, body.deductions, body.basis)
@@ -54,7 +54,7 @@ async def add_weights(
              summary="Close a month: publish UnitScoresPublished to hotline.assessment.v1")
 async def close(
     period: Annotated[str, Path(pattern=PERIOD, description="YYYY-MM")],
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     principal: Annotated[Principal, Depends(require("admin"))],
 ) -> dict:
     try:
@@ -64,7 +64,7 @@ async def close(
 
 
 @router.get("/periods", summary="Closed months and their publications, the first and any corrections")
-async def periods(ctx: Annotated[ServiceContext, Depends(context_of)]) -> dict:
+async def periods(ctx: Context) -> dict:
     found = []
     for c in await closings.closings(ctx.pool):
         pubs = await closings.publications(ctx.pool, c["period"])

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -19,7 +19,7 @@ from services.assessment.api.selection import PERIOD
 from services.assessment.domain.periods import has_started, period_of
 from shared.contracts.local_time import SHANGHAI
 from services.assessment.domain.scoring import GROUPS, RATE_NAMES
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(tags=["dashboard"])
 STATIC = Path(__file__).parent.parent / "static"
@@ -77,7 +77,7 @@ def _chart_data(groups: list[dict], months: list[str]) -> dict:
 
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="Rankings, trends and rate charts of a month")
-async def dashboard(ctx: Annotated[ServiceContext, Depends(context_of)],
+async def dashboard(ctx: Context,
                     period: Annotated[str | None, Query(pattern=PERIOD)] = None,
                     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> HTMLResponse:
     now = ctx.clock.now()

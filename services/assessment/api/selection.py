@@ -3,12 +3,12 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
 from services.assessment import reports
 from services.assessment.api.errors import invalid
 from services.assessment.domain.periods import has_started
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 # Years 1970-2999: year 0000 or 9999-12 (whose next month is year 10000) are not dates Python
 # can hold, and a month outside any real use is a 422, not a 500.
@@ -19,7 +19,7 @@ MAX_RANGE_DAYS = 366
 class Selection:
     def __init__(
         self,
-        ctx: Annotated[ServiceContext, Depends(context_of)],
+        ctx: Context,
         period: Annotated[str | None, Query(pattern=PERIOD, description="A month, YYYY-MM (Shanghai)")] = None,
         start: Annotated[date | None, Query(alias="from", description="First day (Shanghai), with `to`")] = None,
         end: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,

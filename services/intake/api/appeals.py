@@ -21,7 +21,7 @@ from services.intake.handlers import ConcurrentSubmission, InvalidSubmission, Ou
 from shared.auth import Principal, optional_principal
 from shared.contracts.events import SubmitAppeal
 from shared.contracts.vocabulary import Channel
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
 
@@ -59,7 +59,7 @@ async def submit_appeal(
     submission: SubmitAppeal,
     request: Request,
     response: Response,
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     principal: Annotated[Principal | None, Depends(optional_principal())],
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     x_confirmation_id: Annotated[str | None, Header(max_length=64)] = None,

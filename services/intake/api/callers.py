@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from services.intake.domain.validators import InvalidField, canonical_phone
 from shared.auth import Principal, require
 from shared.contracts.identifiers import TRACKING_NUMBER_PATTERN
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["operators"])
 SUMMARY = 60  # characters of the description: enough to recognise the problem
@@ -21,7 +21,7 @@ SUMMARY = 60  # characters of the description: enough to recognise the problem
 async def caller_appeals(
     phone: Annotated[str, Query(min_length=3, max_length=32)],
     _: Annotated[Principal, Depends(require("operator"))],
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> dict:
     """The caller's accepted and held appeals, newest first; `open` until routing reports a reply or a close."""
@@ -48,7 +48,7 @@ async def caller_appeals(
 async def appeal_by_number(
     tracking_number: Annotated[str, Path(pattern=TRACKING_NUMBER_PATTERN)],
     _: Annotated[Principal, Depends(require("operator", "supervisor"))],
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
 ) -> dict:
     """The appeal id behind a tracking number a caller or a supervisor reads out (no personal data)."""
     async with ctx.pool.acquire() as conn:

@@ -14,14 +14,13 @@ from services.intake.adapters import classifier_store
 from services.intake.api.appeals import invalid
 from services.intake.domain.taxonomy import InvalidTaxonomy, parse_taxonomy
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["classifier"])
 TRAINING = "classifier_training"  # ctx.state key of a training started through the API
 Reader = Annotated[Principal, Depends(require("operator", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
-Context = Annotated[ServiceContext, Depends(context_of)]
 
 
 class TaxonomyLabel(BaseModel):

@@ -14,12 +14,11 @@ from services.intake.domain.knowledge import Entry, InvalidEntry, check_entry
 from services.intake.handlers import answers
 from services.intake.handlers.review import AppealNotFound, WrongState
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
 Keeper = Annotated[Principal, Depends(require("operator", "admin"))]
 Operator = Annotated[Principal, Depends(require("operator"))]
-Context = Annotated[ServiceContext, Depends(context_of)]
 Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
 
 

@@ -13,11 +13,10 @@ from services.intake.domain.validators import InvalidField
 from services.intake.handlers import review
 from shared.auth import Principal, require
 from shared.contracts.vocabulary import AppealType, RequestSubtype
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["review"])
 Operator = Annotated[Principal, Depends(require("operator"))]
-Context = Annotated[ServiceContext, Depends(context_of)]
 # PostgreSQL text cannot hold NUL: refused here (422), not by the database (500)
 NO_NUL = r"^[^\x00]*$"
 Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL, description="Why: kept with the decision")]

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -30,7 +30,7 @@ from services.intake.domain.web_entrance import (
 from shared.contracts.events import NotifyPetitioner
 from shared.loops import run_forever
 from shared.one_time import keyed_hash, new_numeric_code
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
 
@@ -95,7 +95,7 @@ class ConfirmationSent(BaseModel):
              responses={429: {"description": "Too many requests from this client or for this phone"},
                         422: {"description": "Not a phone number"}})
 async def request_confirmation(body: ConfirmationRequest, request: Request,
-                               ctx: Annotated[ServiceContext, Depends(context_of)]):
+                               ctx: Context):
     """Send a one-time code to the phone (SMS, through hotline.notifications.v1)."""
     from services.intake.api.appeals import invalid  # one 422 format for the whole entrance
 

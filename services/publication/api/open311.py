@@ -5,10 +5,9 @@ list `[{"code": ..., "description": ...}]` with the matching HTTP status.
 """
 
 import xml.etree.ElementTree as ET
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from services.publication.adapters import listing, repository
@@ -17,10 +16,9 @@ from services.publication.domain import open311
 from services.publication.domain.lifecycle import is_disclosed
 from services.publication.domain.open311 import MAX_PAGE_SIZE, Open311Error
 from services.publication.handlers.submission import Open311Submission, submit
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 _ROOTS = {"services": ("services", "service"), "service_definition": (None, "service_definition"),
           "requests": ("service_requests", "request"), "tokens": ("service_requests", "request"),
           "errors": ("errors", "error")}

@@ -6,7 +6,7 @@ URLs end up in access logs.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.publication.adapters import feed, listing, repository
@@ -25,13 +25,12 @@ from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
 from shared.contracts.identifiers import INQUIRY_CODE_BOUND, TRACKING_NUMBER_PATTERN, canonical
 from shared.contracts.vocabulary import AppealType, District
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
 TrackingNumberPath = Annotated[str, Path(pattern=TRACKING_NUMBER_PATTERN,
                                          description="The tracking number given at acceptance")]
-Context = Annotated[ServiceContext, Depends(context_of)]
 _NOT_FOUND = {404: {"description": NOT_FOUND_DETAIL}, 429: {"description": "Too many inquiry attempts"}}
 
 

@@ -15,20 +15,18 @@ proxies only (HOTLINE_TRUSTED_PROXY_HEADER / HOTLINE_TRUSTED_PROXIES), so its li
 visitors, not this server.
 """
 
-from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.publication.api.public import client_of
 from services.publication.api.web import _lang, _render
 from services.publication.domain import labels
 from shared.contracts.vocabulary import AppealType, District
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/public/submit", tags=["web"], include_in_schema=False)
-Context = Annotated[ServiceContext, Depends(context_of)]
 FIELDS = ("name", "phone", "district", "appeal_type", "description", "address", "private")
 LIMITS = {"name": 50, "phone": 32, "description": 4000, "address": 200}
 

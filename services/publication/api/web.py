@@ -3,9 +3,8 @@ no assets from elsewhere; Chinese by default, English with ?lang=en."""
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -20,10 +19,9 @@ from shared.contracts.local_time import SHANGHAI
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
 from shared.contracts.vocabulary import AppealType, District
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/public", tags=["web"], include_in_schema=False)
-Context = Annotated[ServiceContext, Depends(context_of)]
 PAGE_SIZE = 20
 _REFUSALS_ZH = {"not_replied": "该办件尚未答复，暂不能评价。", "already_evaluated": "该答复已评价过。",
                 "window_closed": "已超过评价期限。"}

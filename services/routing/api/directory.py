@@ -17,10 +17,9 @@ from services.routing.api.common import in_unit_of_work
 from shared.auth import ROLES, Principal, require
 from shared.contracts.events import ShortText, UnitCode
 from shared.contracts.vocabulary import AppealType
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1/directory", tags=["directory"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 Editor = Annotated[Principal, Depends(require("operator", "admin"))]
 Reader = Annotated[Principal, Depends(require(*ROLES))]
 Reason = Annotated[str, Query(min_length=1, max_length=200, description="Why: kept with the version")]

@@ -13,10 +13,9 @@ from services.routing.domain.letters import OPERATOR_QUEUE
 from services.routing.handlers.reviews import Decision, dispatch_by_hand, review_return
 from shared.auth import Principal, require
 from shared.contracts.events import ShortText, UnitCode
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["operators"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 Operator = Annotated[Principal, Depends(require("operator", "supervisor"))]
 
 

@@ -25,10 +25,9 @@ from shared.contracts.events import (
     UnitAction,
     UnitCode,
 )
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1/units/{unit_code}", tags=["units"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 # PostgreSQL text cannot hold NUL: refused here (422), not by the database (500)
 NO_NUL = r"^[^\x00]*$"
 ActionId = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_NUL, description="Your id for this action: "

@@ -13,7 +13,7 @@ from services.sla.domain.calendar import WorkCalendar
 from services.sla.domain.year_schedule import InvalidSchedule
 from services.sla.handlers.calendar_upload import load_year
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -35,7 +35,7 @@ class YearScheduleIn(BaseModel):
 @router.put("/{year}", responses={422: {"description": "Impossible dates, overlaps or no working day"}})
 async def put_year(
     year: Year, body: YearScheduleIn,
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     principal: Annotated[Principal, Depends(require("supervisor", "admin"))],
 ):
     """Load a year's schedule; open deadlines it touches are recounted (DeadlineSet calendar_loaded)."""
@@ -55,7 +55,7 @@ async def put_year(
 @router.get("/{year}")
 async def get_year(
     year: Year,
-    ctx: Annotated[ServiceContext, Depends(context_of)],
+    ctx: Context,
     _: Annotated[Principal, Depends(require("operator", "supervisor", "admin", "unit"))],
 ):
     """The schedule sla counts with for `year`: loaded, packaged (chinese-calendar) or provisional."""

@@ -22,10 +22,9 @@ from services.sla.domain.unit_notices import LEVEL_WORDS, MODE_WORDS, notice_id
 from services.sla.handlers.supervision_orders import OrderRefused, answer_order, issue_order
 from shared.auth import Principal, require
 from shared.contracts.events import LongText, SupervisionMode, UnitCode
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["supervision orders"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 ActionId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00]*$",
                                 description="Your id for this action: sending it again applies it once")]
 REFUSALS = {404: {"description": "No such order for this unit"}, 409: {"description": "Already answered, "

@@ -14,10 +14,9 @@ from services.sla.domain.explanation import explain
 from services.sla.handlers.extension_decision import DecisionRefused, decide_extension
 from services.sla.adapters.calendar_store import CalendarCache
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 Supervisor = Annotated[Principal, Depends(require("supervisor", "admin"))]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
