@@ -30,7 +30,7 @@ class FakePublicationStore:
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> "FakePublicationStore":
         for module, names in ((repository, ("lock_rows", "save", "add_steps", "get", "timeline")),
-                              (feed, ("append",)), (open311_store, ("resolve",)),
+                              (feed, ("append",)), (open311_store, ("add_token", "resolve")),
                               (evaluations, ("record", "dissatisfied_count", "add_token", "token_valid",
                                              "open_return_call")),
                               (limits, ("count_attempt",))):
@@ -65,6 +65,13 @@ class FakePublicationStore:
     # feed and Open311 -----------------------------------------------------------------
     async def feed_append(self, conn: object, entries: Sequence[tuple[str, dict[str, Any]]]) -> None:
         self.feed.extend(entries)
+
+    async def open311_add_token(self, conn: object, token: UUID, channel_message_id: str, key_id: str,
+                                now: datetime) -> bool:
+        if channel_message_id in self.open311_tokens:
+            return False  # the same submission posted before
+        self.open311_tokens[channel_message_id] = None
+        return True
 
     async def open311_resolve(self, conn: object, accepted: Mapping[str, str]) -> None:
         for message_id, number in accepted.items():

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.publication.domain.evaluation import EvaluationRefused, Rating
+from services.publication.domain.open311 import Open311Error
 from services.publication.handlers import event_handlers, inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate, on_evaluation_invited
 from services.publication.handlers.projection import Projection
+from services.publication.handlers.submission import Open311Submission, submit
 from shared.contracts.events import (
     AppealAnsweredAtIntake,
     AppealClosed,
@@ -22,6 +24,7 @@ from shared.contracts.events import (
     EvaluationInvited,
     PublicAppealUpdated,
     ReturnCallRequested,
+    SubmitAppeal,
 )
 from shared.contracts.inquiry_code import hash_inquiry_code
 from tests.fakes import FakeUnitOfWork, envelope, fake_context
@@ -215,3 +218,18 @@ async def test_an_unknown_number_answers_as_a_wrong_code_does(store):
         await inquiry.look_up(ctx, tracking_number(), "7KQ2M9XA", "10.0.0.3")
     with pytest.raises(inquiry.NotFound):
         await inquiry.look_up(ctx, tracking_number(), None, "10.0.0.3")
+
+
+# --- Open311 submissions -------------------------------------------------------------------------
+
+
+async def test_an_open311_submission_goes_to_intake_once_however_often_it_is_posted(store):
+    ctx = fake_context(frozen_at(T0))
+    request = Open311Submission("consumer_complaint", "prices", "超市价签与结账价格不一致", "heping", None, NAME, PHONE)
+    token = await submit(ctx, "k-test", request)
+    assert await submit(ctx, "k-test", request) == token  # a retried POST: the same token
+    [command] = ctx.units_of_work.emitted(SubmitAppeal)  # and one submission
+    assert command.channel == "web" and command.channel_message_id in store.open311_tokens
+    with pytest.raises(Open311Error) as wrong:
+        await submit(ctx, "k-test", Open311Submission("consumer_complaint", "prices", "x", "heping", None, NAME, "12"))
+    assert wrong.value.code == 400 and str(wrong.value).startswith("phone:")  # the field, never the value
