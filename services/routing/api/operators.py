@@ -6,9 +6,10 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from services.routing.adapters import repository, views
+from services.routing.adapters import directory_store, repository, views
 from services.routing.adapters.directory_store import DirectoryCache
 from services.routing.api.common import Page, Paged, PageSize, in_unit_of_work
+from services.routing.domain.catalogue_fit import Fit, explain
 from services.routing.domain.letters import OPERATOR_QUEUE
 from services.routing.handlers.reviews import Decision, dispatch_by_hand, review_return
 from shared.auth import Principal, require
@@ -53,6 +54,30 @@ async def appeal(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
         "extension_requests": [dict(r) for r in extensions],
         "deadline": dict(deadline) if deadline else None,
     }
+
+
+def _fit_document(f: Fit) -> dict:
+    return {"rule_id": f.rule_id, "fallback": f.fallback, "lead": f.lead.code, "lead_name_zh": f.lead.name_zh,
+            "lead_name_en": f.lead.name_en, "co": [u.code for u in f.co], "returned": f.returned,
+            "matched": {"appeal_type": f.appeal_type, "category": f.category, "district": f.district,
+                        "keywords": list(f.keywords)}}
+
+
+@router.get("/appeals/{appeal_id}/catalogue-fit")
+async def catalogue_fit(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
+    """Which catalogue rules fit this appeal now and why (the conditions each meets, the keywords
+    found in its text), best first, marking the units that already returned it; `advised` is the
+    best one whose unit has not. Nothing is dispatched."""
+    async with ctx.pool.acquire() as conn:
+        t = await repository.get_transfer(conn, appeal_id)
+        if t is None:
+            raise HTTPException(404, detail=f"no appeal {appeal_id}")
+        version, directory, _ = await directory_store.read(conn)
+    advice = explain(directory, t["appeal_type"], t["category"], t["district"], t["description"] or "",
+                     tuple(t["returned_by"] or ()))
+    return {"appeal_id": appeal_id, "directory_version": version, "returned_by": list(t["returned_by"] or ()),
+            "fits": [_fit_document(f) for f in advice.fits],
+            "advised": _fit_document(advice.advised) if advice.advised else None}
 
 
 class DispatchBody(BaseModel):

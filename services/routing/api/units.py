@@ -67,7 +67,8 @@ async def inbox(
 @router.get("/appeals/{appeal_id}")
 async def appeal(unit_code: UnitCode, appeal_id: UUID, ctx: Context,
                  principal: Annotated[Principal, Depends(require("unit"))]) -> dict:
-    """One appeal as the unit sees it; the petitioner's contact only for the lead unit."""
+    """One appeal as the unit sees it; the petitioner's contact only for the lead unit. The lead
+    unit sees every co-handling unit's contribution, a co-handling unit its own."""
     _scope(principal, unit_code, hide=True)
     async with ctx.pool.acquire() as conn:
         t = await repository.get_transfer(conn, appeal_id)
@@ -75,7 +76,9 @@ async def appeal(unit_code: UnitCode, appeal_id: UUID, ctx: Context,
             raise HTTPException(404, detail="no such appeal for this unit")
         lead = t["unit_code"] == unit_code
         deadline = await views.deadline_of(conn, appeal_id)
-        co_replies = await repository.co_replies_of(conn, appeal_id) if lead else []
+        # the lead unit reads every co-handler's contribution; a co-handler reads its own
+        co_replies = [r for r in await repository.co_replies_of(conn, appeal_id)
+                      if lead or r["unit_code"] == unit_code]
     return {
         **{k: t[k] for k in ("appeal_id", "tracking_number", "appeal_type", "subtype", "category", "district",
                              "description", "state", "attempt", "rule_id", "unit_code", "co_unit_codes",

@@ -48,3 +48,18 @@ def urgency(now: datetime, due_at: datetime | None) -> str:
     if left <= 3:
         return "soon"
     return "ok"
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def overdue_column(overdue_since: datetime | str | None, due_at: datetime | str | None, now: datetime) -> dict:
+    """The board's 'overdue since' is never blank: sla's mark when its poller has fired, else the
+    due time itself once it has passed (late by the deadline, not yet marked), else not overdue."""
+    if overdue_since:
+        return {"late": True, "late_since": overdue_since, "marked": True}
+    due = _moment(due_at)
+    if due is not None and due <= now:
+        return {"late": True, "late_since": due_at, "marked": False}
+    return {"late": False, "late_since": None, "marked": False}

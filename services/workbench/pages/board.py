@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.workbench.adapters.platform import PlatformUnavailable
-from services.workbench.domain import forms
+from services.workbench.domain import deadlines, forms
 from services.workbench.domain.labels import MODES
 from services.workbench.pages.common import PageRoute, Session, area, form_of, render, see_other
 
@@ -45,8 +45,8 @@ async def board(request: Request, session: BoardSession) -> Response:
         unit["overdue"] += row["overdue"]
         unit["appeals"] += row["appeals"]
     now = session.ctx.clock.now()
-    for row in listing.body["items"]:  # late by the due time even before sla's poller marks it
-        row["late"] = bool(row.get("overdue_since")) or datetime.fromisoformat(row["due_at"]) <= now
+    for row in listing.body["items"]:
+        row.update(deadlines.overdue_column(row.get("overdue_since"), row.get("due_at"), now))
     units = sorted(by_unit.values(), key=lambda u: (-max(u["levels"]), -u["overdue"], u["unit_code"]))
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v is not None and k != "page")
     return render(request, "board.html", session, units=units, listing=listing.body["items"],

@@ -2,7 +2,10 @@
 
 District picker, channel preset (12345 or the business line, key 6), the caller's phone
 bringing up their earlier and open appeals (intake's operator lookup), an emergency warning,
-and a private flag whose inquiry code is shown once, to read out. The form's action id is the
+the classifier's suggestion with the terms that weighed most and a consultation's
+knowledge-base answer while the call-taker types (intake's POST /v1/classification; htmx asks
+as the description changes, without JavaScript a "suggest" button does), and a private flag
+whose inquiry code is shown once, to read out. The form's action id is the
 submission's channel_message_id, so a form sent twice files one appeal.
 """
 
@@ -38,7 +41,7 @@ async def _caller_history(session: Session, phone: str) -> list[dict] | None:
 async def console(request: Request, session: ConsoleSession) -> Response:
     channel = request.query_params.get("channel")
     return render(request, "console.html", session, values={"channel": channel if channel in PRESETS else "phone"},
-                  errors={}, history=None, **_choices())
+                  errors={}, history=None, suggestion=None, **_choices())
 
 
 @router.post("/lookup")
@@ -50,7 +53,39 @@ async def lookup(request: Request, session: ConsoleSession) -> Response:
     history = None if errors else await _caller_history(session, phone)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "caller":
         return render(request, "console_history.html", session, history=history, errors=errors)
-    return render(request, "console.html", session, values=form, errors=errors, history=history, **_choices())
+    suggestion = await _suggestion(session, form) if form.get("description") else None
+    return render(request, "console.html", session, values=form, errors=errors, history=history,
+                  suggestion=suggestion, **_choices())
+
+
+SUGGEST_AFTER = 5  # characters: fewer say nothing the classifier could weigh
+
+
+async def _suggestion(session: Session, form: dict[str, str]) -> dict:
+    """What intake would decide about the description as typed: {"state": ...} for the template."""
+    description = form.get("description", "").strip()
+    if len(description) < SUGGEST_AFTER:
+        return {"state": "short"}
+    channel = form.get("channel") if form.get("channel") in PRESETS else "phone"
+    answer = await session.post("intake", "/v1/classification",
+                                {"description": description[:forms.MAX_TEXT], "channel": channel})
+    if not answer.ok:
+        return {"state": "failed", "detail": answer.detail}
+    return {"state": "ready", **answer.body}
+
+
+@router.post("/suggest")
+async def suggest(request: Request, session: ConsoleSession) -> Response:
+    """The classifier's suggestion for the description typed so far; nothing is filed. htmx swaps
+    the suggestion in as the call-taker types; without JavaScript the whole form comes back as typed."""
+    form = await form_of(request)
+    suggestion = await _suggestion(session, form)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "suggestion":
+        return render(request, "console_suggestion.html", session, suggestion=suggestion)
+    phone = "".join(ch for ch in form.get("phone", "") if ch.isdigit())
+    history = await _caller_history(session, phone) if 7 <= len(phone) <= 12 else None
+    return render(request, "console.html", session, values=form, errors={}, history=history,
+                  suggestion=suggestion, **_choices())
 
 
 @router.post("")
@@ -86,7 +121,7 @@ async def file_appeal(request: Request, session: ConsoleSession) -> Response:
             errors = {"_form": (f"未能提交：{answer.detail}", f"Not filed: {answer.detail}")}
     history = await _caller_history(session, phone) if "phone" not in errors and phone else None
     return render(request, "console.html", session, status=422, values=form, errors=errors, history=history,
-                  **_choices())
+                  suggestion=None, **_choices())
 
 
 @router.post("/answer/{appeal_id}")

@@ -1,11 +1,15 @@
 """The dispatcher's page: intake's review queue (classify, accept, refuse with a reason) and
-routing's queue of returned, unroutable and escalated letters (re-dispatch, uphold, dispatch).
+routing's queue of returned, unroutable and escalated letters (re-dispatch, uphold, dispatch),
+each with the catalogue's view beside it: which rules fit and why (the conditions met, the keywords
+found), which of their units already returned it, and the unit advised, pre-selected
+(routing's GET /v1/appeals/{id}/catalogue-fit).
 
 Dispatchers act with the operator's API role. These decisions carry no action id in the APIs;
 they apply to an appeal in one state only, so a form sent twice applies once and the second
 answer (409) is shown as "already decided".
 """
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
@@ -34,11 +38,22 @@ async def _page(request: Request, session: Session, *, status: int = 200, errors
     if not (held.ok and queue.ok and directory.ok):
         raise PlatformUnavailable("intake" if not held.ok else "routing")
     units = sorted(((u["code"], u["name_zh"], u["name_en"]) for u in directory.body["units"]), key=lambda u: u[0])
+    items = queue.body["items"]
+    fits = await asyncio.gather(*(_catalogue_fit(session, item["appeal_id"]) for item in items))
+    for item, fit in zip(items, fits, strict=True):
+        item["fit"] = fit
     return render(request, "dispatch.html", session, status=status, held=held.body["items"],
-                  queue=queue.body["items"], queue_total=queue.body["total"], units=units, types=TYPES,
+                  queue=items, queue_total=queue.body["total"], units=units, types=TYPES,
                   subtypes=SUBTYPES, categories=ALL_CATEGORIES, districts=[d.value for d in DISTRICT_NAMES_ZH],
                   errors=errors or {}, failed_for=failed_for, values=values or {},
                   done=DONE.get(request.query_params.get("done", "")))
+
+
+async def _catalogue_fit(session: Session, appeal_id: str) -> dict | None:
+    """Routing's view of which rules fit the appeal and why; None when it cannot say (the page
+    still works: the dispatcher picks the unit by hand)."""
+    answer = await session.get("routing", f"/v1/appeals/{appeal_id}/catalogue-fit")
+    return answer.body if answer.ok else None
 
 
 @router.get("")

@@ -1,5 +1,7 @@
 """The unit workbench: the inbox by deadline, one appeal with sign / return / extension /
-reply, the unit's response templates, and the reminders and supervision orders addressed to it.
+reply (a co-handling unit: its contribution to the lead unit, 协办意见, which the lead unit reads
+on the same page), the unit's response templates, and the reminders and supervision orders
+addressed to it.
 
 The unit is always the logged-in person's own (never taken from the address), and routing
 and sla check the token's unit claim again.
@@ -90,7 +92,10 @@ async def appeal(request: Request, appeal_id: UUID, session: UnitSession, ctx: C
     return await _appeal_page(request, session, ctx, appeal_id)
 
 
-ACTIONS = ("sign", "return", "extension", "reply")
+ACTIONS = ("sign", "return", "extension", "reply", "contribute")
+# A co-handling unit's contribution (协办意见) is routing's reply action: from a co-handling unit
+# it goes to the lead unit (CoHandlerReplied), never to the petitioner.
+API_ACTION = {"contribute": "reply"}
 
 
 @router.post("/appeals/{appeal_id}/{action}")
@@ -111,15 +116,17 @@ async def act(request: Request, appeal_id: UUID, action: str, session: UnitSessi
     elif action == "reply":
         body["reply"] = forms.text(form, "reply", errors, label=("答复内容", "Reply"))
         body["outcome"] = forms.choice(form, "outcome", OUTCOMES, errors, label=("办理结果", "Outcome"))
+    elif action == "contribute":
+        body["reply"] = forms.text(form, "contribution", errors, label=("协办意见", "Contribution"))
     if not errors:
-        answer = await session.post("routing", f"/v1/units/{session.staff.unit_code}/appeals/{appeal_id}/{action}",
-                                    body)
+        answer = await session.post(
+            "routing", f"/v1/units/{session.staff.unit_code}/appeals/{appeal_id}/{API_ACTION.get(action, action)}", body)
         if answer.ok:
             return see_other(f"/unit/appeals/{appeal_id}?done={action}")
         if answer.status == 422:
-            renamed = {"reason": "ext_reason"} if action == "extension" else {}
+            renamed = {"extension": {"reason": "ext_reason"}, "contribute": {"reply": "contribution"}}.get(action, {})
             errors = forms.from_service({renamed.get(k, k): v for k, v in answer.field_errors().items()},
-                                        ("reason", "ext_reason", "working_days", "reply", "outcome"))
+                                        ("reason", "ext_reason", "working_days", "reply", "outcome", "contribution"))
         else:  # 404 (not this unit's), 409 (not in a state for it): said in the person's words
             errors = {"_form": (f"未能办理：{answer.detail}", f"Not done: {answer.detail}")}
     return await _appeal_page(request, session, ctx, appeal_id, status=422, errors=errors,

@@ -6,6 +6,7 @@ import pytest
 
 from services.workbench.domain import accounts, deadlines, forms, passwords
 from services.workbench.domain.accounts import AccountRefused, Staff, check_new_account
+from services.workbench.domain.deadlines import overdue_column
 from shared.contracts.local_time import SHANGHAI as SH
 
 
@@ -113,3 +114,24 @@ def test_optional_choices_and_good_values_pass():
 def test_a_services_422_lands_at_the_form_field_or_on_the_form():
     errors = forms.from_service({"reply": "too long", "petitioner": "bad"}, ("reply",))
     assert errors["reply"][1] == "too long" and errors["_form"][1] == "bad"
+
+
+# --- the board's "overdue since" is never blank ----------------------------------------------------
+
+
+def test_overdue_since_is_slas_mark_when_it_fired():
+    now = datetime(2026, 3, 10, 9, tzinfo=SH)
+    marked = overdue_column("2026-03-06T10:00:00+08:00", "2026-03-06T09:00:00+08:00", now)
+    assert marked == {"late": True, "late_since": "2026-03-06T10:00:00+08:00", "marked": True}
+
+
+def test_overdue_since_is_the_due_time_before_slas_poller_marked_it():
+    now = datetime(2026, 3, 10, 9, tzinfo=SH)
+    for due in ("2026-03-06T09:00:00+08:00", datetime(2026, 3, 6, 9, tzinfo=SH)):
+        assert overdue_column(None, due, now) == {"late": True, "late_since": due, "marked": False}
+
+
+def test_not_yet_due_is_not_overdue():
+    now = datetime(2026, 3, 10, 9, tzinfo=SH)
+    assert overdue_column(None, "2026-03-12T09:00:00+08:00", now)["late"] is False
+    assert overdue_column(None, None, now) == {"late": False, "late_since": None, "marked": False}
