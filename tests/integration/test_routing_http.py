@@ -124,6 +124,9 @@ async def test_a_unit_sees_and_acts_only_on_its_own_appeals(routing, settings, d
     assert r.status_code == 200 and r.json()["action"] == "co_reply" and r.json()["state"] == "dispatched"
     lead_view = (await routing.get(f"/v1/units/PUBLIC-SECURITY/appeals/{appeal_id}", headers=police)).json()
     assert [c["unit_code"] for c in lead_view["co_handler_replies"]] == ["SAMR"]
+    # the co-handling unit reads its own contribution back (the lead unit reads every one)
+    co_view = (await routing.get(f"/v1/units/SAMR/appeals/{appeal_id}", headers=samr)).json()
+    assert [(c["unit_code"], c["reply"]) for c in co_view["co_handler_replies"]] == [("SAMR", "经查该公司无营业执照。")]
 
 
 async def test_bouncing_back_escalates_and_an_operator_dispatches_by_hand(routing, settings, db):
@@ -190,3 +193,25 @@ async def test_an_appeal_no_rule_covers_waits_in_the_queue(routing, settings, db
     assert r.json()["attempt"] == 1
     assert await routing_events(settings, appeal.appeal_id, expect=2) == [
         "hotline.appeal.queued-for-dispatch.v1", "hotline.appeal.dispatched.v1"]
+
+
+async def test_a_returned_letter_shows_which_catalogue_rule_fits_and_why(routing, settings, db):
+    appeal_id = await dispatched(settings, db, appeal_type="public_service_request", category="livelihood",
+                                 description="小区暖气不热，供暖温度不达标。")
+    estate, operator = bearer(settings, "unit", "REAL-ESTATE"), bearer(settings, "operator")
+    fit_url = f"/v1/appeals/{appeal_id}/catalogue-fit"
+    first = (await routing.get(fit_url, headers=operator)).json()
+    assert first["fits"][0]["rule_id"] == "request-heating" and first["fits"][0]["lead"] == "REAL-ESTATE"
+    assert set(first["fits"][0]["matched"]["keywords"]) == {"暖气", "供暖"}
+    assert first["fits"][0]["matched"]["category"] == "livelihood" and first["advised"]["lead"] == "REAL-ESTATE"
+    assert first["fits"][-1]["fallback"] and first["fits"][-1]["lead"] == "DIST-HEPING"
+
+    r = await routing.post(act("REAL-ESTATE", appeal_id, "return"), headers=estate,
+                           json={"action_id": "ret-heat", "reason": "供热归供热办"})
+    assert r.json()["state"] == "returned"
+    after = (await routing.get(fit_url, headers=operator)).json()
+    assert after["returned_by"] == ["REAL-ESTATE"] and after["fits"][0]["returned"] is True
+    assert after["advised"]["lead"] != "REAL-ESTATE" and after["advised"]["returned"] is False
+
+    assert (await routing.get(fit_url, headers=estate)).status_code == 403
+    assert (await routing.get(f"/v1/appeals/{uuid.uuid4()}/catalogue-fit", headers=operator)).status_code == 404
