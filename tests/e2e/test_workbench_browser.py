@@ -1,7 +1,12 @@
 """The loop done by people, in headless Chromium against the five services and the staff
-workbench as processes: a call-taker files a phone appeal in the console, the unit handler
-signs and replies with one of the unit's templates, the supervisor finds it replied; a second
-appeal goes late, the supervisor escalates it with a supervision order and the unit answers.
+workbench as processes: a call-taker files a phone appeal in the console (the classifier's
+suggestion and the terms that weighed most on screen as they type), the unit handler signs and
+replies with one of the unit's templates, the petitioner rates the reply on the public page with
+the evaluation code their SMS brought, and the supervisor sees it closed: the six links in one
+test. A second appeal goes late, the supervisor escalates it with a supervision order and the
+unit answers. A third is returned by the unit and the dispatcher re-dispatches it with the
+catalogue's fit beside it; a fourth is co-handled, and the co-handling unit's contribution
+reaches the lead unit's page.
 
 Every page is screenshotted (into HOTLINE_SHOTS_DIR when set), must fit a 1280-pixel screen,
 and passes axe-core's WCAG 2 A/AA rules (contrast, labels, names) with no serious violation.
@@ -20,14 +25,16 @@ from hotline.supervisor import Services
 from shared.contracts.topics import SERVICES
 from tests.e2e.test_browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401 - the fixture
 from tests.integration.helpers import eventually
+from tests.support import sms_inbox
 
 PORTS = {name: 18901 + i for i, name in enumerate((*SERVICES, "workbench"))}
 BASE = f"http://127.0.0.1:{PORTS['workbench']}"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORDS = {"calltaker": "calltaker-pw-1", "clerk": "samr-clerk-pw-1", "boss": "supervisor-pw-1",
-             "sender": "dispatcher-pw-1"}
+             "sender": "dispatcher-pw-1", "police": "police-clerk-pw-1"}
 ACCOUNTS = [("calltaker", "operator", None, "李坐席"), ("clerk", "unit", "SAMR", "王科员"),
-            ("boss", "supervisor", None, "赵主任"), ("sender", "dispatcher", None, "钱派单")]
+            ("boss", "supervisor", None, "赵主任"), ("sender", "dispatcher", None, "钱派单"),
+            ("police", "unit", "PUBLIC-SECURITY", "孙警官")]
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +111,20 @@ async def wait_in_inbox(page, tracking_number: str) -> None:
     async def listed() -> bool:
         await page.goto(f"{BASE}/unit")
         return await page.locator(f"a:text('{tracking_number}')").count() == 1
-    await eventually(listed, timeout=60, what=f"{tracking_number} in SAMR's inbox")
+    await eventually(listed, timeout=60, what=f"{tracking_number} in the unit's inbox")
 
 
-async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa: F811 - the fixture
+async def wait_for_text(page, selector: str, words: str, seconds: float = 15) -> None:
+    """Polled: wait_for_function evaluates a string in the page, which its CSP forbids."""
+    for _ in range(int(seconds * 10)):
+        shown = await page.inner_text(selector) if await page.locator(selector).count() else ""
+        if words in shown:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{words!r} never appeared in {selector}")
+
+
+async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots):  # noqa: F811 - the fixture
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -127,7 +144,17 @@ async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa
         await calltaker.fill("#phone", "13900001111")
         await calltaker.click("button:text-is('查询来电记录')")
         await calltaker.wait_for_selector("#caller >> text=该号码无历史诉求")
+        # the classifier's suggestion and the terms that weighed most appear while they type
+        await calltaker.fill("#description", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
+        await wait_for_text(calltaker, "#suggestion", "价格")
+        await calltaker.wait_for_selector("#suggested-terms")
+        assert "乱收费" in await calltaker.inner_text("#suggested-terms")
+        assert "消费投诉" in await calltaker.inner_text("#suggested-label")
         await check_page(calltaker, shots, "02-console")
+        # an emergency is named before filing, with the number to call
+        await calltaker.fill("#description", "楼道里着火了，火很大，有人被困")
+        await calltaker.wait_for_selector("#suggestion-emergency")
+        assert "119" in await calltaker.inner_text("#suggestion-emergency")
         first = await file_in_console(calltaker, "13900001111", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
         assert "已受理" in await calltaker.content()
         await check_page(calltaker, shots, "03-console-receipt")
@@ -176,14 +203,78 @@ async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa
         await boss.wait_for_selector("#appeal-state")
         assert await boss.inner_text("#appeal-state") == "已答复"
 
-        # 4. a second appeal nobody signs goes late; the supervisor orders a leaders' interview
+        # 4. the petitioner rates the reply on the public page with the code their SMS brought
+        # (within the 30-day window: a virtual day passes every 2 s here)
+        async with sms_inbox(settings) as sms:
+            reply_sms = await sms.wait_for(lambda m: m.kind == "reply" and m.tracking_number == first, timeout=40)
+        citizen = await (await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")).new_page()
+        await citizen.goto(f"http://127.0.0.1:{PORTS['publication']}/public/appeals/{first}")
+        assert "13900001111" not in await citizen.content() and "张先生" not in await citizen.content()
+        await citizen.fill("input[name=evaluation_token]", reply_sms.code)
+        await citizen.check("input[name=satisfaction][value=satisfied]")
+        await citizen.check("input[name=solved][value=true]")
+        await citizen.click("button[type=submit]")
+        await citizen.wait_for_selector("p[role=status]")
+        assert await citizen.inner_text("p[role=status]") == "感谢您的评价，已记录。"
+        await citizen.screenshot(path=str(shots / "08-public-rating.png"), full_page=True)
+
+        # 5. the supervisor sees it closed
+        async def closed_on_board() -> bool:
+            await boss.goto(f"{BASE}/board/find?number={first}")
+            return await boss.inner_text("#appeal-state") == "已办结"
+        await eventually(closed_on_board, timeout=60, what="the rated appeal closed on the supervisor's page")
+
+        # 6. a second appeal nobody signs goes late; the supervisor orders a leaders' interview
         second = await file_in_console(calltaker, "13900002222", "中街一家商场促销价格欺诈，原价虚高后打折销售。")
         await wait_in_inbox(clerk, second)
+
+        # meanwhile: a third appeal SAMR returns; the dispatcher reads which rule fits and why
+        third = await file_in_console(calltaker, "13900004444", "北行一家药店药品价格标价不清，多收了钱。")
+        await wait_in_inbox(clerk, third)
+        await clerk.click(f"a:text('{third}')")
+        await clerk.fill("#reason", "药店药品价格属医保与药监职责，非本局。")
+        await clerk.click("button:text-is('退单')")
+        await clerk.wait_for_selector("text=已退单")
+        sender = await log_in(browser, "sender")
+
+        async def returned_on_dispatch_page() -> bool:
+            await sender.goto(f"{BASE}/dispatch")
+            return await sender.locator(f"form:has-text('{third}')").count() == 1
+        await eventually(returned_on_dispatch_page, timeout=30, what="the returned letter on the dispatcher's page")
+        card = sender.locator(f"form:has-text('{third}')")
+        fit = await card.locator("details.fit").inner_text()
+        assert "SAMR" in fit and "已退过单" in fit and "建议改派" in fit and "类别=价格" in fit
+        advised = await card.locator("select[name=unit_code]").input_value()
+        assert advised and advised != "SAMR", "the advised unit is pre-selected"
+        await check_page(sender, shots, "10-dispatch")
+        await card.locator("input[name=reason]").fill("按目录建议改派")
+        await card.locator("button:text-is('改派')").click()
+        await sender.wait_for_selector("text=已改派")
+
+        # and a fourth, co-handled: SAMR contributes, the lead unit (police) reads it
+        fourth = await file_in_console(calltaker, "13900005555", "举报某公司非法集资诈骗，骗了很多老人的钱。")
+        await wait_in_inbox(clerk, fourth)
+        await clerk.click(f"a:text('{fourth}')")
+        assert "协办" in await clerk.inner_text("#facts-h + p + p")
+        assert await clerk.locator("button:text-is('签收')").count() == 0, "signing is the lead unit's"
+        await clerk.fill("#contribution", "经查，该公司无营业执照，已移交线索。")
+        await clerk.click("button:text-is('提交协办意见')")
+        await clerk.wait_for_selector("text=协办意见已提交主办单位")
+        assert "已移交线索" in await clerk.inner_text(".contribution")
+        await check_page(clerk, shots, "13-unit-co-handling")
+        police = await log_in(browser, "police")
+        await wait_in_inbox(police, fourth)
+        await police.click(f"a:text('{fourth}')")
+        assert "已移交线索" in await police.inner_text(".contribution")
+        assert "SAMR" in await police.inner_text(".contribution")
+        await check_page(police, shots, "14-unit-lead-sees-contribution")
 
         async def overdue_on_board() -> bool:
             await boss.goto(f"{BASE}/board?kind=overdue&unit=SAMR")
             return await boss.locator("text=查看 / 督办").count() >= 1
         await eventually(overdue_on_board, timeout=180, what="the late appeal on the supervisor board")
+        since = await boss.locator("td.overdue-since").all_inner_texts()
+        assert since and all(text.strip() for text in since), "'overdue since' is never blank"
         await check_page(boss, shots, "08-board")
         await boss.goto(f"{BASE}/board/find?number={second}")
         await boss.wait_for_selector("#appeal-state")
@@ -193,7 +284,7 @@ async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa
         await boss.wait_for_selector("text=督办单已下发至承办单位")
         await check_page(boss, shots, "09-board-appeal")
 
-        # 5. the unit sees the order in its inbox and answers it
+        # 7. the unit sees the order in its inbox and answers it
         await clerk.goto(f"{BASE}/unit")
         assert "待回复的督办单" in await clerk.content()
         await clerk.click("text=查看并回复")
@@ -203,9 +294,10 @@ async def test_the_loop_done_by_people(workbench, chromium_path, shots):  # noqa
         await boss.goto(f"{BASE}/board")
         assert "已约谈商户负责人" in await boss.content()
 
-        # the dispatcher's and the extension pages render; English works throughout
-        sender = await log_in(browser, "sender")
-        await check_page(sender, shots, "10-dispatch")
+        # the extension page renders; English works throughout
+        await sender.goto(f"{BASE}/lang/en?next=/dispatch")
+        assert "Dispatch and review" in await sender.content()
+        await check_page(sender, shots, "10-dispatch-en")
         await boss.goto(f"{BASE}/board/extensions")
         await check_page(boss, shots, "11-extensions")
         await clerk.goto(f"{BASE}/lang/en?next=/unit")
@@ -248,4 +340,9 @@ async def test_a_form_sent_twice_applies_once_and_an_expired_session_applies_not
         assert expired.url.path == "/login" and "刚才的操作未提交" in expired.text
         lookup = await http.post("/console/lookup", data={"csrf": csrf, "phone": "13900003333"}, cookies=cookies)
         assert lookup.text.count(numbers.pop()) == 1  # one appeal, not two
+        # without JavaScript the "suggest" button brings the whole form back with the suggestion
+        suggested = await http.post("/console/suggest", data={**form, "action_id": "fourth"}, cookies=cookies)
+        assert suggested.status_code == 200 and 'id="suggested-label"' in suggested.text
+        assert "小区供暖温度不达标" in suggested.text and 'action="/console"' in suggested.text
+        assert not re.search(r'class="code"', suggested.text), "nothing filed"
         await asyncio.sleep(0)

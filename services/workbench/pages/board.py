@@ -1,7 +1,6 @@
 """The supervisor board: overdue and supervised appeals by level and unit, concentrated-appeal
 clusters, supervision orders (督办单) issued by hand and the units' answers, extension requests."""
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 

@@ -24,6 +24,7 @@ router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=Fals
 UnitSession = Annotated[Session, Depends(area("unit"))]
 Context = Annotated[ServiceContext, Depends(context_of)]
 INBOX_SIZE = 50  # one page of routing's inbox: the soonest deadlines first
+RETURNED = ("已退单，等待平台审核。", "Returned: the platform reviews it.")
 
 
 def _parse_time(value):
@@ -62,7 +63,8 @@ async def inbox(request: Request, session: UnitSession, ctx: Context) -> Respons
     items = [_with_deadline(i, now) for i in answer.body["items"]]
     notices = await _notices(session)
     total = answer.body.get("total", 0)
-    return render(request, "unit_inbox.html", session, items=items, total=total, page=page,
+    done = RETURNED if request.query_params.get("done") == "return" else None
+    return render(request, "unit_inbox.html", session, items=items, total=total, page=page, request_done=done,
                   more=page * INBOX_SIZE < total, notices=notices[:50], open_orders=[n for n in notices if n["kind"] == "supervision_order"
                                                 and not n.get("answered_at")])
 
@@ -121,8 +123,8 @@ async def act(request: Request, appeal_id: UUID, action: str, session: UnitSessi
     if not errors:
         answer = await session.post(
             "routing", f"/v1/units/{session.staff.unit_code}/appeals/{appeal_id}/{API_ACTION.get(action, action)}", body)
-        if answer.ok:
-            return see_other(f"/unit/appeals/{appeal_id}?done={action}")
+        if answer.ok:  # a returned letter leaves the unit's hands: back to the inbox, which says so
+            return see_other("/unit?done=return" if action == "return" else f"/unit/appeals/{appeal_id}?done={action}")
         if answer.status == 422:
             renamed = {"extension": {"reason": "ext_reason"}, "contribute": {"reply": "contribution"}}.get(action, {})
             errors = forms.from_service({renamed.get(k, k): v for k, v in answer.field_errors().items()},
