@@ -25,7 +25,8 @@ from hotline.supervisor import Services
 from shared.contracts.topics import SERVICES
 from tests.e2e.test_browser import CHROMIUM_FLAGS, chromium_path  # noqa: F401 - the fixture
 from tests.integration.helpers import eventually
-from tests.support import sms_inbox
+from tests.integration.test_intake_answers import ENTRY
+from tests.support import bearer, sms_inbox
 
 PORTS = {name: 18901 + i for i, name in enumerate((*SERVICES, "workbench"))}
 BASE = f"http://127.0.0.1:{PORTS['workbench']}"
@@ -155,6 +156,15 @@ async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots
         await calltaker.fill("#description", "楼道里着火了，火很大，有人被困")
         await calltaker.wait_for_selector("#suggestion-emergency")
         assert "119" in await calltaker.inner_text("#suggestion-emergency")
+        # a consultation the knowledge base answers: the answer is on screen to read out, before filing
+        async with httpx.AsyncClient(timeout=10) as http:
+            kept = await http.post(f"http://127.0.0.1:{PORTS['intake']}/v1/knowledge", json=ENTRY,
+                                   headers=bearer(settings, "admin"))
+            assert kept.status_code == 201, kept.text
+        await calltaker.fill("#description", "请问租房能不能提取公积金")
+        await calltaker.wait_for_selector("#suggested-answer")
+        assert ENTRY["answer"][:20] in await calltaker.inner_text("#suggested-answer")
+        await check_page(calltaker, shots, "02-console-consultation")
         first = await file_in_console(calltaker, "13900001111", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
         assert "已受理" in await calltaker.content()
         await check_page(calltaker, shots, "03-console-receipt")
@@ -300,6 +310,11 @@ async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots
         await check_page(sender, shots, "10-dispatch-en")
         await boss.goto(f"{BASE}/board/extensions")
         await check_page(boss, shots, "11-extensions")
+        await calltaker.goto(f"{BASE}/lang/en?next=/console")
+        await calltaker.fill("#description", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
+        await calltaker.wait_for_selector("#suggested-terms")
+        assert "Consumer complaint" in await calltaker.inner_text("#suggested-label")
+        await check_page(calltaker, shots, "15-console-en")
         await clerk.goto(f"{BASE}/lang/en?next=/unit")
         assert "Unit inbox" in await clerk.content()
         await check_page(clerk, shots, "12-unit-inbox-en")
