@@ -167,6 +167,7 @@ async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots
         await check_page(calltaker, shots, "02-console-consultation")
         first = await file_in_console(calltaker, "13900001111", "太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
         assert "已受理" in await calltaker.content()
+        assert "价格" in await calltaker.inner_text("#receipt-classification")  # what it was filed as, and why
         await check_page(calltaker, shots, "03-console-receipt")
         # the caller's history now shows it, open
         await calltaker.goto(f"{BASE}/console")

@@ -55,3 +55,23 @@ async def test_only_operators_ask_and_bad_input_names_the_field(settings):
             refused = await client.post("/v1/classification", headers=operator, json=wrong)
             assert refused.status_code == 422, (wrong, refused.text)
             assert refused.json()["errors"][0]["field"].split(".")[-1] == field, refused.text
+
+
+async def test_the_receipt_says_what_the_appeal_was_classified_as_and_a_replay_says_it_again(settings):
+    import uuid
+
+    from tests.integration.test_intake_http import body
+
+    async with running_service(SPEC, settings) as client:
+        message_id = f"receipt-{uuid.uuid4()}"
+        submission = body(message_id, description="太原街一家超市乱收费，标价和结账价格不一致，要求查处。")
+        first = await client.post("/v1/appeals", headers=channel_bearer(settings), json=submission)
+        again = await client.post("/v1/appeals", headers=channel_bearer(settings), json=submission)
+        assert (first.status_code, again.status_code) == (201, 200), first.text
+        told = first.json()["classification"]
+        assert (told["appeal_type"], told["category"]) == ("consumer_complaint", "prices")
+        assert told["method"] in ("model", "keywords") and told["terms"]
+        assert again.json()["classification"] == told
+        held = await client.post("/v1/appeals", headers=channel_bearer(settings),
+                                 json=body(f"receipt-{uuid.uuid4()}", description="今天天气很好，想说一说"))
+        assert held.json()["status"] == "pending_review" and "classification" not in held.json()

@@ -21,6 +21,11 @@ class StoredAppeal:
     reason: str | None
     refer_to: str | None
     into_tracking_number: str | None = None
+    # What it was classified as, for the receipt a replay answers again (None while held)
+    appeal_type: str | None = None
+    subtype: str | None = None
+    category: str | None = None
+    classification: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class Merge:
 
 _DECIDED = """
 SELECT a.channel, a.channel_message_id, a.appeal_id, a.tracking_number, a.status, a.reason, a.refer_to,
-       m.tracking_number AS into_tracking_number
+       m.tracking_number AS into_tracking_number, a.appeal_type, a.subtype, a.category, a.classification
 FROM appeals a LEFT JOIN appeals m ON m.appeal_id = a.merged_into
 WHERE (a.channel, a.channel_message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
@@ -110,7 +115,9 @@ async def decided(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> 
     rows = await conn.fetch(_DECIDED, [channel for channel, _ in keys], [message_id for _, message_id in keys])
     return {
         (r["channel"], r["channel_message_id"]): StoredAppeal(
-            r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"], r["into_tracking_number"])
+            r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"], r["into_tracking_number"],
+            r["appeal_type"], r["subtype"], r["category"],
+            json.loads(r["classification"]) if isinstance(r["classification"], str) else r["classification"])
         for r in rows
     }
 

@@ -26,6 +26,16 @@ from shared.runtime import Context, ServiceContext
 router = APIRouter(prefix="/v1", tags=["appeals"])
 
 
+class ReceiptClassification(BaseModel):
+    appeal_type: str
+    subtype: str | None = None
+    category: str
+    method: str | None = Field(None, description="stated, keywords, business_line, operator or model")
+    terms: list[str] = Field([], description="The terms that weighed most (model) or the keywords found")
+    confidence: float | None = None
+    model_version: str | None = None
+
+
 class AppealReceipt(BaseModel):
     appeal_id: str
     tracking_number: str
@@ -38,6 +48,8 @@ class AppealReceipt(BaseModel):
     answer: str | None = Field(
         None, description="answer_offered: the knowledge base's answer; say whether it solved the question with "
         "POST /v1/appeals/{appeal_id}/answer-feedback (web, app) or answer-confirmation (operator, phone)")
+    classification: ReceiptClassification | None = Field(
+        None, description="accepted, merged, answer_offered: what it was classified as, and why")
 
 
 def invalid(field: str, reason: str) -> RequestValidationError:
@@ -107,7 +119,8 @@ def _receipt(outcome: Outcome, response: Response) -> AppealReceipt:
     return AppealReceipt(appeal_id=str(outcome.appeal_id), tracking_number=outcome.tracking_number,
                          status=outcome.status, reason=outcome.reason, refer_to=outcome.refer_to,
                          into_tracking_number=outcome.into_tracking_number, inquiry_code=outcome.inquiry_code,
-                         answer=outcome.answer)
+                         answer=outcome.answer,
+                         classification=ReceiptClassification(**outcome.classified) if outcome.classified else None)
 
 
 async def _decide(ctx: ServiceContext, submission: SubmitAppeal,

@@ -64,6 +64,8 @@ class Outcome:
     # Private appeals only, on the first decision only: the caller shows it once and forgets it.
     inquiry_code: str | None = None
     answer: str | None = None  # answer_offered: the knowledge base's answer to show or read out
+    # accepted, merged, answer_offered: the label and why (method, terms), for the receipt
+    classified: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,12 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                       business_line=decision.method == "business_line")
     classification = Classification(method=decision.method, matched=decision.matched,
                                     confidence=decision.confidence, model_version=decision.model_version)
+    told = _told(classified, classification.model_dump())
     if same is not None:
         into = same.into
         return _Decision(
-            Outcome(appeal_id, tracking_number, "merged", same.reason, into_tracking_number=into.tracking_number),
+            Outcome(appeal_id, tracking_number, "merged", same.reason, into_tracking_number=into.tracking_number,
+                    classified=told),
             repository.NewAppeal(status="merged", reason=same.reason, merged_into=into.appeal_id,
                                  classification=classification.model_dump(), **classified, **common),
             AppealMerged(appeal_id=appeal_id, tracking_number=tracking_number,
@@ -232,14 +236,15 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
         # 直接办结: the caller hears (or the petitioner reads) the answer first; AppealAccepted or
         # AppealAnsweredAtIntake follows their word (handlers/answers.py).
         return _Decision(
-            Outcome(appeal_id, tracking_number, "answer_offered", inquiry_code=code, answer=offer.entry.answer),
+            Outcome(appeal_id, tracking_number, "answer_offered", inquiry_code=code, answer=offer.entry.answer,
+                    classified=told),
             repository.NewAppeal(status="answer_offered", inquiry_code_hash=code_hash,
                                  classification=classification.model_dump(), **classified, **common),
             None, offer=offer)
     # Accepted appeals are open until routing says otherwise: later repeats in this run merge into it.
     history.add(EarlierAppeal(appeal_id, tracking_number, facts, open=True))
     return _Decision(
-        Outcome(appeal_id, tracking_number, "accepted", inquiry_code=code),
+        Outcome(appeal_id, tracking_number, "accepted", inquiry_code=code, classified=told),
         repository.NewAppeal(status="accepted", inquiry_code_hash=code_hash,
                              classification=classification.model_dump(), **classified, **common),
         accepted_event(
@@ -297,8 +302,19 @@ def _key(submission: SubmitAppeal) -> tuple[str, str]:
 
 
 def _replayed(stored: repository.StoredAppeal) -> Outcome:
+    classified = None
+    if stored.classification is not None and stored.appeal_type is not None:
+        classified = _told({"appeal_type": stored.appeal_type, "subtype": stored.subtype, "category": stored.category},
+                           stored.classification)
     return Outcome(stored.appeal_id, stored.tracking_number, stored.status, stored.reason, stored.refer_to,
-                   replayed=True, into_tracking_number=stored.into_tracking_number)
+                   replayed=True, into_tracking_number=stored.into_tracking_number, classified=classified)
+
+
+def _told(label: dict, classification: dict) -> dict:
+    """The classification as the receipt tells it: the label, how it was decided, the terms."""
+    return {"appeal_type": label["appeal_type"], "subtype": label.get("subtype"), "category": label["category"],
+            "method": classification.get("method"), "terms": list(dict.fromkeys(classification.get("matched") or ())),
+            "confidence": classification.get("confidence"), "model_version": classification.get("model_version")}
 
 
 def _checked_petitioner(submission: SubmitAppeal) -> CheckedPetitioner:

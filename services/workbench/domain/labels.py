@@ -55,4 +55,12 @@ CATEGORIES = {
     "job_responsibilities": ("职责范围", "Responsibilities"), "procedures": ("办事流程", "Procedures"),
     "approvals": ("审批", "Approvals"), "policies": ("政策咨询", "Policies"), "livelihood": ("民生", "Livelihood"),
     "urban_management": ("城市管理", "Urban management"),
+    # the city taxonomy's finer categories (intake's taxonomy names them the same way)
+    "city_facilities": ("市政设施", "City facilities"), "education_training": ("教育培训", "Education and training"),
+    "environment": ("环境污染", "Environment"), "gas": ("燃气", "Gas"), "heating": ("供暖", "Heating"),
+    "housing": ("房地产", "Housing and real estate"), "housing_fund": ("住房公积金", "Housing provident fund"),
+    "illegal_construction": ("违章建设", "Illegal construction"), "medical_insurance": ("医疗保险", "Medical insurance"),
+    "noise": ("噪音扰民", "Noise"), "property_management": ("物业", "Property management"),
+    "school_enrolment": ("入学学区", "School enrolment"), "social_insurance": ("社会保险", "Social insurance"),
+    "transport": ("出租车公交", "Taxis and buses"), "wage_arrears": ("欠薪", "Wage arrears"),
 }

@@ -135,3 +135,13 @@ def test_not_yet_due_is_not_overdue():
     now = datetime(2026, 3, 10, 9, tzinfo=SH)
     assert overdue_column(None, "2026-03-12T09:00:00+08:00", now)["late"] is False
     assert overdue_column(None, None, now) == {"late": False, "late_since": None, "marked": False}
+
+
+def test_every_category_of_the_vocabulary_has_a_name_in_both_languages():
+    from services.workbench.domain.labels import CATEGORIES
+    from shared.contracts.vocabulary import CATEGORIES as VOCABULARY
+
+    for categories in VOCABULARY.values():
+        for category in categories:
+            zh, en = CATEGORIES[category]
+            assert zh and en and zh != en
