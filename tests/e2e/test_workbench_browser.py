@@ -28,7 +28,9 @@ from tests.integration.helpers import eventually
 from tests.integration.test_intake_answers import ENTRY
 from tests.support import bearer, sms_inbox
 
-PORTS = {name: 18901 + i for i, name in enumerate((*SERVICES, "workbench"))}
+# HOTLINE_E2E_PORT_BASE moves the six ports, so two runs on one machine do not collide
+PORTS = {name: int(os.environ.get("HOTLINE_E2E_PORT_BASE", "18901")) + i
+         for i, name in enumerate((*SERVICES, "workbench"))}
 BASE = f"http://127.0.0.1:{PORTS['workbench']}"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORDS = {"calltaker": "calltaker-pw-1", "clerk": "samr-clerk-pw-1", "boss": "supervisor-pw-1",

@@ -216,14 +216,15 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
                       business_line=decision.method == "business_line")
     classification = Classification(method=decision.method, matched=decision.matched,
                                     confidence=decision.confidence, model_version=decision.model_version)
-    told = _told(classified, classification.model_dump())
+    dumped = classification.model_dump()
+    told = _told(classified, dumped)
     if same is not None:
         into = same.into
         return _Decision(
             Outcome(appeal_id, tracking_number, "merged", same.reason, into_tracking_number=into.tracking_number,
                     classified=told),
             repository.NewAppeal(status="merged", reason=same.reason, merged_into=into.appeal_id,
-                                 classification=classification.model_dump(), **classified, **common),
+                                 classification=dumped, **classified, **common),
             AppealMerged(appeal_id=appeal_id, tracking_number=tracking_number,
                          channel_message_id=submission.channel_message_id,
                          into_appeal_id=into.appeal_id, into_tracking_number=into.tracking_number,
@@ -239,14 +240,14 @@ async def _decide(submission: SubmitAppeal, examined: _Examined, now: datetime, 
             Outcome(appeal_id, tracking_number, "answer_offered", inquiry_code=code, answer=offer.entry.answer,
                     classified=told),
             repository.NewAppeal(status="answer_offered", inquiry_code_hash=code_hash,
-                                 classification=classification.model_dump(), **classified, **common),
+                                 classification=dumped, **classified, **common),
             None, offer=offer)
     # Accepted appeals are open until routing says otherwise: later repeats in this run merge into it.
     history.add(EarlierAppeal(appeal_id, tracking_number, facts, open=True))
     return _Decision(
         Outcome(appeal_id, tracking_number, "accepted", inquiry_code=code, classified=told),
         repository.NewAppeal(status="accepted", inquiry_code_hash=code_hash,
-                             classification=classification.model_dump(), **classified, **common),
+                             classification=dumped, **classified, **common),
         accepted_event(
             appeal_id=appeal_id, tracking_number=tracking_number, channel=submission.channel,
             channel_message_id=submission.channel_message_id,
