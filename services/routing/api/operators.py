@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from services.routing.adapters import directory_store, repository, views
+from services.routing.adapters import repository, views
 from services.routing.adapters.directory_store import DirectoryCache
 from services.routing.api.common import Page, Paged, PageSize, in_unit_of_work
 from services.routing.domain.catalogue_fit import Fit, explain
@@ -72,7 +72,10 @@ async def catalogue_fit(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None:
             raise HTTPException(404, detail=f"no appeal {appeal_id}")
-        version, directory, _ = await directory_store.read(conn)
+        # the dispatcher's page asks once per letter it shows: read the directory again only
+        # when its version moved
+        cache = ctx.state.setdefault("catalogue_fit_directory", DirectoryCache())
+        version, directory = await cache.current(conn)
     advice = explain(directory, t["appeal_type"], t["category"], t["district"], t["description"] or "",
                      tuple(t["returned_by"] or ()))
     return {"appeal_id": appeal_id, "directory_version": version, "returned_by": list(t["returned_by"] or ()),
