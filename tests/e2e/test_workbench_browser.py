@@ -154,6 +154,11 @@ async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots
         assert "乱收费" in await calltaker.inner_text("#suggested-terms")
         assert "消费投诉" in await calltaker.inner_text("#suggested-label")
         await check_page(calltaker, shots, "02-console")
+        # the business line (key 6) is always a business-environment complaint: the suggestion follows the preset
+        await calltaker.check("input[name=channel][value=phone_business_line]")
+        await wait_for_text(calltaker, "#suggested-label", "营商环境投诉")
+        await calltaker.check("input[name=channel][value=phone]")
+        await wait_for_text(calltaker, "#suggested-label", "消费投诉")
         # an emergency is named before filing, with the number to call
         await calltaker.fill("#description", "楼道里着火了，火很大，有人被困")
         await calltaker.wait_for_selector("#suggestion-emergency")
