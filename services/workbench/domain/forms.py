@@ -59,3 +59,15 @@ def from_service(reasons: Mapping[str, str], fields: tuple[str, ...]) -> Errors:
         target = field if field in fields else "_form"
         errors[target] = (f"服务拒绝：{reason}", reason)
     return errors
+
+
+def unit_codes(form: Mapping[str, str], field: str, errors: Errors) -> tuple[str, ...]:
+    """Comma-joined unit codes (a checkbox carrying the catalogue's co-handling units); routing
+    checks that each exists and that none is the lead."""
+    raw = form.get(field, "").strip()
+    codes = tuple(code.strip() for code in raw.split(",") if code.strip()) if raw else ()
+    if any(not (2 <= len(code) <= 32 and code.replace("-", "").replace("_", "").isalnum() and code.upper() == code)
+           for code in codes) or len(codes) > 10:
+        errors[field] = ("协办单位代码有误", "Co-handling unit codes are not valid")
+        return ()
+    return codes

@@ -108,9 +108,15 @@ async def letter(request: Request, appeal_id: UUID, decision: str, session: Disp
         return render(request, "not_found.html", session, status=404)
     if errors:
         return await _page(request, session, status=422, errors=errors, failed_for=str(appeal_id), values=form)
+    # the catalogue's co-handling units of the advised rule, when the dispatcher kept them ticked
+    co = forms.unit_codes(form, "with_co", errors) if decision in ("redispatch", "dispatch") else ()
+    if errors:
+        return await _page(request, session, status=422, errors=errors, failed_for=str(appeal_id), values=form)
     if decision == "dispatch":
-        answer = await session.post("routing", f"/v1/appeals/{appeal_id}/dispatch", {"unit_code": unit, "reason": reason})
+        answer = await session.post("routing", f"/v1/appeals/{appeal_id}/dispatch",
+                                    {"unit_code": unit, "co_unit_codes": list(co), "reason": reason})
     else:
         answer = await session.post("routing", f"/v1/appeals/{appeal_id}/review", {
-            "decision": decision, "unit_code": unit if decision == "redispatch" else None, "reason": reason})
-    return await _after(request, session, answer, decision, appeal_id, form, ("unit_code", "reason"))
+            "decision": decision, "unit_code": unit if decision == "redispatch" else None,
+            **({"co_unit_codes": list(co)} if decision == "redispatch" else {}), "reason": reason})
+    return await _after(request, session, answer, decision, appeal_id, form, ("unit_code", "reason", "with_co"))

@@ -145,3 +145,54 @@ def test_every_category_of_the_vocabulary_has_a_name_in_both_languages():
         for category in categories:
             zh, en = CATEGORIES[category]
             assert zh and en and zh != en
+
+
+# --- the dispatcher's re-dispatch carries the catalogue's co-handling units when kept ticked -------
+
+
+def test_co_handling_unit_codes_from_the_checkbox():
+    errors: forms.Errors = {}
+    assert forms.unit_codes({"with_co": "URBAN-MGMT,SAMR"}, "with_co", errors) == ("URBAN-MGMT", "SAMR")
+    assert forms.unit_codes({}, "with_co", errors) == () and not errors
+    for wrong in ("urban", "A,<b>", ",".join(["SAMR"] * 11)):
+        errors = {}
+        assert forms.unit_codes({"with_co": wrong}, "with_co", errors) == () and "with_co" in errors
+
+
+def _dispatch_page(fit: dict) -> str:
+    from services.workbench.pages.common import _templates
+
+    item = {"appeal_id": "a1", "tracking_number": "SY20260301AAAAAAAA", "state": "returned", "appeal_type":
+            "public_service_request", "category": "livelihood", "district": "heping", "attempt": 1,
+            "returned_by": ["REAL-ESTATE"], "unit_trail": ["REAL-ESTATE"], "fit": fit}
+    return _templates.get_template("dispatch.html").render(
+        lang="zh", t=lambda zh, en: zh, staff=None, csrf="c", path="/dispatch", new_action_id=lambda: "x",
+        held=[], queue=[item], queue_total=1, units=[("ECOLOGY", "生态环境局", "Ecology"),
+                                                      ("REAL-ESTATE", "房产局", "Real estate")],
+        types={}, subtypes={}, categories=[], districts=[], errors={}, failed_for=None, values={}, done=None)
+
+
+def test_the_advised_rule_is_explained_preselected_and_its_co_handling_units_offered():
+    fit = {"returned_by": ["REAL-ESTATE"], "fits": [
+        {"rule_id": "request-property", "fallback": False, "lead": "REAL-ESTATE", "lead_name_zh": "房产局",
+         "lead_name_en": "Real estate", "co": [], "returned": True,
+         "matched": {"appeal_type": "public_service_request", "category": "livelihood", "district": None,
+                     "keywords": ["物业"]}},
+        {"rule_id": "request-pollution", "fallback": False, "lead": "ECOLOGY", "lead_name_zh": "生态环境局",
+         "lead_name_en": "Ecology", "co": ["URBAN-MGMT"], "returned": False,
+         "matched": {"appeal_type": "public_service_request", "category": "livelihood", "district": None,
+                     "keywords": ["油烟"]}}]}
+    fit["advised"] = fit["fits"][1]
+    html = _dispatch_page(fit)
+    assert "已退过单" in html and "建议改派" in html and "关键词：" in html and "油烟" in html
+    assert '<option value="ECOLOGY" selected>' in html
+    assert 'name="with_co" value="URBAN-MGMT" checked' in html
+
+
+def test_no_advice_says_a_person_decides_and_offers_no_co_handling_units():
+    fit = {"returned_by": ["A"], "fits": [
+        {"rule_id": "r", "fallback": False, "lead": "A", "lead_name_zh": "甲", "lead_name_en": "A", "co": ["B"],
+         "returned": True, "matched": {"appeal_type": "public_service_request", "category": None, "district": None,
+                                       "keywords": []}}], "advised": None}
+    html = _dispatch_page(fit)
+    assert "请人工指定" in html and 'name="with_co"' not in html and " selected>" not in html
