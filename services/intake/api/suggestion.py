@@ -19,7 +19,7 @@ from services.intake.domain.suggestion import suggest
 from shared.auth import Principal, require
 from shared.contracts.events import LongText
 from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["operators"])
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,7 +62,7 @@ class ClassificationHint(BaseModel):
 @router.post("/classification", response_model=ClassificationHint,
              responses={422: {"description": "A field is missing or wrong, or the stated label cannot be"}})
 async def classify_text(body: ClassificationAsk, _: Annotated[Principal, Depends(require("operator"))],
-                        ctx: Annotated[ServiceContext, Depends(context_of)]) -> ClassificationHint:
+                        ctx: Context) -> ClassificationHint:
     """What intake would decide about this description now; nothing is filed, stored or sent."""
     try:
         hint = suggest(current(ctx) or keyword_classifier(), knowledge(ctx), body.description, body.channel,
