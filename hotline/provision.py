@@ -5,6 +5,7 @@ import logging
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from hotline.classifier_cli import train as train_classifier
 from hotline.registry import service_specs
@@ -79,9 +80,39 @@ async def create_topics(settings: Settings, replication_factor: int | None = Non
                 for t in missing
             ])
             _raise_refusals(response)
+        await _align_retention(admin, settings, existing)
         return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()
+
+
+_DYNAMIC_TOPIC_CONFIG = 1  # Kafka's ConfigSource: set on the topic itself
+
+
+async def _align_retention(admin: AIOKafkaAdminClient, settings: Settings, existing: set[str]) -> list[str]:
+    """Topics created before the registry changed their retention get the registry's (the
+    submissions topic went from for ever to 7 days: docs/personal-data.md). The legacy
+    AlterConfigs replaces all of a topic's own settings, so the others are sent back unchanged."""
+    wanted = {settings.topic(t.name): str(t.retention_ms) for t in TOPICS if settings.topic(t.name) in existing}
+    if not wanted:
+        return []
+    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in wanted])
+    changes = []
+    for response in responses:
+        for resource in response.to_object()["resources"]:
+            name = resource["resource_name"]
+            own = {e["config_names"]: e["config_value"] for e in resource["config_entries"]
+                   if e["config_source"] == _DYNAMIC_TOPIC_CONFIG}
+            if name in wanted and own.get("retention.ms") != wanted[name]:
+                changes.append(ConfigResource(ConfigResourceType.TOPIC, name,
+                                              configs={**own, "retention.ms": wanted[name]}))
+    if changes:
+        for response in await admin.alter_configs(changes):
+            for error_code, message, _type, name in response.resources:
+                if error_code:
+                    raise TopicsRefused(f"could not set the retention of {name}: {message or error_code}")
+        log.info("retention set to the registry's on %s", ", ".join(c.name for c in changes))
+    return [c.name for c in changes]
 
 
 _TOPIC_ALREADY_EXISTS = 36
