@@ -43,7 +43,11 @@ SPEC = ServiceSpec(
     "(NotifyPetitioner on the restricted hotline.notifications.v1), as do every receipt, reply with its "
     "evaluation token and web phone confirmation. "
     "Routing's AppealReplied / AppealClosed / AppealReopened tell intake whether an appeal is still "
-    "open, the condition for merging a repeat into it.",
+    "open, the condition for merging a repeat into it; AppealDispatched / AppealRedispatched / AppealReturned "
+    "which unit may read the petitioner's contact. The contact leaves intake only sealed "
+    "(AppealAccepted.sealed_contact, AES-256-GCM under a key per appeal kept here); once the retention "
+    "period after the appeal is finished ends (or an admin asks), the key and intake's copy are deleted "
+    "and AppealContactForgotten tells the other services to drop what they kept.",
 )
 
 

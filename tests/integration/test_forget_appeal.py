@@ -84,7 +84,7 @@ async def read_all(settings, topic: str) -> list:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        records = []
+        records: list = []
         async def behind() -> bool:
             return any([await consumer.position(p) < ends[p] for p in partitions])
         while await behind():
