@@ -70,6 +70,8 @@ _ADDRESS = re.compile(
 # Labels after which a long number is a transaction's number, not a person's.
 _ORDER_LABEL = re.compile(r"(?:订单|单号|编号|流水|工单|发票|合同|批次|条码|货号|快递)[号码]*[是为:\s#]*$")
 _CARD_LABEL = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|账号|帐号|卡)[是为:\s]*$")
+# Characters no name contains (names may hold letters, "·", "-" and "'": 阿卜杜·热合曼, Jean-Pierre).
+_NO_NAME_ACROSS = frozenset(" \t\r\n\u3000，。！？；：、,.!?;:（）()【】[]{}“”\"《》<>/|～~@#%&*+=_")
 _HONORIFICS = ("先生", "女士", "小姐", "老师", "师傅", "同志", "大爷", "大妈", "阿姨", "老人")
 
 
@@ -100,11 +102,16 @@ class NameTags:
         by_kind: dict[str, set[int]] = {"n": set(), "s": set()}
         for tag in self.tags:
             by_kind[tag[0]].add(int(tag[1:tag.index(":")]))
+        # A name never spans a space, a digit or sentence punctuation: only the stretches between
+        # them are hashed (a keyed hash per position is the cost of this scan).
+        clear_until = [len(text)] * (len(text) + 1)
+        for i in range(len(text) - 1, -1, -1):
+            clear_until[i] = i if text[i] in _NO_NAME_ACROSS or text[i].isdigit() else clear_until[i + 1]
         for i in range(len(text)):
             if not text[i].isalpha():
                 continue
             for length in by_kind["n"]:
-                if f"n{length}:{_tag(key, 'name', text[i:i + length])}" in self.tags:
+                if i + length <= clear_until[i] and f"n{length}:{_tag(key, 'name', text[i:i + length])}" in self.tags:
                     found.append((i, i + length))
             for length in by_kind["s"]:
                 rest = text[i + length:i + length + 2]
