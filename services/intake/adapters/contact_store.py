@@ -1,5 +1,6 @@
 """SQL for the petitioner's contact: data keys, the lead unit, and forgetting."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -9,14 +10,18 @@ from services.intake.domain.retention import UNDECIDED
 from services.intake.domain.sealing import KEY_BYTES, new_data_key
 
 # Two acceptances of one appeal (an operator's, after a held one was replayed) seal under the
-# same key: the first transaction's key wins, the second reads it.
-_KEY = """
-WITH new AS (
-    INSERT INTO contact_keys (appeal_id, data_key, created_at) VALUES ($1, $2, $3)
-    ON CONFLICT (appeal_id) DO NOTHING RETURNING data_key
+# same key: the first transaction's key wins, the second reads it. One statement for a batch.
+_KEYS = """
+WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::bytea[]) AS w(appeal_id, data_key)),
+new AS (
+    INSERT INTO contact_keys (appeal_id, data_key, created_at)
+    SELECT appeal_id, data_key, $3 FROM wanted
+    ON CONFLICT (appeal_id) DO NOTHING RETURNING appeal_id, data_key
 )
-SELECT data_key FROM new UNION ALL SELECT data_key FROM contact_keys WHERE appeal_id = $1
-LIMIT 1
+SELECT appeal_id, data_key FROM new
+UNION ALL
+SELECT k.appeal_id, k.data_key FROM contact_keys k JOIN wanted USING (appeal_id)
+WHERE k.appeal_id NOT IN (SELECT appeal_id FROM new)
 """
 
 _SET_LEAD = """
@@ -57,11 +62,13 @@ WHERE appeal_id = $1 AND contact_forgotten_at IS NULL
 """
 
 
-async def data_key(conn: asyncpg.Connection, appeal_id: UUID, at: datetime) -> bytes:
-    """The appeal's data key, made on first use (in the transaction that emits the sealed contact)."""
-    key = await conn.fetchval(_KEY, appeal_id, new_data_key(), at)
-    assert key is not None and len(key) == KEY_BYTES
-    return bytes(key)
+async def data_keys(conn: asyncpg.Connection, appeal_ids: Sequence[UUID], at: datetime) -> dict[UUID, bytes]:
+    """Each appeal's data key, made on first use (in the transaction that emits the sealed contact)."""
+    ids = list(dict.fromkeys(appeal_ids))
+    rows = await conn.fetch(_KEYS, ids, [new_data_key() for _ in ids], at)
+    keys = {r["appeal_id"]: bytes(r["data_key"]) for r in rows}
+    assert set(keys) == set(ids) and all(len(k) == KEY_BYTES for k in keys.values())
+    return keys
 
 
 async def existing_key(conn: asyncpg.Connection, appeal_id: UUID) -> bytes | None:

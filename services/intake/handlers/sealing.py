@@ -9,6 +9,7 @@ path cannot forget to seal.
 """
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -26,17 +27,25 @@ def contact_guard(settings: Settings) -> BeforeStore:
     pepper = settings.pepper()
 
     async def seal_contacts(conn: asyncpg.Connection, pending: list[Envelope[Any]]) -> list[Envelope[Any]]:
+        to_seal = [e.data for e in pending if isinstance(e.data, (AppealAccepted, AppealAnsweredAtIntake))
+                   and e.data.contact is not None]
+        if not to_seal:
+            return pending
+        # one statement for a whole batch of acceptances; the keys' time is the first acceptance's
+        keys = await contact_store.data_keys(conn, [d.appeal_id for d in to_seal], _at(to_seal[0]))
         sealed = []
         for envelope in pending:
             data = envelope.data
             if isinstance(data, (AppealAccepted, AppealAnsweredAtIntake)) and data.contact is not None:
-                at = data.accepted_at if isinstance(data, AppealAccepted) else data.answered_at
-                key = await contact_store.data_key(conn, data.appeal_id, at)
                 data = data.model_copy(update={
-                    "contact": None, "sealed_contact": seal(key, data.appeal_id, data.contact),
+                    "contact": None, "sealed_contact": seal(keys[data.appeal_id], data.appeal_id, data.contact),
                     "name_tags": tuple(sorted(name_tags([data.contact.name], pepper)))})
                 envelope = dataclasses.replace(envelope, data=data)
             sealed.append(envelope)
         return sealed
 
     return seal_contacts
+
+
+def _at(data: AppealAccepted | AppealAnsweredAtIntake) -> datetime:
+    return data.accepted_at if isinstance(data, AppealAccepted) else data.answered_at
