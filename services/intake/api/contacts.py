@@ -48,18 +48,17 @@ class ForgetAnswer(BaseModel):
 
 
 @router.get("/appeals/{appeal_id}/contact", response_model=PetitionerContact, response_model_exclude_none=True,
-            responses={403: {"description": "A unit that does not hold the appeal's transfer letter"},
-                       404: {"description": "No such appeal"},
+            responses={404: {"description": "No such appeal, or (a unit) one whose transfer letter it does not hold"},
                        410: {"description": "The petitioner's data was deleted (retention period or request)"}})
 async def contact(appeal_id: UUID, ctx: Context,
                   principal: Annotated[Principal, Depends(require("unit", "operator", "supervisor", "admin"))]):
     """The petitioner's name, phone and address: for the lead unit of the appeal (role `unit`,
     the unit in the latest transfer letter) and the centre's staff."""
     row = await contact_store.contact_of(ctx.pool, appeal_id)
-    if row is None:
+    # A unit that does not hold the letter gets what an unknown appeal gets (as at routing).
+    if row is None or (principal.role == "unit" and (row["lead_unit"] is None
+                                                      or row["lead_unit"] != principal.unit_code)):
         raise HTTPException(404, detail="no such appeal")
-    if principal.role == "unit" and (row["lead_unit"] is None or row["lead_unit"] != principal.unit_code):
-        raise HTTPException(403, detail="only the unit that holds the appeal's transfer letter may read the contact")
     if row["contact_forgotten_at"] is not None:
         raise HTTPException(410, detail="the petitioner's data was deleted on "
                             f"{row['contact_forgotten_at'].date().isoformat()}")
