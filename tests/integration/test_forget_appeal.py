@@ -6,7 +6,10 @@ unit that handles their appeal. Real Kafka and PostgreSQL, the five services in 
 
 import contextlib
 import json
+import os
 import random
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
 
@@ -165,9 +168,14 @@ async def test_a_forgotten_petitioner_is_gone_everywhere_and_the_other_still_rea
         assert again.json()["already"] is True
         assert (await intake.post(f"/v1/appeals/{a}/forget", headers=unit)).status_code == 403
 
+        told = await read_topic(settings.kafka_bootstrap, settings.topic(topics.INTAKE), expect=1,
+                                match=lambda r: r.key == str(a).encode()
+                                and dict(r.headers)["ce_type"] == b"hotline.appeal.contact-forgotten.v1")
+        assert len(told) == 1, "forgotten once, announced once"
+        event_id = uuid.UUID(dict(told[0].headers)["ce_id"].decode())
+
         async def dropped_downstream() -> bool:
-            return await db.fetchval("SELECT count(*) FROM routing.inbox WHERE event_type = $1",
-                                     "hotline.appeal.contact-forgotten.v1") == 1 \
+            return await db.fetchval("SELECT count(*) FROM routing.inbox WHERE event_id = $1", event_id) == 1 \
                 and await db.fetchval("SELECT cardinality(name_tags) FROM publication.public_appeals "
                                       "WHERE appeal_id = $1", a) == 0
         await eventually(dropped_downstream, what="routing and publication applying AppealContactForgotten")
@@ -291,3 +299,32 @@ async def test_topics_created_before_the_change_get_the_registrys_retention(sett
     finally:
         await admin.delete_topics([t for t in await admin.list_topics() if t.startswith(old.topic_prefix)])
         await admin.close()
+
+
+async def test_hotline_forget_from_the_command_line(settings, db):
+    """`hotline forget APPEAL_ID` with intake stopped: done in intake's schema, announced by its
+    outbox once intake runs again; a wrong id or a held appeal is refused with the reason."""
+    person = petitioner("殷若愚", "和平区中华路三段二号院")
+    async with running_service(INTAKE, settings, headers=channel_bearer(settings, "app")) as intake:
+        answer = await intake.post("/v1/appeals", json=submission(f"cli-{uuid.uuid4().hex[:8]}", person))
+        assert answer.status_code == 201, answer.text
+    appeal_id = uuid.UUID(answer.json()["appeal_id"])
+    env = {**os.environ, "HOTLINE_ENV": "test", "HOTLINE_DATABASE_URL": settings.database_url,
+           "HOTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "HOTLINE_TOPIC_PREFIX": settings.topic_prefix}
+
+    def hotline(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hotline.cli", "forget", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    done = hotline(str(appeal_id), "--note", "asked on the phone")
+    assert done.returncode == 0 and "forgotten at" in done.stdout, done.stderr
+    assert "already forgotten" in hotline(str(appeal_id)).stdout
+    refused = hotline(str(uuid.uuid4()))
+    assert refused.returncode != 0 and "no appeal" in refused.stderr and "Traceback" not in refused.stderr
+    assert "one of them" in hotline().stderr
+    assert await found_in_schemas(db, person, ("intake",)) == []
+    announced = await db.fetch("SELECT headers->>'ce_type' AS type FROM intake.outbox WHERE key = $1",
+                               str(appeal_id).encode())
+    assert [r["type"] for r in announced] == ["hotline.appeal.contact-forgotten.v1"]
+    by = await db.fetchval("SELECT requested_by FROM intake.contact_forgettings WHERE appeal_id = $1", appeal_id)
+    assert by.startswith("cli:")
