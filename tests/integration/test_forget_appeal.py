@@ -120,8 +120,8 @@ async def test_a_forgotten_petitioner_is_gone_everywhere_and_the_other_still_rea
     kept = petitioner("邬晓岚", "和平区太原南街七号院")
     async with contextlib.AsyncExitStack() as services:
         intake = await services.enter_async_context(running_service(INTAKE, settings))
-        for spec in (ROUTING, SLA):
-            await services.enter_async_context(running_service(spec, settings))
+        routing = await services.enter_async_context(running_service(ROUTING, settings))
+        await services.enter_async_context(running_service(SLA, settings))
         readers = contextlib.AsyncExitStack()  # the read models, stopped before their replay
         await services.enter_async_context(readers)
         for spec in (PUBLICATION, ASSESSMENT):
@@ -151,6 +151,19 @@ async def test_a_forgotten_petitioner_is_gone_everywhere_and_the_other_still_rea
         await eventually(dispatched, timeout=60, what="both appeals dispatched and known downstream")
         lead = await db.fetchval("SELECT unit_code FROM routing.transfers WHERE appeal_id = $1", b)
         assert lead == await db.fetchval("SELECT lead_unit FROM intake.appeals WHERE appeal_id = $1", b)
+
+        # The unit replies to the other petitioner by name: publication redacts it with the name's
+        # tags intake sent (it never sees the name), and keeps them through the replay below.
+        unit_actions = f"/v1/units/{lead}/appeals/{b}"
+        for action, body in (("sign", {}), ("reply", {"reply": f"{kept['name']}女士您好，经核查已责令商户整改。"})):
+            done = await routing.post(f"{unit_actions}/{action}", json={"action_id": f"{run}-{action}", **body},
+                                      headers=bearer(settings, "unit", lead))
+            assert done.status_code < 300, done.text
+
+        async def redacted_reply() -> bool:
+            reply = await db.fetchval("SELECT reply FROM publication.public_appeals WHERE appeal_id = $1", b)
+            return reply is not None and kept["name"] not in reply and "[姓名]" in reply
+        await eventually(redacted_reply, what="the reply in publication, the name redacted")
 
         # Before: the lead unit reads the contact at intake; to another unit it does not exist; it was stored.
         unit = bearer(settings, "unit", lead)
@@ -195,6 +208,8 @@ async def test_a_forgotten_petitioner_is_gone_everywhere_and_the_other_still_rea
         assert rebuilt[a]["name_tags"] == [], "the forgetting replays after the acceptance"
         assert rebuilt[b]["name_tags"], "the other petitioner's name is still redacted in later replies"
         assert rebuilt[a]["summary"], "the appeal itself stays public"
+        replied = await db.fetchval("SELECT reply FROM publication.public_appeals WHERE appeal_id = $1", b)
+        assert kept["name"] not in replied and "[姓名]" in replied, "redacted again from the log's tags"
 
         # The other petitioner still reaches their unit.
         other = await intake.get(f"/v1/appeals/{b}/contact", headers=unit)
