@@ -33,8 +33,7 @@ from shared.contracts import topics
 from shared.contracts.events import AppealClosed, SealedContact
 from shared.contracts.topics import SUBMISSIONS_RETENTION_MS, TOPICS
 from shared.kafka.partitions import topic_partitions
-from tests.integration.helpers import eventually, produce, read_topic
-from tests.integration.test_publication_support import send
+from tests.integration.helpers import eventually, produce, read_topic, send
 from tests.support import bearer, channel_bearer, running_service
 
 pytestmark = pytest.mark.slow  # five services and two replays: about a minute on a quiet machine

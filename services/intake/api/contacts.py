@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.intake.adapters import contact_store
 from services.intake.handlers.forgetting import NotYetDecided, UnknownAppeal, forget
 from shared.auth import Principal, require
-from shared.runtime import ServiceContext, context_of
+from shared.runtime import Context
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["personal data"])
-Context = Annotated[ServiceContext, Depends(context_of)]
 NO_NUL = r"^[^\x00]*$"
 
 
