@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("service", choices=["publication", "assessment"])
     replay.set_defaults(func=_replay)
 
+    forget = sub.add_parser("forget", help="forget a petitioner now (delete the contact and its key), "
+                            "or run the retention rule once (--due)")
+    forget.add_argument("appeal_id", nargs="?", help="the appeal whose petitioner is forgotten")
+    forget.add_argument("--due", action="store_true",
+                        help="forget every appeal finished more than HOTLINE_CONTACT_RETENTION_DAYS ago")
+    forget.add_argument("--note", help="why (e.g. the petitioner's request and its reference)")
+    forget.set_defaults(func=_forget)
+
     calendar = sub.add_parser("calendar", help="load a year's official holiday schedule into sla")
     calendar.add_argument("action", choices=["load"])
     calendar.add_argument("file", type=Path, help='JSON: {"year": 2027, "holidays": [...], "workdays": [...]}')
@@ -342,6 +350,33 @@ def _replay(args) -> None:
 
     result = asyncio.run(replayers()[args.service](_settings()))
     print(f"{args.service}: replayed from the log: {result}")
+
+
+def _forget(args) -> None:
+    import getpass
+    import uuid
+
+    from hotline.forget import forget_appeal, forget_due_now
+    from services.intake.handlers.forgetting import NotYetDecided, UnknownAppeal
+
+    if args.due == (args.appeal_id is not None):
+        raise SystemExit("error: give an APPEAL_ID or --due (one of them)")
+    if args.due:
+        run = asyncio.run(forget_due_now(_settings()))
+        print(f"forgot the petitioners of {run.forgotten} appeals (retention {run.retention_days} days)")
+        return
+    try:
+        appeal_id = uuid.UUID(args.appeal_id)
+    except ValueError:
+        raise SystemExit(f"error: {args.appeal_id!r} is not an appeal id (a UUID)") from None
+    try:
+        done = asyncio.run(forget_appeal(_settings(), appeal_id, args.note, f"cli:{getpass.getuser()}"))
+    except UnknownAppeal:
+        raise SystemExit(f"error: no appeal {appeal_id} in intake") from None
+    except NotYetDecided as undecided:
+        raise SystemExit(f"error: the appeal is {undecided}; decide it before forgetting its petitioner") from None
+    print(f"appeal {appeal_id}: petitioner {'already ' if done.already else ''}forgotten at "
+          f"{done.forgotten_at.isoformat()}")
 
 
 def _calendar(args) -> None:

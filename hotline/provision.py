@@ -5,6 +5,7 @@ import logging
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from hotline.classifier_cli import train as train_classifier
 from hotline.registry import service_specs
@@ -79,9 +80,62 @@ async def create_topics(settings: Settings, replication_factor: int | None = Non
                 for t in missing
             ])
             _raise_refusals(response)
+            # A topic this client's metadata had not seen yet existed after all: align it too.
+            existing |= {entry[0] for entry in getattr(response, "topic_errors", ())
+                         if entry[1] == _TOPIC_ALREADY_EXISTS}
+        await _align_retention(admin, settings, existing)
         return [settings.topic(t.name) for t in missing]
     finally:
         await admin.close()
+
+
+_DYNAMIC_TOPIC_CONFIG = 1  # Kafka's ConfigSource: set on the topic itself
+_UNKNOWN_TOPIC = 3
+
+
+async def _align_retention(admin: AIOKafkaAdminClient, settings: Settings, existing: set[str]) -> list[str]:
+    """Topics created before the registry changed their retention get the registry's (the
+    submissions topic went from for ever to 7 days: docs/personal-data.md). The legacy
+    AlterConfigs replaces all of a topic's own settings, so the others are sent back unchanged."""
+    wanted = {settings.topic(t.name): str(t.retention_ms) for t in TOPICS if settings.topic(t.name) in existing}
+    own = await _own_configs(admin, list(wanted))
+    changes = [ConfigResource(ConfigResourceType.TOPIC, name, configs={**configs, "retention.ms": wanted[name]})
+               for name, configs in own.items() if configs.get("retention.ms") != wanted[name]]
+    if changes:
+        for response in await admin.alter_configs(changes):
+            for error_code, message, _type, name in response.resources:
+                if error_code:
+                    raise TopicsRefused(f"could not set the retention of {name}: {message or error_code}")
+        log.info("retention set to the registry's on %s", ", ".join(c.name for c in changes))
+    return [c.name for c in changes]
+
+
+async def _own_configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's own settings. A broker that has not heard of a topic created a moment ago
+    answers "unknown topic": it is asked again shortly (metadata reaches every broker soon)."""
+    found: dict[str, dict[str, str]] = {}
+    for _attempt in range(20):
+        if not names:
+            break
+        unknown = []
+        for response in await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names]):
+            for resource in response.to_object()["resources"]:
+                name = resource["resource_name"]
+                if resource["error_code"] == _UNKNOWN_TOPIC:
+                    unknown.append(name)
+                elif resource["error_code"]:
+                    raise TopicsRefused(f"could not read the settings of {name} "
+                                        f"({resource['error_message'] or resource['error_code']}): "
+                                        "run `hotline topics` as hotline-admin")
+                else:
+                    found[name] = {e["config_names"]: e["config_value"] for e in resource["config_entries"]
+                                   if e["config_source"] == _DYNAMIC_TOPIC_CONFIG}
+        names = unknown
+        if names:
+            await asyncio.sleep(0.25)
+    if names:
+        log.warning("retention not checked on %s: the broker does not know them yet", ", ".join(names))
+    return found
 
 
 _TOPIC_ALREADY_EXISTS = 36

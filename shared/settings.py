@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # How long the inbox remembers an applied event's id (shared/inbox_retention.py); 0 keeps
     # every id for ever. Pruned hourly by each consuming service.
     inbox_retention_days: int = Field(default=30, ge=0)
+    # How long intake keeps a petitioner's contact (and the key that opens its sealed copies on
+    # the log) after the appeal is finished: closed, answered, rejected (docs/personal-data.md).
+    # 180 days covers the month's assessment and its corrections, a dissatisfied petitioner's
+    # reopening and the complaints about a reply that follow it.
+    contact_retention_days: int = Field(default=180, ge=1)
     inbox_prune_seconds: float = Field(default=3600.0, gt=0)
     relay_batch_size: int = 500
     # Intake's classifier: how often a replica looks for a newer model or taxonomy in the database,

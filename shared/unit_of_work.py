@@ -1,7 +1,7 @@
 """One database transaction in which a handler changes state and emits events."""
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, cast
@@ -12,6 +12,11 @@ from shared import outbox
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 
+# A service's last word on what it emits, run in the transaction just before the events are
+# stored: intake seals the petitioner's contact here, so no path of its can put it on the log
+# in clear (services/intake/handlers/sealing.py).
+BeforeStore = Callable[[asyncpg.Connection, list[Envelope[Any]]], Awaitable[list[Envelope[Any]]]]
+
 
 class UnitOfWork:
     """A connection in a transaction plus the events to store with it.
@@ -20,10 +25,12 @@ class UnitOfWork:
     happen or neither; after commit the relay is woken so they reach Kafka promptly.
     """
 
-    def __init__(self, pool: asyncpg.Pool, source: str, on_commit: Callable[[], None] = lambda: None):
+    def __init__(self, pool: asyncpg.Pool, source: str, on_commit: Callable[[], None] = lambda: None,
+                 before_store: BeforeStore | None = None):
         self._pool = pool
         self._source = source
         self._on_commit = on_commit
+        self._before_store = before_store
         self.pending: list[Envelope[Any]] = []
         self.conn: asyncpg.Connection
 
@@ -44,6 +51,8 @@ class UnitOfWork:
                         tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
+                if self._before_store is not None and self.pending:
+                    self.pending = await self._before_store(self.conn, self.pending)
                 await outbox.store(self.conn, self.pending)
                 await self._tx.commit()
             else:
@@ -66,10 +75,12 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work for one service: its pool, its CloudEvents source, its relay."""
 
-    def __init__(self, pool: asyncpg.Pool, service: str, on_commit: Callable[[], None] = lambda: None):
+    def __init__(self, pool: asyncpg.Pool, service: str, on_commit: Callable[[], None] = lambda: None,
+                 before_store: BeforeStore | None = None):
         self.pool = pool
         self.service = service
         self.on_commit = on_commit
+        self.before_store = before_store
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.pool, f"/hotline/{self.service}", self.on_commit)
+        return UnitOfWork(self.pool, f"/hotline/{self.service}", self.on_commit, self.before_store)

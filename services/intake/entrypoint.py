@@ -8,6 +8,8 @@ from services.intake import classifier
 from services.intake.api import ROUTERS
 from services.intake.api.web_entrance import prune_web_entrance
 from services.intake.handlers import handlers_for
+from services.intake.handlers.forgetting import forget_when_due
+from services.intake.handlers.sealing import contact_guard
 from shared.contracts import topics
 from shared.contracts.events import SubmitAppeal
 from shared.runtime import ServiceSpec, create_app
@@ -26,7 +28,9 @@ SPEC = ServiceSpec(
     # The classifier (model and taxonomy) is loaded before the consumers start and kept current.
     prepare=classifier.prepare,
     readiness_details=classifier.readiness_details,
-    background=(classifier.keep_current, prune_web_entrance),
+    background=(classifier.keep_current, prune_web_entrance, forget_when_due),
+    # The petitioner's contact leaves intake only sealed under the appeal's key (docs/personal-data.md).
+    before_store=contact_guard,
     # POST /v1/appeals writes to PostgreSQL and its outbox: the entrance takes appeals while
     # Kafka is away (the relay sends them when it is back), so only the database gates /readyz.
     ready_needs=("database",),
@@ -39,7 +43,11 @@ SPEC = ServiceSpec(
     "(NotifyPetitioner on the restricted hotline.notifications.v1), as do every receipt, reply with its "
     "evaluation token and web phone confirmation. "
     "Routing's AppealReplied / AppealClosed / AppealReopened tell intake whether an appeal is still "
-    "open, the condition for merging a repeat into it.",
+    "open, the condition for merging a repeat into it; AppealDispatched / AppealRedispatched / AppealReturned "
+    "which unit may read the petitioner's contact. The contact leaves intake only sealed "
+    "(AppealAccepted.sealed_contact, AES-256-GCM under a key per appeal kept here); once the retention "
+    "period after the appeal is finished ends (or an admin asks), the key and intake's copy are deleted "
+    "and AppealContactForgotten tells the other services to drop what they kept.",
 )
 
 

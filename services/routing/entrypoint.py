@@ -13,11 +13,13 @@ from services.routing.handlers.feedback import (
     on_deadlines_set,
     on_extension_decided,
 )
+from services.routing.handlers.forgetting import on_contact_forgotten
 from services.routing.handlers.kafka import UnitActionConsumer
 from shared.consumer import Batch
 from shared.contracts import topics
 from shared.contracts.events import (
     AppealAccepted,
+    AppealContactForgotten,
     AppealEvaluated,
     DeadlineSet,
     DeadlineStopped,
@@ -47,6 +49,7 @@ def _handlers(ctx: ServiceContext):
         ExtensionDecided: on_extension_decided,
         AppealEvaluated: evaluations.on_evaluated,
         ReturnCallDecided: evaluations.on_return_call_decided,
+        AppealContactForgotten: on_contact_forgotten,
     }
 
 

@@ -4,9 +4,12 @@ Rules of the contract: a payload's `event_type` ends in its version; changes wit
 version are additive (new optional fields); consumers ignore fields they do not know.
 Events are past tense; commands (what channel adapters and units send in) are imperative.
 Petitioner identity (ID number, credit code) appears only in SubmitAppeal and stays in
-intake's schema. What the handling unit needs to reach the petitioner travels in
-AppealAccepted.contact, on the internal intake topic only: routing shows it to the unit
-that holds the appeal, publication uses the name to redact it, and no service republishes it.
+intake's schema. What the handling unit needs to reach the petitioner never travels in
+clear on a long-lived topic: intake seals it (AppealAccepted.sealed_contact, AES-256-GCM under
+a key per appeal that only intake holds and deletes when the appeal is forgotten) and serves
+it to the lead unit and the centre from its API. Publication redacts the name through its
+keyed hashes (name_tags). `contact` in clear is only in events written before that
+(docs/personal-data.md); AppealContactForgotten tells every service to drop what it kept.
 """
 
 from datetime import date, datetime
@@ -114,6 +117,25 @@ class Contact(BaseModel):
     enterprise_name: str | None = None
 
 
+class SealedContact(BaseModel):
+    """A Contact as JSON, sealed with AES-256-GCM under the appeal's own data key (kept only in
+    intake's schema). The associated data is the appeal id, so a sealed contact moved to another
+    appeal's event does not open. Once intake forgets the appeal the key is gone and so, in
+    effect, is every copy of this on the log (crypto-shredding)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    alg: Literal["AES-256-GCM"] = "AES-256-GCM"
+    nonce: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16}$")] = Field(
+        description="96-bit nonce, base64url without padding")
+    ciphertext: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,4000}$")] = Field(
+        description="Ciphertext and 128-bit tag, base64url without padding")
+
+
+# Keyed hashes of the petitioner's name and surname (publication's NameTags format, keyed with
+# the platform secret): enough to find the name in a text, not to read it.
+NameTag = Annotated[str, StringConstraints(pattern=r"^[ns]\d{1,2}:[0-9a-f]{32}$")]
+
+
 class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic=topics.INTAKE):
     tracking_number: TrackingNumber
     channel_message_id: str | None = Field(None, description="The channel's own id: adapters match their submission by it")
@@ -128,7 +150,11 @@ class AppealAccepted(AppealEvent, event_type="hotline.appeal.accepted.v1", topic
     enterprise: bool = Field(False, description="Filed by an enterprise (has a credit code)")
     classification: Classification
     accepted_at: datetime
-    contact: Contact | None = Field(None, description="For the handling unit and for redaction only")
+    contact: Contact | None = Field(None, description="Events before sealed_contact only: the contact in clear")
+    sealed_contact: SealedContact | None = Field(
+        None, description="The contact, sealed under the appeal's key in intake; the lead unit and the centre "
+        "read it from intake (GET /v1/appeals/{appeal_id}/contact)")
+    name_tags: tuple[NameTag, ...] = Field((), description="Keyed hashes of the name, for redaction")
     inquiry_code_hash: str | None = Field(
         None, description="Slow hash (argon2) of a private appeal's inquiry code; never the code"
     )
@@ -195,8 +221,20 @@ class AppealAnsweredAtIntake(AppealEvent, event_type="hotline.appeal.answered-at
     confirmed_by: str = Field(description="'petitioner' (web, app) or the operator's subject (phone)")
     received_at: datetime
     answered_at: datetime
-    contact: Contact | None = Field(None, description="For redaction only")
+    contact: Contact | None = Field(None, description="Events before sealed_contact only: the contact in clear")
+    sealed_contact: SealedContact | None = None
+    name_tags: tuple[NameTag, ...] = Field((), description="Keyed hashes of the name, for redaction")
     inquiry_code_hash: str | None = None
+
+
+class AppealContactForgotten(AppealEvent, event_type="hotline.appeal.contact-forgotten.v1", topic=topics.INTAKE):
+    """Intake deleted the appeal's data key and its own copy of the petitioner's data: the sealed
+    contact on the log no longer opens. Every service drops what it kept of the petitioner (routing
+    a contact in clear from an old event, publication the name's hashes); the appeal itself stays."""
+
+    reason: Literal["retention", "request"] = Field(
+        description="retention: the period after closing ran out; request: an admin forgot it at once")
+    forgotten_at: datetime
 
 
 class EvaluationInvited(AppealEvent, event_type="hotline.appeal.evaluation-invited.v1", topic=topics.INTAKE):

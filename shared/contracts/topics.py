@@ -22,6 +22,7 @@ ASSESSMENT = "hotline.assessment.v1"
 NOTIFICATIONS = "hotline.notifications.v1"
 
 SERVICES = ("intake", "routing", "sla", "publication", "assessment")
+SUBMISSIONS_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 
 def dead_letter_topic(service: str) -> str:
@@ -42,7 +43,10 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic(SUBMISSIONS, writer="channel adapters"),
+    # A command, not history: once intake has decided a submission its own database is the
+    # record, and nothing replays this topic. A week covers an intake outage and the dead-letter
+    # review; the petitioners' data in it is then gone (docs/personal-data.md).
+    Topic(SUBMISSIONS, writer="channel adapters", retention_ms=SUBMISSIONS_RETENTION_MS),
     Topic(INTAKE, writer="intake"),
     Topic(UNIT_ACTIONS, writer="responsible units"),
     Topic(ROUTING, writer="routing"),

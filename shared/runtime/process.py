@@ -59,7 +59,8 @@ class ServiceRuntime:
             lambda topic, *rest: sender(self.settings.topic(topic), *rest),
             batch_size=self.settings.relay_batch_size, poll_seconds=self.settings.relay_poll_seconds,
         )
-        units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake)
+        before_store = self.spec.before_store(self.settings) if self.spec.before_store is not None else None
+        units_of_work = UnitOfWorkFactory(pool, self.spec.name, self.relay.wake, before_store)
         self.context = ServiceContext(self.settings, pool, self.broker, units_of_work, self.settings.clock())
         # Before anything reads the schema or a topic: a fresh install's migrations and topics
         # may still be on their way (the set-up Jobs run beside the services).

@@ -13,7 +13,7 @@ from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import Handler
 from shared.contracts.events import Event
 from shared.settings import Settings
-from shared.unit_of_work import UnitOfWorkFactory
+from shared.unit_of_work import BeforeStore, UnitOfWorkFactory
 
 
 @dataclass
@@ -49,6 +49,9 @@ class ServiceSpec:
     # out of rotation. Intake's HTTP entrance needs only PostgreSQL (its outbox holds what
     # Kafka cannot take yet), so intake says ("database",).
     ready_needs: tuple[str, ...] = ("database", "kafka")
+    # Given the settings, what runs on the events of every unit of work just before they are
+    # stored (shared/unit_of_work.py): intake seals contacts there.
+    before_store: Callable[[Settings], BeforeStore] | None = None
 
 
 

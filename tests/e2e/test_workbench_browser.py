@@ -197,6 +197,15 @@ async def test_the_loop_done_by_people(workbench, settings, chromium_path, shots
         await wait_in_inbox(clerk, first)
         await check_page(clerk, shots, "06-unit-inbox")
         await clerk.click(f"a:text('{first}')")
+        # whom to call back: read from intake (which learnt the letter's unit from routing), not routing
+        await clerk.wait_for_selector("button:text-is('签收')")  # the appeal's page, not the inbox
+        for _ in range(50):
+            if "13900001111" in await clerk.content():
+                break
+            await asyncio.sleep(0.2)
+            await clerk.reload()
+        else:
+            raise AssertionError("the petitioner's contact is not on the lead unit's appeal page")
         await clerk.click("button:text-is('签收')")
         await clerk.wait_for_selector("text=已签收")
         await clerk.click("button:text-is('答复办结')")  # empty: the reason comes back at the field

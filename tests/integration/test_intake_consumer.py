@@ -5,8 +5,10 @@ import uuid
 
 import pytest
 
+from services.intake.domain.sealing import open_sealed
 from services.intake.entrypoint import SPEC
 from shared.contracts import topics
+from shared.contracts.events import SealedContact
 from shared.metrics import CONSUMER_LAG
 from shared.runtime import ServiceRuntime
 from tests.integration.helpers import eventually, produce, read_topic
@@ -74,13 +76,17 @@ async def test_each_submission_is_accepted_once_and_poison_is_dead_lettered(inta
         headers = dict(record.headers)
         assert record.key == headers["ce_subject"], "keyed by appeal id"
         body = json.loads(record.value)
-        # Personal data travels only in AppealAccepted.contact, for the handling unit.
-        contact = body.pop("contact", None)
+        # Personal data leaves intake only sealed under the appeal's key (docs/personal-data.md).
+        assert body.get("contact") is None
         assert "13912345678" not in json.dumps(body) and "李明" not in json.dumps(body, ensure_ascii=False)
         if headers["ce_type"] == b"hotline.appeal.accepted.v1":
-            assert contact["phone"] in ("13912345678", "02423456789") and contact["name"] in ("李明", "周红")
+            appeal_id = uuid.UUID(body["appeal_id"])
+            key = await db.fetchval("SELECT data_key FROM intake.contact_keys WHERE appeal_id = $1", appeal_id)
+            contact = open_sealed(key, appeal_id, SealedContact.model_validate(body["sealed_contact"]))
+            assert contact.phone in ("13912345678", "02423456789") and contact.name in ("李明", "周红")
+            assert body["name_tags"], "publication redacts the name with its keyed hashes"
         else:
-            assert contact is None
+            assert "sealed_contact" not in body
 
 
 async def test_outbox_is_empty_once_relayed(intake, settings, db):

@@ -74,7 +74,7 @@ async def test_a_private_kafka_submission_gets_its_inquiry_code_by_sms(settings,
     assert row["tracking_number"] in receipt.text and receipt.code in receipt.text
     assert verify_inquiry_code(row["inquiry_code_hash"], receipt.code, settings.pepper())
     [accepted] = await intake_events(settings, row["appeal_id"], expect=1)
-    assert receipt.code not in json.dumps(accepted)  # (the contact is there by design, for the unit)
+    assert receipt.code not in json.dumps(accepted)  # (the contact is there sealed, for the unit)
 
 
 @pytest.mark.parametrize(("petitioner", "field"), [

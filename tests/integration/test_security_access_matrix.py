@@ -69,6 +69,8 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
     ("intake", "GET", "/v1/callers/appeals"): {"operator"},
     ("intake", "POST", "/v1/classification"): {"operator"},
     ("intake", "GET", "/v1/appeals/by-number/{tracking_number}"): {"operator", "supervisor"},
+    ("intake", "GET", "/v1/appeals/{appeal_id}/contact"): {"unit", "operator", "supervisor", "admin"},
+    ("intake", "POST", "/v1/appeals/{appeal_id}/forget"): {"admin"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals"): {"unit", "operator", "supervisor"},
     ("routing", "GET", "/v1/units/{unit_code}/appeals/{appeal_id}"): {"unit"},
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/sign"): {"unit"},
@@ -109,6 +111,7 @@ ALLOWED: dict[tuple[str, str, str], set[str]] = {
 # What a unit token of ANOTHER unit gets on the appeal's unit's route (README of each service):
 # 404 where the appeal's existence must not be revealed, 403 for a unit-level listing.
 OTHER_UNIT = {
+    ("intake", "GET", "/v1/appeals/{appeal_id}/contact"): 404,  # only the letter's unit learns it exists
     ("routing", "GET", "/v1/units/{unit_code}/appeals"): 403,
     ("routing", "GET", "/v1/units/{unit_code}/appeals/{appeal_id}"): 404,
     ("routing", "POST", "/v1/units/{unit_code}/appeals/{appeal_id}/sign"): 404,

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from services.intake.classifier import current
+from services.intake.handlers.forgetting import lead_units
 from services.intake.handlers.handling import Replies, on_closed, on_reopened
 from services.intake.handlers.submission import (
     ConcurrentSubmission,
@@ -13,7 +14,15 @@ from services.intake.handlers.submission import (
 )
 from shared.consumer import Batch
 from shared.contracts.envelope import Envelope
-from shared.contracts.events import AppealClosed, AppealReopened, AppealReplied, SubmitAppeal
+from shared.contracts.events import (
+    AppealClosed,
+    AppealDispatched,
+    AppealRedispatched,
+    AppealReopened,
+    AppealReplied,
+    AppealReturned,
+    SubmitAppeal,
+)
 from shared.runtime import ServiceContext
 
 __all__ = ["ConcurrentSubmission", "InvalidSubmission", "Outcome", "accept_submission", "accept_submissions",
@@ -37,5 +46,8 @@ def handlers_for(ctx: ServiceContext) -> dict:
             if len(envelopes) > 1:
                 raise
 
+    letters = Batch(lead_units)  # one object: a Kafka batch of letters is one run
     return {SubmitAppeal: Batch(on_submissions), AppealReplied: Replies(ctx.settings.pepper()).on_replied,
-            AppealClosed: on_closed, AppealReopened: on_reopened}
+            AppealClosed: on_closed, AppealReopened: on_reopened,
+            # the lead unit, the one unit that may read the petitioner's contact
+            **dict.fromkeys((AppealDispatched, AppealRedispatched, AppealReturned), letters)}

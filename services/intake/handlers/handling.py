@@ -23,8 +23,10 @@ class Replies:
         # (or the petitioner's dissatisfaction reopens the old one through routing).
         newer = await repository.set_handling(uow.conn, replied.appeal_id, "replied", replied.replied_at)
         appeal = await repository.petitioner_of(uow.conn, replied.appeal_id)
-        if not newer or appeal is None:
-            return  # an older reply arriving late, or an appeal intake did not accept
+        if not newer or appeal is None or appeal["petitioner_phone"] is None:
+            # an older reply arriving late, an appeal intake did not accept, or one whose
+            # petitioner was forgotten (nobody to send the reply to any more)
+            return
         token = new_evaluation_token()
         expires_at = replied.replied_at + EVALUATION_TOKEN_TTL
         uow.emit(EvaluationInvited(appeal_id=replied.appeal_id, tracking_number=appeal["tracking_number"],

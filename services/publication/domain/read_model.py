@@ -59,6 +59,11 @@ def accept(row: dict, *, tracking_number: str, appeal_type: str, category: str, 
     _newer_wins(row, "classified_at", at, appeal_type=appeal_type, category=category, district=district)
 
 
+def forget_name(row: dict) -> None:
+    """Intake forgot the petitioner: the keyed hashes of their name go too."""
+    row["name_tags"] = []
+
+
 def reclassify(row: dict, *, appeal_type: str, category: str, district: str, reclassified_at: datetime) -> None:
     _newer_wins(row, "classified_at", _utc(reclassified_at), appeal_type=appeal_type, category=category,
                 district=district)

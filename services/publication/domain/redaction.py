@@ -16,13 +16,10 @@ Rules (services/publication/README.md lists them with examples):
   redact it in a later reply without ever storing the name.
 """
 
-import functools
-import hmac
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from hashlib import sha256
 
 from services.publication.domain.identifiers import (
     is_credit_code,
@@ -30,6 +27,10 @@ from services.publication.domain.identifiers import (
     is_resident_id_18,
     passes_luhn,
 )
+from shared.name_tags import fold as _fold
+from shared.name_tags import name_parts as _name_parts
+from shared.name_tags import name_tags
+from shared.name_tags import tag as _tag
 
 PLACEHOLDERS = {
     "name": "[姓名]", "resident_id": "[身份证号]", "mobile": "[手机号]", "landline": "[电话]",
@@ -69,9 +70,9 @@ _ADDRESS = re.compile(
 # Labels after which a long number is a transaction's number, not a person's.
 _ORDER_LABEL = re.compile(r"(?:订单|单号|编号|流水|工单|发票|合同|批次|条码|货号|快递)[号码]*[是为:\s#]*$")
 _CARD_LABEL = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|账号|帐号|卡)[是为:\s]*$")
+# Characters no name contains (names may hold letters, "·", "-" and "'": 阿卜杜·热合曼, Jean-Pierre).
+_NO_NAME_ACROSS = frozenset(" \t\r\n\u3000，。！？；：、,.!?;:（）()【】[]{}“”\"《》<>/|～~@#%&*+=_")
 _HONORIFICS = ("先生", "女士", "小姐", "老师", "师傅", "同志", "大爷", "大妈", "阿姨", "老人")
-_COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
-                      "宇文", "司徒", "令狐", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里"})
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,7 @@ class NameTags:
 
     @classmethod
     def of(cls, names: Iterable[str], key: bytes) -> "NameTags":
-        tags = set()
-        for name, surname in _name_parts(names):
-            tags.add(f"n{len(name)}:{_tag(key, 'name', name)}")
-            tags.add(f"s{len(surname)}:{_tag(key, 'surname', surname)}")
-        return cls(frozenset(tags))
+        return cls(name_tags(names, key))
 
     def spans(self, text: str, key: bytes) -> list[tuple[int, int]]:
         """Where the name occurs in `text` (already folded), and surname + honorific (王先生)."""
@@ -105,11 +102,16 @@ class NameTags:
         by_kind: dict[str, set[int]] = {"n": set(), "s": set()}
         for tag in self.tags:
             by_kind[tag[0]].add(int(tag[1:tag.index(":")]))
+        # A name never spans a space, a digit or sentence punctuation: only the stretches between
+        # them are hashed (a keyed hash per position is the cost of this scan).
+        clear_until = [len(text)] * (len(text) + 1)
+        for i in range(len(text) - 1, -1, -1):
+            clear_until[i] = i if text[i] in _NO_NAME_ACROSS or text[i].isdigit() else clear_until[i + 1]
         for i in range(len(text)):
             if not text[i].isalpha():
                 continue
             for length in by_kind["n"]:
-                if f"n{length}:{_tag(key, 'name', text[i:i + length])}" in self.tags:
+                if i + length <= clear_until[i] and f"n{length}:{_tag(key, 'name', text[i:i + length])}" in self.tags:
                     found.append((i, i + length))
             for length in by_kind["s"]:
                 rest = text[i + length:i + length + 2]
@@ -145,36 +147,6 @@ class PlainNames:
                 if text.startswith(surname, i) and text[i + len(surname):i + len(surname) + 2] in _HONORIFICS:
                     found.append((i, i + len(surname) + 2))
         return found
-
-
-def _name_parts(names: Iterable[str]) -> list[tuple[str, str]]:
-    """Each usable name, folded and without spaces, with its surname (compound ones known)."""
-    parts = []
-    for raw in names:
-        name = _fold(raw).replace(" ", "")
-        if len(name) < 2:
-            continue  # a single character would redact ordinary words
-        # every compound surname has two characters: a set lookup, not a scan, per name
-        surname = name[:2] if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else name[0]
-        parts.append((name, surname))
-    return parts
-
-
-def _tag(key: bytes, kind: str, value: str) -> str:
-    # A text is scanned with one tag per position and length: copying a keyed HMAC saves
-    # keying it again for each (about 10% of a tag).
-    tagger = _keyed(key).copy()
-    tagger.update(f"{kind}:{value}".encode())
-    return tagger.hexdigest()[:32]
-
-
-@functools.lru_cache(maxsize=4)
-def _keyed(key: bytes) -> hmac.HMAC:
-    return hmac.new(key, digestmod=sha256)
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
 
 
 def _folded_view(text: str) -> tuple[str, list[int]]:

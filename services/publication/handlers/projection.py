@@ -37,6 +37,7 @@ from shared.contracts.events import (
     AppealAccepted,
     AppealAnsweredAtIntake,
     AppealClosed,
+    AppealContactForgotten,
     AppealDispatched,
     AppealEvaluated,
     AppealReclassified,
@@ -96,6 +97,7 @@ class Projection:
             DeadlineSet: self._deadline_set,
             DeadlineStopped: self._deadline_stopped,
             AppealEvaluated: self._evaluated,
+            AppealContactForgotten: self._contact_forgotten,
         }
 
     @property
@@ -123,15 +125,23 @@ class Projection:
         await open311_store.resolve(uow.conn, writes.submissions)
         await publish(uow, writes.views)
 
+    def _names(self, appeal: AppealAccepted | AppealAnsweredAtIntake) -> tuple[NameTags | PlainNames, NameTags]:
+        """What finds the name in the appeal text, and the tags kept for later replies. Intake
+        seals the contact and sends the name's tags instead: the name is never seen here."""
+        if appeal.contact is None:
+            tags = NameTags(frozenset(appeal.name_tags))
+            return tags, tags
+        given = [appeal.contact.name]  # an event from before sealing
+        return PlainNames.of(given), NameTags.of(given, self._key)
+
     def _accept(self, row: dict, appeal: AppealAccepted | AppealAnsweredAtIntake, accepted_at: datetime,
-                ) -> tuple[PlainNames, NameTags]:
+                ) -> tuple[NameTags | PlainNames, NameTags]:
         """Fill in the accepted appeal, its text redacted with the petitioner's name."""
-        given = [appeal.contact.name] if appeal.contact else []
-        names, tags = PlainNames.of(given), NameTags.of(given, self._key)  # tags: for later replies
+        names, tags = self._names(appeal)  # tags: for later replies
         read_model.accept(
             row, tracking_number=appeal.tracking_number, appeal_type=appeal.appeal_type.value,
             category=appeal.category, district=appeal.district, private=appeal.private,
-            accepted_at=accepted_at, summary=redact(appeal.description, names),
+            accepted_at=accepted_at, summary=redact(appeal.description, names, self._key),
             name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
         return names, tags
 
@@ -139,7 +149,7 @@ class Projection:
         appeal = envelope.data
         names, tags = self._accept(row, appeal, appeal.accepted_at)
         if row["reply"] is not None and tags.tags:
-            row["reply"] = redact(row["reply"], names)
+            row["reply"] = redact(row["reply"], names, self._key)
         writes.step(appeal.appeal_id, "accepted", appeal.accepted_at)
         # An Open311 token resolves to its service_request_id once acceptance names the submission.
         if appeal.channel_message_id:
@@ -157,6 +167,10 @@ class Projection:
         writes.step(appeal.appeal_id, "answered_at_intake", appeal.answered_at)
         if appeal.channel_message_id:
             writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
+
+    def _contact_forgotten(self, row: dict, envelope: Envelope[AppealContactForgotten], writes: _Writes) -> None:
+        # Texts stored so far stay as redacted; a reply after this is redacted by the patterns only.
+        read_model.forget_name(row)
 
     def _reclassified(self, row: dict, envelope: Envelope[AppealReclassified], writes: _Writes) -> None:
         e = envelope.data

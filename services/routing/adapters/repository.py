@@ -217,3 +217,8 @@ async def stop_deadline(conn: asyncpg.Connection, *, appeal_id: UUID, unit_code:
         "VALUES ($1, $2, $3, 0, false, $4, $5) "
         "ON CONFLICT (appeal_id) DO UPDATE SET stopped_at = $4, met = $5",
         appeal_id, unit_code, due_at, stopped_at, met)
+
+
+async def forget_contact(conn: asyncpg.Connection, appeal_id: UUID) -> None:
+    """The petitioner's contact in clear (from events before sealing) goes; the transfer stays."""
+    await conn.execute("UPDATE transfers SET contact = NULL WHERE appeal_id = $1 AND contact IS NOT NULL", appeal_id)

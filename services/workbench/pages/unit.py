@@ -77,6 +77,11 @@ async def _appeal_page(request: Request, session: Session, ctx: ServiceContext, 
     if not answer.ok:  # another unit's appeal looks exactly like one that does not exist
         return render(request, "not_found.html", session, status=404)
     appeal = _with_deadline(answer.body, ctx.clock.now())
+    if appeal.get("role") == "lead" and not appeal.get("contact"):
+        # Routing holds no contact in clear: intake answers the lead unit with its own token.
+        contact = await session.get("intake", f"/v1/appeals/{appeal_id}/contact")
+        appeal["contact"] = contact.body if contact.ok else None
+        appeal["contact_forgotten"] = contact.status == 410
     async with ctx.pool.acquire() as conn:
         templates = await templates_store.of_unit(conn, unit)
         chosen_id = request.query_params.get("template", "")

@@ -76,3 +76,31 @@ async def test_a_connection_that_cannot_even_say_whether_it_is_in_a_transaction_
         async with UnitOfWork(pool, "/hotline/test"):  # type: ignore[arg-type]
             pass
     assert pool.acquired.released
+
+
+class Committing(FailingCommit):
+    async def commit(self) -> None: ...
+
+
+async def test_the_services_last_word_rewrites_events_before_they_are_stored(monkeypatch):
+    """Intake's contact guard runs here: what reaches the outbox is what the hook returned."""
+    import dataclasses
+    import uuid
+
+    from shared import outbox
+    from shared.contracts.events import AppealClosed
+
+    stored: list = []
+
+    async def store(conn, envelopes) -> None:
+        stored.extend(envelopes)
+
+    async def closed_an_hour_later(conn, pending):
+        return [dataclasses.replace(e, data=e.data.model_copy(update={"closed_at": e.data.closed_at.replace(hour=1)}))
+                for e in pending]
+
+    monkeypatch.setattr(outbox, "store", store)
+    pool = Pool(Connection(Committing(RuntimeError()), open_after_failure=False))
+    async with UnitOfWork(pool, "/hotline/test", before_store=closed_an_hour_later) as uow:  # type: ignore[arg-type]
+        uow.emit(AppealClosed(appeal_id=uuid.uuid4(), closed_at="2026-03-02T00:00:00+00:00"))
+    assert [e.data.closed_at.hour for e in stored] == [1]
