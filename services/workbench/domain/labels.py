@@ -64,3 +64,16 @@ CATEGORIES = {
     "school_enrolment": ("入学学区", "School enrolment"), "social_insurance": ("社会保险", "Social insurance"),
     "transport": ("出租车公交", "Taxis and buses"), "wage_arrears": ("欠薪", "Wage arrears"),
 }
+
+
+def waiting_reason(text: str | None, lang: str) -> str:
+    """Routing's waiting reason for people: its API words it for operators' tools in English
+    ("returned by SAMR: <the unit's reason>", "escalated: <why>"); the page names the kind in
+    the page's language and keeps the unit's or the centre's own words as they were written."""
+    if not text:
+        return ""
+    kinds = (("returned by ", ("退单理由", "Reason for return")), ("escalated: ", ("升级原因", "Escalated because")))
+    for prefix, names in kinds:
+        if text.startswith(prefix) and ": " in text:
+            return f"{names[1 if lang == 'en' else 0]}{'：' if lang != 'en' else ': '}{text.split(': ', 1)[1]}"
+    return text

@@ -196,3 +196,15 @@ def test_no_advice_says_a_person_decides_and_offers_no_co_handling_units():
                                        "keywords": []}}], "advised": None}
     html = _dispatch_page(fit)
     assert "请人工指定" in html and 'name="with_co"' not in html and " selected>" not in html
+
+
+@pytest.mark.parametrize(("text", "lang", "shown"), [
+    ("returned by SAMR: 药店药品价格属医保与药监职责，非本局。", "zh", "退单理由：药店药品价格属医保与药监职责，非本局。"),
+    ("returned by SAMR: not ours: the drug bureau's", "en", "Reason for return: not ours: the drug bureau's"),
+    ("escalated: returned by three units", "zh", "升级原因：returned by three units"),
+    ("no rule covers (prices, heping)", "zh", "no rule covers (prices, heping)"),
+    (None, "zh", ""),
+])
+def test_a_dispatcher_reads_the_kind_of_wait_in_the_pages_language_and_the_units_own_words(text, lang, shown):
+    from services.workbench.domain.labels import waiting_reason
+    assert waiting_reason(text, lang) == shown
