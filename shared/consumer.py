@@ -29,6 +29,7 @@ from shared.contracts.events import Event
 from shared.db import is_transient
 from shared.logging import APPEAL_ID, EVENT_ID
 from shared.metrics import BATCH_SECONDS, MESSAGES_IN
+from shared.refusals import Refused
 from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,18 @@ class DeadLetter:
 
 
 class Rejected(Exception):
-    """A handler's verdict that this event can never be applied; the message says why."""
+    """A handler's verdict that this event can never be applied; the message says why.
+
+    A use case's `shared.refusals.Refused` is dead-lettered the same way, with its kind and reason."""
+
+
+def dead_letter_reason(exc: Exception) -> str:
+    """Why an event that failed on its own is parked: the verdict's words, else the error."""
+    if isinstance(exc, Refused):
+        return exc.describe()
+    if isinstance(exc, Rejected):
+        return str(exc)
+    return f"handler failed: {exc!r}"
 
 
 @contextlib.contextmanager
@@ -204,7 +216,7 @@ class EventConsumer:
             del uow.pending[emitted:]
             if len(events) == 1:
                 record, envelope = events[0]
-                reason = str(exc) if isinstance(exc, Rejected) else f"handler failed: {exc!r}"
+                reason = dead_letter_reason(exc)
                 log.error("dead-lettering event %s (%s): %s", envelope.id, envelope.type, reason)
                 rejects.append(DeadLetter(record, reason))
                 return

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from shared.metrics import HTTP_SECONDS
+from shared.refusals import Refusal, Refused
 
 Check = Callable[[], Awaitable[bool]]
 # A part that must be running for the process to be worth keeping (a consumer, the relay):
@@ -54,7 +55,7 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check], 
                           waiting: Callable[[], str | None] | None = None,
                           details: Callable[[], dict[str, Any]] | None = None,
                           hsts: bool = False) -> None:
-    """Add /healthz, /readyz, security headers, a latency histogram and the 422 format.
+    """Add /healthz, /readyz, security headers, a latency histogram, the 422 format and refusals as 4xx.
 
     `checks` must all pass for /readyz to answer 200; `optional` ones are reported in its
     details but do not take the service out of rotation (intake's HTTP entrance needs
@@ -104,6 +105,7 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check], 
         ]
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
 
+    app.add_exception_handler(Refused, refused_response)  # type: ignore[arg-type]  # Starlette types handlers loosely
     _document_the_422(app)
 
     @app.middleware("http")
@@ -115,6 +117,34 @@ def install_common_routes(app: FastAPI, service: str, checks: dict[str, Check], 
             service, request.method, getattr(route, "path", "unmatched"), str(response.status_code)
         ).observe(time.perf_counter() - started)
         return response
+
+
+# A use case's refusal, in HTTP once for every service (shared/refusals.py).
+REFUSAL_STATUS: Mapping[Refusal, int] = {
+    Refusal.NOT_FOUND: 404,
+    Refusal.FORBIDDEN: 403,
+    Refusal.INVALID: 422,
+    Refusal.CONFLICT: 409,
+    Refusal.TOO_EARLY: 409,
+}
+
+
+def refusal_body(refused: Refused) -> dict[str, Any]:
+    """The body of a refusal: the platform's 4xx shape, {detail, errors: [{field, reason}]}.
+
+    An invalid field answers exactly like a request FastAPI's validation refused (detail
+    "invalid request"); any other refusal carries its reason as `detail`, its kind, and the
+    field when it names one."""
+    if refused.kind is Refusal.INVALID:
+        return {"detail": "invalid request", "errors": [{"field": refused.field or "body", "reason": refused.reason}]}
+    body: dict[str, Any] = {"detail": refused.reason, "kind": refused.kind.value}
+    if refused.field:
+        body["errors"] = [{"field": refused.field, "reason": refused.reason}]
+    return body
+
+
+async def refused_response(_: Request, refused: Refused) -> JSONResponse:
+    return JSONResponse(refusal_body(refused), status_code=REFUSAL_STATUS[refused.kind])
 
 
 def _document_the_422(app: FastAPI) -> None:

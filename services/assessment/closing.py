@@ -10,16 +10,11 @@ from services.assessment.adapters import weights as weights_sql
 from services.assessment.domain.periods import has_ended, next_period
 from shared.contracts.events import UnitScore, UnitScoresPublished
 from shared.loops import run_forever
+from shared.refusals import conflict, too_early
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 2.0
-
-
-class CannotClose(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 def _publication(period: str, version: str, scores: list[dict], at: datetime,
@@ -29,15 +24,17 @@ def _publication(period: str, version: str, scores: list[dict], at: datetime,
 
 
 async def close_period(ctx: ServiceContext, period: str, closed_by: str) -> dict:
-    """Publish the month's scores with the current weights; a month closes once."""
+    """Publish the month's scores with the current weights; a month closes once.
+
+    Refused: too_early before the month has ended in Asia/Shanghai; conflict once it is closed."""
     now = ctx.clock.now()
     if not has_ended(period, now):
-        raise CannotClose(409, f"period {period} has not ended yet in Asia/Shanghai; it can be closed from the 1st of the next month")
+        raise too_early(f"period {period} has not ended yet in Asia/Shanghai; it can be closed from the 1st of the next month")
     async with ctx.units_of_work() as uow:
         await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"assessment-close:{period}")
         closed = await closings.closing(uow.conn, period)
         if closed:
-            raise CannotClose(409, f"period {period} was closed at {closed['closed_at'].isoformat()} "
+            raise conflict(f"period {period} was closed at {closed['closed_at'].isoformat()} "
                                    f"(publication {closed['publication_id']}); late facts publish corrections")
         weights = await weights_sql.current(uow.conn)
         report = await reports.month_report(uow.conn, period, now, weights)

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.assessment.adapters import closings, weights as weights_sql
 from services.assessment.api.selection import PERIOD
-from services.assessment.closing import CannotClose, close_period
+from services.assessment.closing import close_period
 from services.assessment.domain.scoring import problems
 from shared.auth import Principal, require
 from shared.runtime import Context
@@ -51,16 +51,14 @@ async def add_weights(
 
 
 @router.post("/periods/{period}/close", status_code=201,
-             summary="Close a month: publish UnitScoresPublished to hotline.assessment.v1")
+             summary="Close a month: publish UnitScoresPublished to hotline.assessment.v1",
+             responses={409: {"description": "The month has not ended yet, or it is closed already"}})
 async def close(
     period: Annotated[str, Path(pattern=PERIOD, description="YYYY-MM")],
     ctx: Context,
     principal: Annotated[Principal, Depends(require("admin"))],
 ) -> dict:
-    try:
-        return await close_period(ctx, period, principal.subject)
-    except CannotClose as refused:
-        raise HTTPException(refused.status, detail=refused.reason) from None
+    return await close_period(ctx, period, principal.subject)
 
 
 @router.get("/periods", summary="Closed months and their publications, the first and any corrections")

@@ -4,7 +4,7 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from services.assessment.adapters import repository
@@ -12,6 +12,7 @@ from services.assessment.api.drilldown import PAGE, drill_down
 from services.assessment.api.selection import Selection
 from services.assessment.reports import Report
 from shared.auth import Principal, require
+from shared.refusals import forbidden, not_found
 
 router = APIRouter(prefix="/v1", tags=["scores"])
 
@@ -85,8 +86,8 @@ async def unit_scores(
     limit: Annotated[int, Query(ge=1, le=1000, description="Appeals per page, with their events")] = PAGE,
 ) -> dict:
     if not principal.may_act_for(unit_code):
-        raise HTTPException(403, detail=f"a unit token for {principal.unit_code} may not read {unit_code}'s numbers")
+        raise forbidden(f"a unit token for {principal.unit_code} may not read {unit_code}'s numbers")
     if not await repository.is_known_unit(selection.ctx.pool, unit_code):
-        raise HTTPException(404, detail=f"unit {unit_code} has never received an appeal")
+        raise not_found(f"unit {unit_code} has never received an appeal")
     report = await selection.report()
     return await drill_down(selection.ctx.pool, report, unit_code, offset, limit)

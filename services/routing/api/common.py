@@ -1,13 +1,11 @@
-"""What the routing routes share: refusals as 4xx, paging."""
+"""What the routing routes share: one transaction per use case, paging."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-from fastapi import HTTPException, Query
-from fastapi.exceptions import RequestValidationError
+from fastapi import Query
 from pydantic import BaseModel
 
-from services.routing.handlers.errors import Refused
 from shared.runtime import ServiceContext
 from shared.unit_of_work import UnitOfWork
 
@@ -25,17 +23,8 @@ class Paged(BaseModel):
     total: int
 
 
-def as_http(refused: Refused) -> HTTPException | RequestValidationError:
-    if refused.status == 422:  # the platform's one 422 shape: {detail, errors: [{field, reason}]}
-        where = ("body", *refused.field.split(".")) if refused.field else ("body",)
-        return RequestValidationError([{"loc": where, "msg": refused.reason, "type": "value_error"}])
-    return HTTPException(refused.status, detail=refused.reason)
-
-
 async def in_unit_of_work(ctx: ServiceContext, use_case: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run a use case in one transaction; a refusal rolls it back and becomes a clear 4xx."""
-    try:
-        async with ctx.units_of_work() as uow:
-            return await use_case(uow)
-    except Refused as refused:
-        raise as_http(refused) from None
+    """Run a use case in one transaction; a refusal (shared/refusals.py) rolls it back, and
+    shared/http.py answers it as a 4xx."""
+    async with ctx.units_of_work() as uow:
+        return await use_case(uow)

@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.routing.adapters import repository, views
@@ -14,6 +14,7 @@ from services.routing.domain.letters import OPERATOR_QUEUE
 from services.routing.handlers.reviews import Decision, dispatch_by_hand, review_return
 from shared.auth import Principal, require
 from shared.contracts.events import ShortText, UnitCode
+from shared.refusals import not_found
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["operators"])
@@ -38,7 +39,7 @@ async def appeal(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
     async with ctx.pool.acquire() as conn:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None:
-            raise HTTPException(404, detail=f"no appeal {appeal_id}")
+            raise not_found(f"no appeal {appeal_id}")
         letters = await repository.letters_of(conn, appeal_id)
         co_replies = await repository.co_replies_of(conn, appeal_id)
         extensions = await views.extensions_of(conn, appeal_id)

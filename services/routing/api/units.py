@@ -8,7 +8,7 @@ import json
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.routing.adapters import repository, views
@@ -25,6 +25,7 @@ from shared.contracts.events import (
     UnitAction,
     UnitCode,
 )
+from shared.refusals import forbidden, not_found
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1/units/{unit_code}", tags=["units"])
@@ -37,8 +38,8 @@ ActionId = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_NUL, de
 def _scope(principal: Principal, unit_code: str, *, hide: bool) -> None:
     if not principal.may_act_for(unit_code):
         if hide:
-            raise HTTPException(404, detail="no such appeal for this unit")
-        raise HTTPException(403, detail=f"a unit token sees only its own unit's inbox, not {unit_code}'s")
+            raise not_found("no such appeal for this unit")
+        raise forbidden(f"a unit token sees only its own unit's inbox, not {unit_code}'s")
 
 
 @router.get("/appeals", response_model=Paged)
@@ -73,7 +74,7 @@ async def appeal(unit_code: UnitCode, appeal_id: UUID, ctx: Context,
     async with ctx.pool.acquire() as conn:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None or t["state"] not in HELD_BY_UNIT or unit_code not in (t["unit_code"], *t["co_unit_codes"]):
-            raise HTTPException(404, detail="no such appeal for this unit")
+            raise not_found("no such appeal for this unit")
         lead = t["unit_code"] == unit_code
         deadline = await views.deadline_of(conn, appeal_id)
         # the lead unit reads every co-handler's contribution; a co-handler reads its own

@@ -5,7 +5,7 @@ from datetime import datetime
 from services.routing.adapters import directory_store as store
 from services.routing.domain import directory_edits as edits
 from services.routing.domain.dispatch import Rule, Unit
-from services.routing.handlers.errors import InvalidRequest
+from shared.refusals import invalid
 from shared.contracts.events import UnitDirectoryChanged
 from shared.unit_of_work import UnitOfWork
 
@@ -30,7 +30,7 @@ def _checked(edit, *args):
     try:
         return edit(*args)
     except edits.InvalidEdit as wrong:
-        raise InvalidRequest(wrong.reason, field=wrong.field) from None
+        raise invalid(wrong.field, wrong.reason) from None
 
 
 async def put_unit(uow: UnitOfWork, unit: Unit, *, by: str, reason: str, now: datetime) -> int:

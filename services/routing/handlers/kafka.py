@@ -1,9 +1,8 @@
-"""Units' actions arriving on hotline.units.actions.v1: refused ones are dead-lettered with the reason."""
+"""Units' actions arriving on hotline.units.actions.v1: refused ones are dead-lettered with the
+reason (the consumer parks a `shared.refusals.Refused` with its kind and words)."""
 
-from services.routing.handlers.errors import Refused
 from services.routing.handlers.unit_actions import act
 from shared.clock import Clock
-from shared.consumer import Rejected
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import UnitAction
 from shared.unit_of_work import UnitOfWork
@@ -14,7 +13,4 @@ class UnitActionConsumer:
         self.clock = clock
 
     async def on_action(self, uow: UnitOfWork, envelope: Envelope[UnitAction]) -> None:
-        try:
-            await act(uow, envelope.data, self.clock.now())
-        except Refused as refused:
-            raise Rejected(f"{type(refused).__name__}: {refused.reason}") from None
+        await act(uow, envelope.data, self.clock.now())

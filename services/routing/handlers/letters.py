@@ -6,7 +6,7 @@ import asyncpg
 
 from services.routing.adapters import repository
 from services.routing.domain.dispatch import Directory, Unit
-from services.routing.handlers.errors import InvalidRequest
+from shared.refusals import invalid
 from shared.contracts.events import AppealDispatched, AppealRedispatched
 from shared.contracts.vocabulary import AppealType, RequestSubtype
 from shared.unit_of_work import UnitOfWork
@@ -21,11 +21,11 @@ def units_for(directory: Directory, unit_code: str, co_unit_codes: tuple[str, ..
     for field, code in named:
         unit = directory.units.get(code)
         if unit is None:
-            raise InvalidRequest(f"unknown unit code {code!r}", field=field)
+            raise invalid(field, f"unknown unit code {code!r}")
         if unit.level != 2:
-            raise InvalidRequest(f"{code} is the platform itself, not a unit to dispatch to", field=field)
+            raise invalid(field, f"{code} is the platform itself, not a unit to dispatch to")
     if unit_code in co_unit_codes or len(set(co_unit_codes)) != len(co_unit_codes):
-        raise InvalidRequest("co-handling units are distinct and do not include the lead unit", field="co_unit_codes")
+        raise invalid("co_unit_codes", "co-handling units are distinct and do not include the lead unit")
     return directory.units[unit_code], tuple(directory.units[c] for c in co_unit_codes)
 
 

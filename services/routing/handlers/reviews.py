@@ -9,7 +9,7 @@ from services.routing.adapters import repository
 from services.routing.adapters.directory_store import DirectoryCache
 from services.routing.domain.guards import Trail, escalation_before_redispatch
 from services.routing.domain.letters import Action, OutOfOrder, State, next_state
-from services.routing.handlers.errors import AppealNotFound, Conflict, InvalidRequest
+from shared.refusals import conflict, invalid, not_found
 from services.routing.handlers.letters import MANUAL_RULE, UPHELD_RULE, send_again, send_first_letter, units_for
 from shared.contracts.events import AppealEscalated
 from shared.unit_of_work import UnitOfWork
@@ -26,11 +26,11 @@ class Decision:
 async def _locked(uow: UnitOfWork, appeal_id: UUID, action: Action):
     transfer = await repository.lock_transfer(uow.conn, appeal_id)
     if transfer is None:
-        raise AppealNotFound(f"no appeal {appeal_id}")
+        raise not_found(f"no appeal {appeal_id}")
     try:
         next_state(transfer["state"], action)
     except OutOfOrder as wrong:
-        raise Conflict(str(wrong)) from None
+        raise conflict(str(wrong)) from None
     return transfer
 
 
@@ -58,14 +58,14 @@ async def review_return(uow: UnitOfWork, directories: DirectoryCache, *, appeal_
     version, directory = await directories.current(uow.conn)
     if action is Action.UPHOLD:
         if unit_code not in (None, transfer["unit_code"]):
-            raise InvalidRequest("upholding keeps the original unit; re-dispatch to name another", field="unit_code")
+            raise invalid("unit_code", "upholding keeps the original unit; re-dispatch to name another")
         target = transfer["unit_code"]
         co_codes = tuple(transfer["co_unit_codes"]) if co_unit_codes is None else co_unit_codes
     else:
         if unit_code is None:
-            raise InvalidRequest("name the unit to re-dispatch to", field="unit_code")
+            raise invalid("unit_code", "name the unit to re-dispatch to")
         if unit_code == transfer["unit_code"]:
-            raise InvalidRequest(f"{unit_code} returned it; to keep it there, uphold instead", field="unit_code")
+            raise invalid("unit_code", f"{unit_code} returned it; to keep it there, uphold instead")
         target, co_codes = unit_code, co_unit_codes or ()
     lead, co = units_for(directory, target, co_codes)
     trail = Trail(tuple(transfer["unit_trail"]), tuple(transfer["returned_by"]), transfer["redispatches"])

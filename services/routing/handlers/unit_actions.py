@@ -19,7 +19,7 @@ from services.routing.domain.guards import (
     unit_action_for_reply,
 )
 from services.routing.domain.letters import Action, OutOfOrder, next_state
-from services.routing.handlers.errors import AppealNotFound, Conflict, NotPermitted
+from shared.refusals import conflict, forbidden, not_found
 from services.routing.handlers.reviews import escalate
 from shared.contracts.events import (
     AppealReplied,
@@ -51,24 +51,24 @@ async def act(uow: UnitOfWork, command: UnitAction, now: datetime) -> Outcome:
     conn, unit = uow.conn, command.unit_code
     transfer = await repository.lock_transfer(conn, command.appeal_id)
     if transfer is None:
-        raise AppealNotFound(f"no such appeal for unit {unit}")
+        raise not_found(f"no such appeal for unit {unit}")
     holding = Holding(transfer["unit_code"], tuple(transfer["co_unit_codes"]))
     action = unit_action_for_reply(holding, unit) if isinstance(command, ReplyToAppeal) else _ACTION_OF[type(command)]
     earlier = await repository.applied_action(conn, unit, command.action_id)
     if earlier is not None:
         if earlier["appeal_id"] != command.appeal_id or earlier["action"] != action.value:
-            raise Conflict(f"action_id {command.action_id!r} was already used by {unit} for another action")
+            raise conflict(f"action_id {command.action_id!r} was already used by {unit} for another action")
         return Outcome(action.value, transfer["state"], replayed=True)
     if holding.role_of(unit) is None:
-        raise AppealNotFound(f"no such appeal for unit {unit}")
+        raise not_found(f"no such appeal for unit {unit}")
     try:
         authorise(action, holding, unit)
     except NotHolder as wrong_role:
-        raise NotPermitted(str(wrong_role)) from None
+        raise forbidden(str(wrong_role)) from None
     try:
         state = next_state(transfer["state"], action)
     except OutOfOrder as wrong:
-        raise Conflict(str(wrong)) from None
+        raise conflict(str(wrong)) from None
     escalation = await _APPLY[action](uow, transfer, command, now)
     await repository.record_action(conn, unit_code=unit, action_id=command.action_id,
                                    appeal_id=command.appeal_id, action=action.value, applied_at=now)
@@ -101,7 +101,7 @@ async def _return(uow: UnitOfWork, transfer, command: ReturnAppeal, now: datetim
 
 async def _request_extension(uow: UnitOfWork, transfer, command: RequestExtension, now: datetime) -> None:
     if await repository.pending_extension(uow.conn, transfer["appeal_id"]) is not None:
-        raise Conflict("an extension request for this appeal is already waiting for a decision")
+        raise conflict("an extension request for this appeal is already waiting for a decision")
     await repository.insert_extension_request(uow.conn, transfer["appeal_id"], command.unit_code,
                                               command.working_days, command.reason, now)
     uow.emit(ExtensionRequested(appeal_id=transfer["appeal_id"], unit_code=command.unit_code,

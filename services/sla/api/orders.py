@@ -13,15 +13,16 @@ from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.sla.adapters import orders as store
 from services.sla.adapters.rules_file import load_rules
 from services.sla.domain.unit_notices import LEVEL_WORDS, MODE_WORDS, notice_id
-from services.sla.handlers.supervision_orders import OrderRefused, answer_order, issue_order
+from services.sla.handlers.supervision_orders import answer_order, issue_order
 from shared.auth import Principal, require
 from shared.contracts.events import LongText, SupervisionMode, UnitCode
+from shared.refusals import forbidden, not_found
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["supervision orders"])
@@ -46,13 +47,9 @@ class AnswerBody(BaseModel):
 @router.post("/supervision/orders", status_code=201, responses=REFUSALS)
 async def issue(body: OrderBody, ctx: Context, who: Annotated[Principal, Depends(require("supervisor"))]) -> dict:
     """Issue a supervision order (督办单) to the unit that holds the appeal now."""
-    try:
-        async with ctx.units_of_work() as uow:
-            order, new = await issue_order(uow, action_id=body.action_id, appeal_id=body.appeal_id, mode=body.mode,
-                                           instructions=body.instructions, issued_by=who.subject,
-                                           now=ctx.clock.now())
-    except OrderRefused as refused:
-        raise HTTPException(refused.status, str(refused)) from None
+    async with ctx.units_of_work() as uow:
+        order, new = await issue_order(uow, action_id=body.action_id, appeal_id=body.appeal_id, mode=body.mode,
+                                       instructions=body.instructions, issued_by=who.subject, now=ctx.clock.now())
     return {**_public(order), "replayed": not new}
 
 
@@ -84,7 +81,7 @@ async def notices(unit_code: UnitCode, ctx: Context,
                   limit: Annotated[int, Query(ge=1, le=200)] = 100) -> dict:
     """The unit's notices: ladder steps of its open appeals and its supervision orders, newest first."""
     if not who.may_act_for(unit_code):
-        raise HTTPException(403, f"a unit token sees only its own unit's notices, not {unit_code}'s")
+        raise forbidden(f"a unit token sees only its own unit's notices, not {unit_code}'s")
     steps = {s.name: s for s in load_rules().ladder}
     async with ctx.pool.acquire() as conn:
         fired = await store.ladder_notices(conn, unit_code, appeal_id, limit)
@@ -112,13 +109,10 @@ async def answer(unit_code: UnitCode, order_id: UUID, body: AnswerBody, ctx: Con
                  who: Annotated[Principal, Depends(require("unit"))]) -> dict:
     """The unit's answer to a supervision order; the same action id again changes nothing."""
     if not who.may_act_for(unit_code):
-        raise HTTPException(404, "no such supervision order for this unit")
-    try:
-        async with ctx.units_of_work() as uow:
-            order, new = await answer_order(uow, order_id=order_id, unit_code=unit_code, action_id=body.action_id,
-                                            answer=body.answer, answered_by=who.subject, now=ctx.clock.now())
-    except OrderRefused as refused:
-        raise HTTPException(refused.status, str(refused)) from None
+        raise not_found("no such supervision order for this unit")
+    async with ctx.units_of_work() as uow:
+        order, new = await answer_order(uow, order_id=order_id, unit_code=unit_code, action_id=body.action_id,
+                                        answer=body.answer, answered_by=who.subject, now=ctx.clock.now())
     return {**_public(order), "replayed": not new}
 
 

@@ -4,16 +4,17 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.sla.adapters import calendar_store, extensions, repository, supervision
 from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import ladder
 from services.sla.domain.explanation import explain
-from services.sla.handlers.extension_decision import DecisionRefused, decide_extension
+from services.sla.handlers.extension_decision import decide_extension
 from services.sla.adapters.calendar_store import CalendarCache
 from shared.auth import Principal, require
+from shared.refusals import not_found
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
@@ -64,13 +65,10 @@ class Decision(BaseModel):
 async def decide(extension_id: UUID, decision: Decision, ctx: Context,
                  principal: Annotated[Principal, Depends(require("supervisor"))]):
     """Approve (the deadline moves by the requested working days) or refuse a pending request."""
-    try:
-        async with ctx.units_of_work() as uow:
-            return await decide_extension(uow, load_rules(), CalendarCache(), ctx.clock, extension_id=extension_id,
-                                          approved=decision.approved, reason=decision.reason.strip(),
-                                          decided_by=principal.subject)
-    except DecisionRefused as refused:
-        raise HTTPException(refused.status, str(refused)) from None
+    async with ctx.units_of_work() as uow:
+        return await decide_extension(uow, load_rules(), CalendarCache(), ctx.clock, extension_id=extension_id,
+                                      approved=decision.approved, reason=decision.reason.strip(),
+                                      decided_by=principal.subject)
 
 
 @router.get("/deadlines/{appeal_id}/explanation", responses={404: {"description": "Unknown appeal"}})
@@ -81,7 +79,7 @@ async def explanation(appeal_id: UUID, ctx: Context,
     async with ctx.pool.acquire() as conn:
         row = await repository.get(conn, appeal_id)
         if row is None or not principal.may_act_for(row["unit_code"]):
-            raise HTTPException(404, "no deadline for this appeal")  # a unit does not learn others' appeals
+            raise not_found("no deadline for this appeal")  # a unit does not learn others' appeals
         calendar = await calendar_store.load_calendar(conn)
         fired = {f["step"]: f for f in await repository.fired_steps(conn, appeal_id, row["epoch"])}
     counted = explain(calendar, row["received_at"], row["working_days"])

@@ -9,28 +9,24 @@ from services.sla.domain.rules import Rules
 from services.sla.handlers.deadline_events import deadline_set
 from shared.clock import Clock
 from shared.contracts.events import ExtensionDecided
+from shared.refusals import conflict, not_found
 from shared.unit_of_work import UnitOfWork
-
-
-class DecisionRefused(Exception):
-    """The request cannot be decided now; `status` is the HTTP status that says why."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
 
 
 async def decide_extension(uow: UnitOfWork, rules: Rules, calendars: CalendarCache, clock: Clock, *,
                            extension_id: UUID, approved: bool, reason: str, decided_by: str) -> dict:
-    """Approval moves the deadline by the requested working days (DeadlineSet reason extended)."""
+    """Approval moves the deadline by the requested working days (DeadlineSet reason extended).
+
+    Refused: not_found for an unknown request; conflict when it is decided already or the clock
+    for that unit has stopped."""
     request = await extensions.lock(uow.conn, extension_id)
     if request is None:
-        raise DecisionRefused(404, "no such extension request")
+        raise not_found("no such extension request")
     if request["status"] != "pending":
-        raise DecisionRefused(409, f"the request is already {request['status']}")
+        raise conflict(f"the request is already {request['status']}")
     row = await repository.lock(uow.conn, request["appeal_id"])
     if row is None or row["state"] not in state.RUNNING or row["unit_code"] != request["unit_code"]:
-        raise DecisionRefused(409, "the appeal's clock for that unit is no longer running")
+        raise conflict("the appeal's clock for that unit is no longer running")
     now = clock.now()
     await extensions.decide(uow.conn, extension_id, "approved" if approved else "refused", decided_by, now, reason)
     uow.emit(ExtensionDecided(appeal_id=row["appeal_id"], unit_code=row["unit_code"], approved=approved,

@@ -8,13 +8,8 @@ from uuid import UUID
 from services.sla.adapters import orders as store
 from services.sla.domain.unit_notices import order_id_for, order_notice
 from shared.contracts.events import SupervisionOrderAnswered, SupervisionOrderIssued
+from shared.refusals import conflict, not_found
 from shared.unit_of_work import UnitOfWork
-
-
-class OrderRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 async def issue_order(uow: UnitOfWork, *, action_id: str, appeal_id: UUID, mode: str, instructions: str,
@@ -24,11 +19,11 @@ async def issue_order(uow: UnitOfWork, *, action_id: str, appeal_id: UUID, mode:
     earlier = await store.order(uow.conn, order_id)
     if earlier is not None:
         if earlier["appeal_id"] != appeal_id:
-            raise OrderRefused(409, "this action id issued an order for another appeal")
+            raise conflict("this action id issued an order for another appeal")
         return dict(earlier), False
     deadline = await store.open_deadline(uow.conn, appeal_id)
     if deadline is None or deadline["state"] in ("stopped", "returned"):  # a returned letter: not the unit's
-        raise OrderRefused(409, "no open deadline for this appeal: nothing to supervise")
+        raise conflict("no open deadline for this appeal: nothing to supervise")
     order = {"order_id": order_id, "appeal_id": appeal_id, "unit_code": deadline["unit_code"], "mode": mode,
              "instructions": instructions, "issued_by": issued_by, "issued_at": now}
     event = SupervisionOrderIssued(**order)  # checks the words before anything is stored
@@ -42,11 +37,11 @@ async def answer_order(uow: UnitOfWork, *, order_id: UUID, unit_code: str, actio
                        answered_by: str, now: datetime) -> tuple[dict, bool]:
     order = await store.order(uow.conn, order_id, lock=True)
     if order is None or order["unit_code"] != unit_code:
-        raise OrderRefused(404, "no such supervision order for this unit")  # others' orders stay unknown
+        raise not_found("no such supervision order for this unit")  # others' orders stay unknown
     if order["answered_at"] is not None:
         if order["answer_action_id"] == action_id:
             return dict(order), False  # the same answer sent again
-        raise OrderRefused(409, "this supervision order has been answered already")
+        raise conflict("this supervision order has been answered already")
     event = SupervisionOrderAnswered(appeal_id=order["appeal_id"], order_id=order_id, unit_code=unit_code,
                                      answer=answer, answered_by=answered_by, answered_at=now)
     await store.record_answer(uow.conn, order_id, event.answer, answered_by, now, action_id)

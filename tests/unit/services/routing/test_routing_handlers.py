@@ -8,7 +8,6 @@ import pytest
 
 from services.routing.adapters.directory_file import load_directory
 from services.routing.handlers.dispatching import Dispatcher
-from services.routing.handlers.errors import AppealNotFound, Conflict
 from services.routing.handlers.unit_actions import act
 from shared.clock import Clock
 from shared.contracts.events import (
@@ -26,6 +25,7 @@ from shared.contracts.events import (
     SignAppeal,
 )
 from shared.contracts.vocabulary import AppealType, Channel
+from shared.refusals import Refusal, Refused
 from tests.fakes import FakeUnitOfWork, envelope
 from tests.fakes.routing import FakeDirectories, FakeRoutingStore
 
@@ -109,22 +109,25 @@ async def test_the_same_action_id_again_changes_nothing_and_reused_for_another_a
     await act(FakeUnitOfWork(), sign, NOW)
     again = FakeUnitOfWork()
     assert (await act(again, sign, NOW)).replayed and again.emitted() == []
-    with pytest.raises(Conflict, match="already used"):
+    with pytest.raises(Refused, match="already used") as refused:
         await act(FakeUnitOfWork(), ReturnAppeal(action_id="a1", appeal_id=appeal.appeal_id, unit_code=unit,
                                                  reason="不归我们管"), NOW)
+    assert refused.value.kind is Refusal.CONFLICT
 
 
 async def test_actions_out_of_order_or_by_another_unit_are_refused_without_a_change(store):
     appeal, unit = await dispatched(store)
     other = next(code for code in DIRECTORY.units if code != unit)
     uow = FakeUnitOfWork()
-    with pytest.raises(Conflict):  # a reply before signing for the letter
+    with pytest.raises(Refused) as early:  # a reply before signing for the letter
         await act(uow, ReplyToAppeal(action_id="r1", appeal_id=appeal.appeal_id, unit_code=unit,
                                      reply="已处理。", outcome="solved"), NOW)
-    with pytest.raises(AppealNotFound):  # a unit that does not hold it does not see it
+    with pytest.raises(Refused) as stranger:  # a unit that does not hold it does not see it
         await act(uow, SignAppeal(action_id="s1", appeal_id=appeal.appeal_id, unit_code=other), NOW)
-    with pytest.raises(AppealNotFound):
+    with pytest.raises(Refused) as unknown:
         await act(uow, SignAppeal(action_id="s2", appeal_id=uuid4(), unit_code=unit), NOW)
+    assert early.value.kind is Refusal.CONFLICT
+    assert stranger.value.kind is unknown.value.kind is Refusal.NOT_FOUND
     assert uow.emitted() == [] and store.actions == {}
     assert store.transfers[appeal.appeal_id]["state"] == "dispatched"
 
@@ -134,7 +137,7 @@ async def test_a_second_extension_request_waits_for_the_first_decision(store):
     await act(FakeUnitOfWork(), SignAppeal(action_id="s1", appeal_id=appeal.appeal_id, unit_code=unit), NOW)
     ask = dict(appeal_id=appeal.appeal_id, unit_code=unit, working_days=3, reason="需要现场核查")
     await act(FakeUnitOfWork(), RequestExtension(action_id="e1", **ask), NOW)
-    with pytest.raises(Conflict, match="already waiting"):
+    with pytest.raises(Refused, match="already waiting"):
         await act(FakeUnitOfWork(), RequestExtension(action_id="e2", **ask), NOW)
     assert len(store.extension_requests) == 1
 
