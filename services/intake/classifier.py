@@ -28,6 +28,7 @@ from services.intake.domain.knowledge import KnowledgeBase
 from services.intake.domain.taxonomy import InvalidTaxonomy, Taxonomy, parse_taxonomy
 from services.intake.domain.text_model import CorruptModel, TextModel, fit, loads
 from shared.loops import run_forever
+from shared.refusals import Refusal, Refused
 from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,6 @@ async def keep_current(ctx: ServiceContext) -> None:
 async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
     """An answer nobody said solved the question within the wait is dispatched as any appeal."""
     from services.intake.handlers import answers
-    from services.intake.handlers.review import WrongState
 
     before = ctx.clock.now() - timedelta(seconds=ctx.settings.answer_wait_seconds)
     async with ctx.pool.acquire() as conn:
@@ -167,8 +167,10 @@ async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
             async with ctx.units_of_work() as uow:
                 await answers.conclude(uow, appeal_id, solved=False, by="no-answer-timeout", now=ctx.clock.now(),
                                        by_operator=True, any_channel=True)
-        except WrongState:
-            pass  # concluded meanwhile by the petitioner or the operator
+        except Refused as refused:
+            if refused.kind is not Refusal.CONFLICT:
+                raise
+            # concluded meanwhile by the petitioner or the operator
 
 
 async def _reload_if_changed(ctx: ServiceContext) -> None:

@@ -102,7 +102,7 @@ async def test_bad_petitioner_data_over_kafka_is_dead_lettered_with_the_reason(s
         [letter] = await read_topic(settings.kafka_bootstrap, settings.topic(topics.dead_letter_topic("intake")),
                                     expect=1, keys={key})
     reason = dict(letter.headers)["hotline_dlq_reason"].decode()
-    assert reason.startswith("petitioner.phone:") and "12812345678" not in reason
+    assert reason.startswith("invalid (petitioner.phone):") and "12812345678" not in reason
     assert await db.fetchval("SELECT count(*) FROM intake.appeals WHERE channel_message_id = $1", message_id) == 0
 
 

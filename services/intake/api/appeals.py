@@ -4,7 +4,6 @@ the website anonymously, with rate limits and a phone confirmation (api/web_entr
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from services.intake.api.web_entrance import (
@@ -16,11 +15,12 @@ from services.intake.api.web_entrance import (
     too_many_response,
 )
 from services.intake.classifier import current, knowledge
-from services.intake.domain.validators import InvalidField, canonical_phone
-from services.intake.handlers import ConcurrentSubmission, InvalidSubmission, Outcome, accept_submission
+from services.intake.domain.validators import canonical_phone
+from services.intake.handlers import ConcurrentSubmission, Outcome, accept_submission
 from shared.auth import Principal, optional_principal
 from shared.contracts.events import SubmitAppeal
 from shared.contracts.vocabulary import Channel
+from shared.refusals import forbidden, invalid
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["appeals"])
@@ -50,11 +50,6 @@ class AppealReceipt(BaseModel):
         "POST /v1/appeals/{appeal_id}/answer-feedback (web, app) or answer-confirmation (operator, phone)")
     classification: ReceiptClassification | None = Field(
         None, description="accepted, merged, answer_offered: what it was classified as, and why")
-
-
-def invalid(field: str, reason: str) -> RequestValidationError:
-    """A 422 in the platform's one format ({detail, errors: [{field, reason}]}, shared/http.py)."""
-    return RequestValidationError([{"loc": tuple(field.split(".")), "msg": reason, "type": "value_error"}])
 
 
 @router.post("/appeals", response_model=AppealReceipt, response_model_exclude_none=True, status_code=201,
@@ -89,7 +84,7 @@ async def submit_appeal(
         raise invalid("Idempotency-Key", "must equal channel_message_id")
     if principal is not None:
         if not principal.may_submit_for(submission.channel.value):
-            raise HTTPException(403, detail="this token may not submit appeals for this channel")
+            raise forbidden("this token may not submit appeals for this channel")
         outcome = await _decide(ctx, submission)
     elif submission.channel is not Channel.WEB:
         raise HTTPException(401, detail="a channel token is required for this channel",
@@ -101,10 +96,7 @@ async def submit_appeal(
             await check_limits(ctx, client=client_of(request, ctx.settings))
         except TooMany as exc:
             return too_many_response(exc)
-        try:
-            phone = canonical_phone(submission.petitioner.phone)
-        except InvalidField as wrong:
-            raise invalid(wrong.field, wrong.reason) from None
+        phone = canonical_phone(submission.petitioner.phone)  # or 422 naming the field
         outcome = await _decide(ctx, submission, confirmation=(x_confirmation_id, x_confirmation_code, phone))
     return _receipt(outcome, response)
 
@@ -125,7 +117,8 @@ def _receipt(outcome: Outcome, response: Response) -> AppealReceipt:
 
 async def _decide(ctx: ServiceContext, submission: SubmitAppeal,
                   confirmation: tuple[str | None, str | None, str] | None = None) -> Outcome:
-    """Decide in one transaction; an anonymous web appeal uses up its phone confirmation in it."""
+    """Decide in one transaction; an anonymous web appeal uses up its phone confirmation in it.
+    A refusal (a wrong field, a failed confirmation) is answered by shared/http.py."""
     for attempt in range(2):
         try:
             async with ctx.units_of_work() as uow:
@@ -139,7 +132,6 @@ async def _decide(ctx: ServiceContext, submission: SubmitAppeal,
             if attempt:
                 raise
         except RefusedConfirmation as refused:
-            raise await refused.count(ctx) from None
-        except InvalidSubmission as wrong:
-            raise invalid(wrong.field, wrong.reason) from None
+            await refused.count(ctx)  # after the rollback, in a transaction of its own
+            raise
     raise AssertionError("unreachable")

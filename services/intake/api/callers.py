@@ -6,11 +6,12 @@ whether each is still open, and a short summary. Not the petitioner's other pers
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from services.intake.domain.validators import InvalidField, canonical_phone
 from shared.auth import Principal, require
 from shared.contracts.identifiers import TRACKING_NUMBER_PATTERN
+from shared.refusals import not_found
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["operators"])
@@ -55,5 +56,5 @@ async def appeal_by_number(
         row = await conn.fetchrow("SELECT appeal_id, tracking_number, status, handling, merged_into FROM appeals "
                                   "WHERE tracking_number = $1", tracking_number)
     if row is None:
-        raise HTTPException(404, detail="no appeal with this tracking number")
+        raise not_found("no appeal with this tracking number")
     return dict(row)

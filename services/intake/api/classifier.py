@@ -6,14 +6,14 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake import classifier
 from services.intake.adapters import classifier_store
-from services.intake.api.appeals import invalid
-from services.intake.domain.taxonomy import InvalidTaxonomy, parse_taxonomy
+from services.intake.domain.taxonomy import parse_taxonomy
 from shared.auth import Principal, require
+from shared.refusals import conflict
 from shared.runtime import Context, ServiceContext
 
 log = logging.getLogger(__name__)
@@ -68,15 +68,12 @@ async def put_taxonomy(body: TaxonomyEdit, admin: Admin, ctx: Context) -> Taxono
     contract (routing has no unit for it), a label repeats, a type has no label, or an override
     names an unknown label."""
     document = body.model_dump(exclude={"reason"})
-    try:
-        taxonomy = parse_taxonomy(document)
-    except InvalidTaxonomy as wrong:
-        raise invalid(wrong.field, wrong.reason) from None
+    taxonomy = parse_taxonomy(document)  # or 422 with the field and the reason
     async with ctx.pool.acquire() as conn:
         stored = await classifier_store.store_taxonomy(conn, taxonomy.as_document(), by=admin.subject,
                                                        reason=body.reason, at=ctx.clock.now())
         if not stored:
-            raise HTTPException(409, detail=f"taxonomy version {taxonomy.version} exists; name a new one")
+            raise conflict(f"taxonomy version {taxonomy.version} exists; name a new one")
         loaded = await classifier.load(conn)
     classifier.install(ctx, loaded)  # this replica at once; the others at their next poll
     return TaxonomyView(source=loaded.taxonomy_source, **loaded.classifier.taxonomy.as_document())
@@ -121,7 +118,7 @@ async def train_now(_: Admin, ctx: Context) -> TrainingStarted:
     switches to the new model when it is stored, the others at their next poll (GET /v1/classifier)."""
     running: asyncio.Task | None = ctx.state.get(TRAINING)
     if running is not None and not running.done():
-        raise HTTPException(409, detail="a training is already running; GET /v1/classifier shows the models")
+        raise conflict("a training is already running; GET /v1/classifier shows the models")
     started = ctx.clock.now()
     ctx.state[TRAINING] = asyncio.create_task(_train_and_install(ctx, started), name="intake-classifier-training")
     return TrainingStarted(started_at=started, detail="training started; the new model appears in GET /v1/classifier")

@@ -4,16 +4,15 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake import classifier
 from services.intake.adapters import knowledge_store
-from services.intake.api.appeals import invalid
-from services.intake.domain.knowledge import Entry, InvalidEntry, check_entry
+from services.intake.domain.knowledge import Entry, check_entry
 from services.intake.handlers import answers
-from services.intake.handlers.review import AppealNotFound, WrongState
 from shared.auth import Principal, require
+from shared.refusals import not_found
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
@@ -60,17 +59,14 @@ async def _save(ctx: ServiceContext, who: Principal, entry_id: UUID, body: Entry
         before = await knowledge_store.newest(uow.conn, entry_id, lock=True)
         if body is None:
             if before is None or before["retired"]:
-                raise HTTPException(404, detail="no such entry")
+                raise not_found("no such entry")
             entry = knowledge_store.entry_of(before)
             entry = Entry(entry.entry_id, before["version"] + 1, entry.questions, entry.answer, entry.label,
                           entry.unit_code, entry.valid_from, entry.valid_to)
         else:
             version = 1 if before is None else before["version"] + 1
-            try:
-                entry = check_entry(Entry(entry_id, version, tuple(body.questions), body.answer, body.label,
-                                          body.unit_code, body.valid_from, body.valid_to), labels)
-            except InvalidEntry as wrong:
-                raise invalid(wrong.field, wrong.reason) from None
+            entry = check_entry(Entry(entry_id, version, tuple(body.questions), body.answer, body.label,
+                                      body.unit_code, body.valid_from, body.valid_to), labels)  # or 422
         await knowledge_store.store(uow.conn, entry, retired=retire, by=who.subject, at=ctx.clock.now())
     async with ctx.pool.acquire() as conn:
         await classifier.reload_knowledge(ctx, conn)  # this replica at once; the others at their next poll
@@ -90,7 +86,7 @@ async def update_entry(entry_id: UUID, body: EntryBody, who: Keeper, ctx: Contex
     """The entry's next version (offers already made keep the version they quoted)."""
     async with ctx.pool.acquire() as conn:
         if await knowledge_store.newest(conn, entry_id) is None:
-            raise HTTPException(404, detail="no such entry")
+            raise not_found("no such entry")
     return await _save(ctx, who, entry_id, body)
 
 
@@ -117,13 +113,8 @@ class Concluded(BaseModel):
 
 
 async def _conclude(ctx: ServiceContext, appeal_id: UUID, **kwargs) -> Concluded:
-    try:
-        async with ctx.units_of_work() as uow:
-            status = await answers.conclude(uow, appeal_id, now=ctx.clock.now(), **kwargs)
-    except AppealNotFound:
-        raise HTTPException(404, detail="no such appeal") from None
-    except WrongState as wrong:
-        raise HTTPException(409, detail=str(wrong)) from None
+    async with ctx.units_of_work() as uow:  # a refusal: 404 / 409 (shared/http.py)
+        status = await answers.conclude(uow, appeal_id, now=ctx.clock.now(), **kwargs)
     return Concluded(appeal_id=appeal_id, status=status)
 
 

@@ -4,12 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.adapters import review_queue
-from services.intake.api.appeals import invalid
-from services.intake.domain.validators import InvalidField
 from services.intake.handlers import review
 from shared.auth import Principal, require
 from shared.contracts.vocabulary import AppealType, RequestSubtype
@@ -105,15 +103,8 @@ async def appeal_decisions(appeal_id: UUID, _: Operator, ctx: Context) -> list[d
 
 
 async def _run(ctx: ServiceContext, appeal_id: UUID, use_case, **kwargs) -> Decided:
-    try:
-        async with ctx.units_of_work() as uow:
-            result = await use_case(uow, appeal_id, now=ctx.clock.now(), **kwargs)
-    except review.AppealNotFound:
-        raise HTTPException(404, detail="no such appeal") from None
-    except review.WrongState as wrong:
-        raise HTTPException(409, detail=str(wrong)) from None
-    except InvalidField as bad:
-        raise invalid(bad.field, bad.reason) from None
+    async with ctx.units_of_work() as uow:  # a refusal: 404 / 409 / 422 (shared/http.py)
+        result = await use_case(uow, appeal_id, now=ctx.clock.now(), **kwargs)
     status = {review.refuse: "rejected", review.accept: "accepted"}.get(use_case, "corrected")
     if result is None:
         return Decided(appeal_id=appeal_id, status=status)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.adapters import web_entrance as store
 from services.intake.domain.notifications import confirmation_text, international
-from services.intake.domain.validators import InvalidField, canonical_phone
+from services.intake.domain.validators import canonical_phone
 from services.intake.domain.web_entrance import (
     Limit,
     client_address,
@@ -30,6 +30,7 @@ from services.intake.domain.web_entrance import (
 from shared.contracts.events import NotifyPetitioner
 from shared.loops import run_forever
 from shared.one_time import keyed_hash, new_numeric_code
+from shared.refusals import Refusal, Refused
 from shared.runtime import Context, ServiceContext
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
@@ -97,17 +98,13 @@ class ConfirmationSent(BaseModel):
 async def request_confirmation(body: ConfirmationRequest, request: Request,
                                ctx: Context):
     """Send a one-time code to the phone (SMS, through hotline.notifications.v1)."""
-    from services.intake.api.appeals import invalid  # one 422 format for the whole entrance
-
     try:
         # Every request from the client counts, even one with a wrong number; then the phone's.
         await check_limits(ctx, client=client_of(request, ctx.settings))
-        phone = canonical_phone(body.phone, "phone")
+        phone = canonical_phone(body.phone, "phone")  # or 422 naming the field
         await check_limits(ctx, phone=phone)
     except TooMany as exc:
         return too_many_response(exc)
-    except InvalidField as wrong:
-        raise invalid(wrong.field, wrong.reason) from None
     now, pepper = ctx.clock.now(), ctx.settings.pepper()
     ttl = ctx.settings.confirmation_ttl_seconds
     confirmation_id, code = uuid4(), new_numeric_code()
@@ -123,7 +120,8 @@ async def request_confirmation(body: ConfirmationRequest, request: Request,
 
 async def confirm_phone(ctx: ServiceContext, uow: UnitOfWork, confirmation_id: str | None, code: str | None,
                         phone: str, channel_message_id: str) -> UUID:
-    """Inside the submission's transaction: the confirmation, locked and marked used; or 403/401.
+    """Inside the submission's transaction: the confirmation, locked and marked used; or
+    RefusedConfirmation (403), or 401 when the headers are missing.
 
     A refused guess is counted in its own transaction, since the submission's is rolled back.
     """
@@ -133,7 +131,7 @@ async def confirm_phone(ctx: ServiceContext, uow: UnitOfWork, confirmation_id: s
     try:
         cid = UUID(confirmation_id)
     except ValueError:
-        raise HTTPException(403, detail=CONFIRMATION_FAILED) from None
+        raise RefusedConfirmation(None) from None
     pepper, now = ctx.settings.pepper(), ctx.clock.now()
     stored = await store.lock_confirmation(uow.conn, cid)
     offered = keyed_hash(pepper, CONFIRMATION_PURPOSE, f"{cid}:{code}")
@@ -145,17 +143,17 @@ async def confirm_phone(ctx: ServiceContext, uow: UnitOfWork, confirmation_id: s
     return cid
 
 
-class RefusedConfirmation(Exception):
-    """The code did not prove the phone; the guess is counted once the transaction is gone."""
+class RefusedConfirmation(Refused):
+    """The code did not prove the phone (403, the same words whatever was wrong); the guess is
+    counted once the submission's transaction is gone."""
 
     def __init__(self, confirmation_id: UUID | None):
-        super().__init__(CONFIRMATION_FAILED)
+        super().__init__(Refusal.FORBIDDEN, CONFIRMATION_FAILED)
         self.confirmation_id = confirmation_id
 
-    async def count(self, ctx: ServiceContext) -> HTTPException:
+    async def count(self, ctx: ServiceContext) -> None:
         if self.confirmation_id is not None:
             await store.count_guess(ctx.pool, self.confirmation_id)
-        return HTTPException(403, detail=CONFIRMATION_FAILED)
 
 
 async def prune_web_entrance(ctx: ServiceContext) -> None:

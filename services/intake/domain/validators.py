@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.intake.domain.scope import normalise
+from shared.refusals import Invalid
 
 
-class InvalidField(ValueError):
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class InvalidField(Invalid, ValueError):
+    """A field that does not pass the rule: 422 over HTTP, a dead letter over Kafka (shared/refusals.py)."""
 
 
 # --- phone numbers -----------------------------------------------------------------

@@ -7,7 +7,6 @@ from services.intake.handlers.forgetting import lead_units
 from services.intake.handlers.handling import Replies, on_closed, on_reopened
 from services.intake.handlers.submission import (
     ConcurrentSubmission,
-    InvalidSubmission,
     Outcome,
     accept_submission,
     accept_submissions,
@@ -25,7 +24,7 @@ from shared.contracts.events import (
 )
 from shared.runtime import ServiceContext
 
-__all__ = ["ConcurrentSubmission", "InvalidSubmission", "Outcome", "accept_submission", "accept_submissions",
+__all__ = ["ConcurrentSubmission", "Outcome", "accept_submission", "accept_submissions",
            "handlers_for"]
 
 

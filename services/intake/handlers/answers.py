@@ -14,9 +14,10 @@ from uuid import UUID
 
 from services.intake.adapters import knowledge_store, review_queue
 from services.intake.handlers.accepted import accepted_event
-from services.intake.handlers.review import AppealNotFound, WrongState, petitioner_of
+from services.intake.handlers.review import petitioner_of
 from shared.contracts.events import AppealAnsweredAtIntake, Classification, Contact
 from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
+from shared.refusals import conflict, not_found
 from shared.unit_of_work import UnitOfWork
 
 PHONE_CHANNELS = (Channel.PHONE, Channel.PHONE_BUSINESS_LINE)
@@ -28,13 +29,13 @@ async def conclude(uow: UnitOfWork, appeal_id: UUID, *, solved: bool, by: str, n
     row = await review_queue.lock(uow.conn, appeal_id)
     # Without the operator's token the tracking number is the proof: a wrong one is "no such appeal".
     if row is None or (not by_operator and row["tracking_number"] != tracking_number):
-        raise AppealNotFound(str(appeal_id))
+        raise not_found("no such appeal")
     channel = Channel(row["channel"])
     if not any_channel and by_operator != (channel in PHONE_CHANNELS):
-        raise WrongState("on the phone the operator confirms; on web and app the petitioner answers"
+        raise conflict("on the phone the operator confirms; on web and app the petitioner answers"
                          if by_operator is False else "web and app petitioners answer for themselves")
     if row["status"] != "answer_offered":
-        raise WrongState(f"the appeal is {row['status']}; no answer is waiting for a word")
+        raise conflict(f"the appeal is {row['status']}; no answer is waiting for a word")
     offer = await knowledge_store.offer_of(uow.conn, appeal_id)
     assert offer is not None  # stored with the status, in one transaction
     stored = row["classification"]

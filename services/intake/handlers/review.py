@@ -20,15 +20,8 @@ from services.intake.domain.validators import CheckedPetitioner
 from services.intake.handlers.accepted import accepted_event
 from shared.contracts.events import AppealReclassified, AppealRejected, Classification
 from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
+from shared.refusals import conflict, not_found
 from shared.unit_of_work import UnitOfWork
-
-
-class AppealNotFound(LookupError):
-    pass
-
-
-class WrongState(Exception):
-    """The appeal is not in a state that allows this decision (e.g. already accepted)."""
 
 
 async def correct(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now: datetime,
@@ -91,9 +84,9 @@ async def refuse(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now:
 async def _locked(uow: UnitOfWork, appeal_id: UUID, *allowed: str) -> asyncpg.Record:
     row = await review_queue.lock(uow.conn, appeal_id)
     if row is None:
-        raise AppealNotFound(str(appeal_id))
-    if row["status"] not in allowed:
-        raise WrongState(f"the appeal is {row['status']}; this needs {' or '.join(allowed)}")
+        raise not_found("no such appeal")
+    if row["status"] not in allowed:  # e.g. already accepted
+        raise conflict(f"the appeal is {row['status']}; this needs {' or '.join(allowed)}")
     return row
 
 
