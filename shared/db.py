@@ -1,7 +1,10 @@
 """PostgreSQL pools: one per service, bound to that service's own schema."""
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from typing import cast
 
 import asyncpg
 
@@ -26,6 +29,14 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT_ERRORS)
+
+
+@contextlib.asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection from the pool, typed as the Connection the adapters take: the pool's proxy
+    forwards every Connection method (as in shared/unit_of_work.py)."""
+    async with pool.acquire() as proxy:
+        yield cast(asyncpg.Connection, proxy)
 
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 8,

@@ -27,6 +27,7 @@ from services.intake.domain.classification import Classifier, shipped_taxonomy
 from services.intake.domain.knowledge import KnowledgeBase
 from services.intake.domain.taxonomy import InvalidTaxonomy, Taxonomy, parse_taxonomy
 from services.intake.domain.text_model import CorruptModel, TextModel, fit, loads
+from shared.db import connection
 from shared.loops import run_forever
 from shared.refusals import Refusal, Refused
 from shared.runtime import ServiceContext
@@ -97,7 +98,7 @@ def install(ctx: ServiceContext, loaded: Loaded) -> None:
 
 
 async def prepare(ctx: ServiceContext) -> None:
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         install(ctx, await load(conn))
         await reload_knowledge(ctx, conn)
 
@@ -118,11 +119,11 @@ def readiness_details(ctx: ServiceContext) -> dict:
 
 async def train(pool: asyncpg.Pool, now: datetime) -> tuple[TextModel, int]:
     """Train on the shipped corpus plus every operator decision, record the held-out figures, store."""
-    async with pool.acquire() as conn:
+    async with connection(pool) as conn:
         reviewed = await store.review_examples(conn)
         taxonomy, _ = await _taxonomy(conn)
     model, payload = await asyncio.to_thread(_fit_and_measure, training_corpus() + reviewed, taxonomy, now)
-    async with pool.acquire() as conn:
+    async with connection(pool) as conn:
         await store.store_model(conn, model, payload, len(reviewed))
     return model, len(reviewed)
 
@@ -148,7 +149,7 @@ async def keep_current(ctx: ServiceContext) -> None:
             since_retrain = 0.0
             await _retrain_if_new_decisions(ctx)
         await _reload_if_changed(ctx)
-        async with ctx.pool.acquire() as conn:
+        async with connection(ctx.pool) as conn:
             await reload_knowledge(ctx, conn)
         await _dispatch_unanswered_offers(ctx)
 
@@ -160,7 +161,7 @@ async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
     from services.intake.handlers import answers
 
     before = ctx.clock.now() - timedelta(seconds=ctx.settings.answer_wait_seconds)
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         waiting = await knowledge_store.waiting_since(conn, before)
     for appeal_id in waiting:
         try:
@@ -175,7 +176,7 @@ async def _dispatch_unanswered_offers(ctx: ServiceContext) -> None:
 
 async def _reload_if_changed(ctx: ServiceContext) -> None:
     loaded: Loaded | None = ctx.state.get(KEY)
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         version = await store.newest_model_version(conn)
         taxonomy = await store.newest_taxonomy(conn)
         if loaded is not None:
@@ -188,7 +189,7 @@ async def _reload_if_changed(ctx: ServiceContext) -> None:
 
 
 async def _retrain_if_new_decisions(ctx: ServiceContext) -> None:
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _TRAINING_LOCK):
             return  # another replica is training
         try:

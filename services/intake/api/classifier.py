@@ -13,6 +13,7 @@ from services.intake import classifier
 from services.intake.adapters import classifier_store
 from services.intake.domain.taxonomy import parse_taxonomy
 from shared.auth import Principal, require
+from shared.db import connection
 from shared.refusals import conflict
 from shared.runtime import Context, ServiceContext
 
@@ -55,7 +56,7 @@ class TaxonomyView(BaseModel):
 @router.get("/taxonomy", response_model=TaxonomyView)
 async def get_taxonomy(_: Reader, ctx: Context) -> TaxonomyView:
     """The taxonomy intake classifies into now."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         loaded = await classifier.load(conn)
     return TaxonomyView(source=loaded.taxonomy_source, **loaded.classifier.taxonomy.as_document())
 
@@ -69,7 +70,7 @@ async def put_taxonomy(body: TaxonomyEdit, admin: Admin, ctx: Context) -> Taxono
     names an unknown label."""
     document = body.model_dump(exclude={"reason"})
     taxonomy = parse_taxonomy(document)  # or 422 with the field and the reason
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         stored = await classifier_store.store_taxonomy(conn, taxonomy.as_document(), by=admin.subject,
                                                        reason=body.reason, at=ctx.clock.now())
         if not stored:
@@ -97,7 +98,7 @@ class ClassifierView(BaseModel):
 @router.get("/classifier", response_model=ClassifierView)
 async def get_classifier(_: Reader, ctx: Context) -> ClassifierView:
     """The running model, the stored ones with their held-out figures, the examples from reviews."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         rows = await classifier_store.models(conn)
         examples = await classifier_store.count_examples(conn)
     models = [ModelView(**{**dict(r), "figures": json.loads(r["figures"]) if isinstance(r["figures"], str)
@@ -127,7 +128,7 @@ async def train_now(_: Admin, ctx: Context) -> TrainingStarted:
 async def _train_and_install(ctx: ServiceContext, now: datetime) -> None:
     try:
         model, reviewed = await classifier.train(ctx.pool, now)
-        async with ctx.pool.acquire() as conn:
+        async with connection(ctx.pool) as conn:
             classifier.install(ctx, await classifier.load(conn))
         log.info("intake classifier: trained %s on request (%d from operators)", model.version, reviewed)
     except Exception:

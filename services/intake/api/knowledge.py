@@ -12,6 +12,7 @@ from services.intake.adapters import knowledge_store
 from services.intake.domain.knowledge import Entry, check_entry
 from services.intake.handlers import answers
 from shared.auth import Principal, require
+from shared.db import connection
 from shared.refusals import not_found
 from shared.runtime import Context, ServiceContext
 
@@ -47,7 +48,7 @@ def _view(entry: Entry) -> EntryView:
 @router.get("/knowledge", response_model=list[EntryView])
 async def list_entries(_: Keeper, ctx: Context) -> list[EntryView]:
     """The entries in force (newest version of each, retired ones left out)."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         return [_view(entry) for entry, _ in await knowledge_store.entries_in_force(conn)]
 
 
@@ -68,7 +69,7 @@ async def _save(ctx: ServiceContext, who: Principal, entry_id: UUID, body: Entry
             entry = check_entry(Entry(entry_id, version, tuple(body.questions), body.answer, body.label,
                                       body.unit_code, body.valid_from, body.valid_to), labels)  # or 422
         await knowledge_store.store(uow.conn, entry, retired=retire, by=who.subject, at=ctx.clock.now())
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         await classifier.reload_knowledge(ctx, conn)  # this replica at once; the others at their next poll
     return _view(entry)
 
@@ -84,7 +85,7 @@ async def create_entry(body: EntryBody, who: Keeper, ctx: Context) -> EntryView:
 @router.put("/knowledge/{entry_id}", response_model=EntryView)
 async def update_entry(entry_id: UUID, body: EntryBody, who: Keeper, ctx: Context) -> EntryView:
     """The entry's next version (offers already made keep the version they quoted)."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         if await knowledge_store.newest(conn, entry_id) is None:
             raise not_found("no such entry")
     return await _save(ctx, who, entry_id, body)

@@ -11,6 +11,7 @@ from services.intake.adapters import review_queue
 from services.intake.handlers import review
 from shared.auth import Principal, require
 from shared.contracts.vocabulary import AppealType, RequestSubtype
+from shared.db import connection
 from shared.runtime import Context, ServiceContext
 
 router = APIRouter(prefix="/v1", tags=["review"])
@@ -69,7 +70,7 @@ async def list_review_queue(
     after: UUID | None = None,
 ) -> ReviewQueuePage:
     """Held appeals, oldest first, a page at a time."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         rows = await review_queue.pending(conn, limit, after)
     items = [HeldAppeal(**dict(r)) for r in rows]
     return ReviewQueuePage(items=items, next_after=items[-1].appeal_id if len(items) == limit else None)
@@ -98,7 +99,7 @@ async def refuse_appeal(appeal_id: UUID, body: Refusal, operator: Operator, ctx:
 @router.get("/appeals/{appeal_id}/decisions")
 async def appeal_decisions(appeal_id: UUID, _: Operator, ctx: Context) -> list[dict]:
     """Who decided what on this appeal, and why."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         return [dict(r) for r in await review_queue.history(conn, appeal_id)]
 
 

@@ -69,7 +69,7 @@ def check_entry(entry: Entry, labels: frozenset[str]) -> Entry:
                  entry.valid_from, entry.valid_to)
 
 
-def _vector(text: str) -> tuple[Counter, float]:
+def _vector(text: str) -> tuple[Counter[str], float]:
     counts = Counter(features(text))
     return counts, math.sqrt(sum(v * v for v in counts.values()))
 

@@ -9,6 +9,7 @@ intake's API (`PUT /v1/taxonomy`), and each edit is checked by `parse_taxonomy` 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from services.intake.domain.validators import InvalidField
 from shared.contracts.vocabulary import CATEGORIES, AppealType, RequestSubtype
@@ -86,7 +87,7 @@ class Taxonomy:
     def override_for(self, text: str) -> Override | None:
         return next((o for o in self.overrides if any(word in text for word in o.keywords)), None)
 
-    def as_document(self) -> dict:
+    def as_document(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "labels": [{"label": e.label.key, "name_zh": e.name_zh, "name_en": e.name_en,
@@ -144,7 +145,7 @@ def parse_taxonomy(doc: object) -> Taxonomy:
         if not keywords:
             raise InvalidTaxonomy(f"{field}.keywords", "at least one keyword")
         try:
-            appeal_type = AppealType(item.get("appeal_type"))
+            appeal_type = AppealType(str(item.get("appeal_type")))
         except ValueError:
             raise InvalidTaxonomy(f"{field}.appeal_type", "one of the five appeal types") from None
         yields_to = frozenset(_words(item.get("yields_to", []), f"{field}.yields_to", 100))

@@ -52,6 +52,7 @@ async def accept(uow: UnitOfWork, appeal_id: UUID, *, by: str, reason: str, now:
     given = {k: v for k, v in changes.items() if v is not None}
     after = apply_correction(before, **given) if given else before
     require_complete(after)
+    assert after.appeal_type is not None and after.category is not None and after.district is not None
     classification = Classification(method="operator", matched=(), confidence=1.0)
     await review_queue.set_classification(uow.conn, appeal_id, _value(after.appeal_type),
                                           _value(after.subtype), after.category, after.district)

@@ -14,6 +14,7 @@ from services.routing.domain.letters import OPERATOR_QUEUE
 from services.routing.handlers.reviews import Decision, dispatch_by_hand, review_return
 from shared.auth import Principal, require
 from shared.contracts.events import ShortText, UnitCode
+from shared.db import connection
 from shared.refusals import not_found
 from shared.runtime import Context
 
@@ -27,8 +28,8 @@ async def dispatch_queue(
     state: Annotated[list[Literal["awaiting_operator", "escalated", "returned"]] | None, Query()] = None,
 ) -> Paged:
     """Appeals waiting for a person: no rule covered them, they were returned, or they looped."""
-    states = list(state or sorted(s.value for s in OPERATOR_QUEUE))
-    async with ctx.pool.acquire() as conn:
+    states: list[str] = list(state) if state else sorted(s.value for s in OPERATOR_QUEUE)
+    async with connection(ctx.pool) as conn:
         rows, total = await views.queue(conn, states, page_size, (page - 1) * page_size)
     return Paged(items=[dict(r) for r in rows], page=page, page_size=page_size, total=total)
 
@@ -36,7 +37,7 @@ async def dispatch_queue(
 @router.get("/appeals/{appeal_id}")
 async def appeal(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
     """An appeal's transfer history: every letter, the rule that chose it, returns, replies."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None:
             raise not_found(f"no appeal {appeal_id}")

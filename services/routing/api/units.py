@@ -25,6 +25,7 @@ from shared.contracts.events import (
     UnitAction,
     UnitCode,
 )
+from shared.db import connection
 from shared.refusals import forbidden, not_found
 from shared.runtime import Context, ServiceContext
 
@@ -51,8 +52,8 @@ async def inbox(
 ) -> Paged:
     """The unit's open appeals (lead or co-handling), soonest deadline first."""
     _scope(principal, unit_code, hide=False)
-    states = list(state or sorted(s.value for s in HELD_BY_UNIT))
-    async with ctx.pool.acquire() as conn:
+    states: list[str] = list(state) if state else sorted(s.value for s in HELD_BY_UNIT)
+    async with connection(ctx.pool) as conn:
         rows, total = await views.inbox(conn, unit_code, states, page_size, (page - 1) * page_size)
     items = [
         {**{k: r[k] for k in ("appeal_id", "tracking_number", "appeal_type", "subtype", "category", "district",
@@ -71,7 +72,7 @@ async def appeal(unit_code: UnitCode, appeal_id: UUID, ctx: Context,
     """One appeal as the unit sees it; the petitioner's contact only for the lead unit. The lead
     unit sees every co-handling unit's contribution, a co-handling unit its own."""
     _scope(principal, unit_code, hide=True)
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None or t["state"] not in HELD_BY_UNIT or unit_code not in (t["unit_code"], *t["co_unit_codes"]):
             raise not_found("no such appeal for this unit")

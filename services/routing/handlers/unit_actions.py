@@ -6,8 +6,10 @@ role the action needs; the action fits the letter's state. The appeal row is loc
 so two deliveries of one action cannot both pass the checks.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from services.routing.adapters import repository
 from services.routing.domain.guards import (
@@ -19,7 +21,6 @@ from services.routing.domain.guards import (
     unit_action_for_reply,
 )
 from services.routing.domain.letters import Action, OutOfOrder, next_state
-from shared.refusals import conflict, forbidden, not_found
 from services.routing.handlers.reviews import escalate
 from shared.contracts.events import (
     AppealReplied,
@@ -33,6 +34,7 @@ from shared.contracts.events import (
     SignAppeal,
     UnitAction,
 )
+from shared.refusals import conflict, forbidden, not_found
 from shared.unit_of_work import UnitOfWork
 
 _ACTION_OF = {SignAppeal: Action.SIGN, ReturnAppeal: Action.RETURN, RequestExtension: Action.REQUEST_EXTENSION,
@@ -121,5 +123,6 @@ async def _co_reply(uow: UnitOfWork, transfer, command: ReplyToAppeal, now: date
                               lead_unit_code=transfer["unit_code"], reply=command.reply, replied_at=now))
 
 
-_APPLY = {Action.SIGN: _sign, Action.RETURN: _return, Action.REQUEST_EXTENSION: _request_extension,
+# Each takes (uow, transfer, its own command type, now); returns the escalation, if any.
+_APPLY: dict[Action, Callable[..., Awaitable[Any]]] = {Action.SIGN: _sign, Action.RETURN: _return, Action.REQUEST_EXTENSION: _request_extension,
           Action.REPLY: _reply, Action.CO_REPLY: _co_reply}

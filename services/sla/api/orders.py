@@ -10,7 +10,7 @@
 """
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -22,13 +22,14 @@ from services.sla.domain.unit_notices import LEVEL_WORDS, MODE_WORDS, notice_id
 from services.sla.handlers.supervision_orders import answer_order, issue_order
 from shared.auth import Principal, require
 from shared.contracts.events import LongText, SupervisionMode, UnitCode
+from shared.db import connection
 from shared.refusals import forbidden, not_found
 from shared.runtime import Context
 
 router = APIRouter(prefix="/v1", tags=["supervision orders"])
 ActionId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00]*$",
                                 description="Your id for this action: sending it again applies it once")]
-REFUSALS = {404: {"description": "No such order for this unit"}, 409: {"description": "Already answered, "
+REFUSALS: dict[int | str, dict[str, Any]] = {404: {"description": "No such order for this unit"}, 409: {"description": "Already answered, "
             "or no open deadline"}}
 
 
@@ -59,7 +60,7 @@ async def list_orders(ctx: Context, _: Annotated[Principal, Depends(require("sup
                       answered: bool | None = None,
                       page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                       page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         items = await store.orders(conn, unit_code=unit, answered=answered, limit=page_size,
                                    offset=(page - 1) * page_size)
     return {"page": page, "page_size": page_size, "items": items}
@@ -70,7 +71,7 @@ async def clusters(ctx: Context, _: Annotated[Principal, Depends(require("superv
                    days: Annotated[int, Query(ge=1, le=90)] = 7,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """Concentrated-appeal clusters with a member in the last `days` days, latest first."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         return {"items": await store.clusters(conn, ctx.clock.now() - timedelta(days=days), limit)}
 
 
@@ -83,7 +84,7 @@ async def notices(unit_code: UnitCode, ctx: Context,
     if not who.may_act_for(unit_code):
         raise forbidden(f"a unit token sees only its own unit's notices, not {unit_code}'s")
     steps = {s.name: s for s in load_rules().ladder}
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         fired = await store.ladder_notices(conn, unit_code, appeal_id, limit)
         kept = await store.unit_orders(conn, unit_code, appeal_id, limit)
     items = []

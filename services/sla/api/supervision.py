@@ -14,6 +14,7 @@ from services.sla.domain.explanation import explain
 from services.sla.handlers.extension_decision import decide_extension
 from services.sla.adapters.calendar_store import CalendarCache
 from shared.auth import Principal, require
+from shared.db import connection
 from shared.refusals import not_found
 from shared.runtime import Context
 
@@ -30,7 +31,7 @@ async def supervised_appeals(ctx: Context, _: Supervisor,
                              level: Annotated[int | None, Query(ge=0, le=3)] = None,
                              page: Page = 1, page_size: PageSize = 50):
     """Open appeals that are overdue or under supervision, by unit, then level (highest first)."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         total, items = await supervision.listing(conn, kind=kind, unit_code=unit, level=level,
                                                  now=ctx.clock.now(), limit=page_size,
                                                  offset=(page - 1) * page_size)
@@ -40,7 +41,7 @@ async def supervised_appeals(ctx: Context, _: Supervisor,
 @router.get("/supervision/summary")
 async def supervision_summary(ctx: Context, _: Supervisor):
     """Counts of overdue and supervised open appeals per unit and supervision level."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         return {"at": ctx.clock.now(), "rows": await supervision.summary(conn, ctx.clock.now())}
 
 
@@ -49,7 +50,7 @@ async def extension_requests(ctx: Context, _: Supervisor,
                              status: Literal["pending", "approved", "refused", "withdrawn"] | None = "pending",
                              unit: Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")] = None,
                              page: Page = 1, page_size: PageSize = 50):
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         items = await extensions.listing(conn, status, unit, page_size, (page - 1) * page_size)
     return {"page": page, "page_size": page_size, "items": items}
 
@@ -76,7 +77,7 @@ async def explanation(appeal_id: UUID, ctx: Context,
                       principal: Annotated[Principal, Depends(require("supervisor", "admin", "operator", "unit"))]):
     """Which days were counted and which skipped (and why), the ladder, and what the state means."""
     rules = load_rules()
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         row = await repository.get(conn, appeal_id)
         if row is None or not principal.may_act_for(row["unit_code"]):
             raise not_found("no deadline for this appeal")  # a unit does not learn others' appeals
