@@ -166,8 +166,8 @@ async def test_a_bad_submission_in_a_run_is_dead_lettered_alone(intake):
     offsets = await intake.process(bodies)
 
     assert [letter.record.offset for letter in intake.letters] == [offsets[1], offsets[3]]
-    assert intake.letters[0].reason.startswith("petitioner.phone:") and "12812345678" not in intake.letters[0].reason
-    assert intake.letters[1].reason.startswith("category:")
+    assert intake.letters[0].reason.startswith("invalid (petitioner.phone):") and "12812345678" not in intake.letters[0].reason
+    assert intake.letters[1].reason.startswith("invalid (category):")
     stored = await intake.outcomes([f"{run}-1", f"{run}-2", f"{run}-3"])
     assert stored == [("accepted", None), ("merged", 0), ("rejected", None)], "the rest applied, repeat still merged"
     assert await intake.pool.fetchval("SELECT count(*) FROM appeals WHERE channel_message_id LIKE $1",
