@@ -134,11 +134,13 @@ class FakeIntakeStore:
 
     # --- knowledge_store, classifier_store ----------------------------------------
 
-    async def knowledge_store_record_offer(self, conn: object, appeal_id: UUID, match: Match, at: datetime) -> None:
+    async def knowledge_store_record_offer(self, conn: object, appeal_id: UUID, match: Match, at: datetime,
+                                           token_hash: str | None) -> None:
         assert appeal_id not in self.offers, "answer_offers has the appeal id as its key"
         self.offers[appeal_id] = {"appeal_id": appeal_id, "entry_id": match.entry.entry_id,
                                   "entry_version": match.entry.version, "answer": match.entry.answer,
-                                  "score": match.score, "offered_at": at, "concluded": None}
+                                  "score": match.score, "offered_at": at, "concluded": None,
+                                  "answer_token_hash": token_hash}
 
     async def knowledge_store_offer_of(self, conn: object, appeal_id: UUID) -> dict[str, Any] | None:
         return self.offers.get(appeal_id)

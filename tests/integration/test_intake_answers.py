@@ -60,12 +60,18 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
         assert offered.status_code == 202, offered.text
         receipt = offered.json()
         assert receipt["status"] == "answer_offered" and receipt["answer"] == ENTRY["answer"]
-        appeal_id, number = receipt["appeal_id"], receipt["tracking_number"]
+        appeal_id, number, token = receipt["appeal_id"], receipt["tracking_number"], receipt["answer_token"]
+        assert offered.headers["cache-control"] == "no-store"  # the token is a secret
         url = f"/v1/appeals/{appeal_id}/answer-feedback"
-        assert (await client.post(url, json={"tracking_number": "SY20260101AAAAAAAA", "solved": True})).status_code == 404
-        answered = await client.post(url, json={"tracking_number": number, "solved": True})
+        # The appeal id and the (public) tracking number are no proof; the receipt's token is.
+        assert (await client.post(url, json={"tracking_number": number, "solved": True})).status_code == 422
+        wrong = await client.post(url, json={"answer_token": "0000-0000-0000-0000", "solved": True})
+        assert wrong.status_code == 404 and wrong.json()["kind"] == "not_found"
+        assert (await client.post(url, json={"answer_token": number, "solved": True})).status_code == 404
+        answered = await client.post(url, json={"answer_token": token.lower(), "solved": True})
         assert answered.json()["status"] == "answered"
-        assert (await client.post(url, json={"tracking_number": number, "solved": True})).status_code == 409
+        again = await client.post(url, json={"answer_token": token, "solved": True})
+        assert again.status_code == 409 and "no answer is waiting" in again.json()["detail"]
         [(kind, event)] = await events_of(settings, appeal_id)
         assert kind == "hotline.appeal.answered-at-intake.v1"
         assert event["answer"] == ENTRY["answer"] and event["confirmed_by"] == "petitioner"
@@ -80,7 +86,7 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
         second = (await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房提取公积金的条件是什么"))).json()
         assert second["status"] == "answer_offered"
         no = await client.post(f"/v1/appeals/{second['appeal_id']}/answer-feedback",
-                               json={"tracking_number": second["tracking_number"], "solved": False})
+                               json={"answer_token": second["answer_token"], "solved": False})
         assert no.json()["status"] == "accepted"
         [(kind, _)] = await events_of(settings, second["appeal_id"])
         assert kind == "hotline.appeal.accepted.v1"
@@ -89,7 +95,7 @@ async def test_an_answered_consultation_closes_at_intake_and_the_public_record_s
         call = (await client.post("/v1/appeals", headers=channel_bearer(settings), json=consultation("租房能不能提取住房公积金", "phone"))).json()
         assert call["status"] == "answer_offered"
         assert (await client.post(f"/v1/appeals/{call['appeal_id']}/answer-feedback",
-                                  json={"tracking_number": call["tracking_number"], "solved": True})).status_code == 409
+                                  json={"answer_token": call["answer_token"], "solved": True})).status_code == 409
         confirmed = await client.post(f"/v1/appeals/{call['appeal_id']}/answer-confirmation", headers=operator,
                                       json={"answered": True})
         assert confirmed.json()["status"] == "answered"

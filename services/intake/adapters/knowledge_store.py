@@ -38,11 +38,12 @@ async def store(conn: asyncpg.Connection, entry: Entry, *, retired: bool, by: st
         entry.valid_from, entry.valid_to, retired, by, at)
 
 
-async def record_offer(conn: asyncpg.Connection, appeal_id: UUID, match: Match, at: datetime) -> None:
+async def record_offer(conn: asyncpg.Connection, appeal_id: UUID, match: Match, at: datetime,
+                       token_hash: str | None) -> None:
     await conn.execute(
-        "INSERT INTO answer_offers (appeal_id, entry_id, entry_version, answer, score, offered_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        appeal_id, match.entry.entry_id, match.entry.version, match.entry.answer, match.score, at)
+        "INSERT INTO answer_offers (appeal_id, entry_id, entry_version, answer, score, offered_at, answer_token_hash) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        appeal_id, match.entry.entry_id, match.entry.version, match.entry.answer, match.score, at, token_hash)
 
 
 async def offer_of(conn: asyncpg.Connection, appeal_id: UUID) -> asyncpg.Record | None:

@@ -50,6 +50,9 @@ class AppealReceipt(BaseModel):
         "POST /v1/appeals/{appeal_id}/answer-feedback (web, app) or answer-confirmation (operator, phone)")
     classification: ReceiptClassification | None = Field(
         None, description="accepted, merged, answer_offered: what it was classified as, and why")
+    answer_token: str | None = Field(
+        None, description="answer_offered, first response only: the one-time proof for answer-feedback; "
+        "keep it with the answer, it is never shown again")
 
 
 @router.post("/appeals", response_model=AppealReceipt, response_model_exclude_none=True, status_code=201,
@@ -106,12 +109,12 @@ def _receipt(outcome: Outcome, response: Response) -> AppealReceipt:
         response.status_code = 200
     elif outcome.status in ("pending_review", "answer_offered"):
         response.status_code = 202
-    if outcome.inquiry_code:
+    if outcome.inquiry_code or outcome.answer_token:
         response.headers["Cache-Control"] = "no-store"  # a secret: no proxy or browser keeps it
     return AppealReceipt(appeal_id=str(outcome.appeal_id), tracking_number=outcome.tracking_number,
                          status=outcome.status, reason=outcome.reason, refer_to=outcome.refer_to,
                          into_tracking_number=outcome.into_tracking_number, inquiry_code=outcome.inquiry_code,
-                         answer=outcome.answer,
+                         answer=outcome.answer, answer_token=outcome.answer_token,
                          classification=ReceiptClassification(**outcome.classified) if outcome.classified else None)
 
 

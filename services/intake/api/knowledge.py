@@ -99,7 +99,9 @@ async def retire_entry(entry_id: UUID, who: Keeper, ctx: Context) -> EntryView:
 
 class Feedback(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracking_number: str = Field(min_length=1, max_length=32, description="From the receipt: the proof it is yours")
+    answer_token: str = Field(min_length=1, max_length=32, pattern=r"^[^\x00]*$",
+                              description="From the receipt (answer_token): the one-time proof that you submitted it",
+                              examples=["7KQ2-M9XD-4HPR-T3WZ"])
     solved: bool = Field(description="The answer solved the question: the appeal closes as answered at intake")
 
 
@@ -120,12 +122,14 @@ async def _conclude(ctx: ServiceContext, appeal_id: UUID, **kwargs) -> Concluded
 
 
 @router.post("/appeals/{appeal_id}/answer-feedback", response_model=Concluded,
-             responses={404: {"description": "No such appeal, or the tracking number does not match"},
+             responses={404: {"description": "No such appeal, or the answer token does not match"},
                         409: {"description": "No answer is waiting, or a phone appeal (the operator confirms)"}})
 async def answer_feedback(appeal_id: UUID, body: Feedback, ctx: Context) -> Concluded:
-    """Web and app: the petitioner says whether the answer shown at submission solved the question."""
-    return await _conclude(ctx, appeal_id, solved=body.solved, by="petitioner",
-                           tracking_number=body.tracking_number.strip().upper())
+    """Web and app: the petitioner says whether the answer shown at submission solved the question,
+    with the receipt's one-time `answer_token` as the proof (the appeal id and the tracking number
+    are none: tracking numbers are public once an appeal is published)."""
+    return await _conclude(ctx, appeal_id, solved=body.solved, by="petitioner", answer_token=body.answer_token,
+                           pepper=ctx.settings.pepper())
 
 
 @router.post("/appeals/{appeal_id}/answer-confirmation", response_model=Concluded,

@@ -5,7 +5,8 @@ is `answered` and AppealAnsweredAtIntake is emitted - no transfer letter, no dea
 and sla do not handle the type), the public record shows the answer. Not solved, or no word
 within `HOTLINE_ANSWER_WAIT_SECONDS`: it is accepted as any other appeal (AppealAccepted, then
 dispatched). On the phone the operator confirms; on web and app the petitioner answers, with
-the tracking number the receipt gave them as proof.
+the one-time answer token the receipt gave the submitter alone as proof: the appeal id and the
+tracking number are no proof (tracking numbers are public once an appeal is published).
 """
 
 import json
@@ -17,26 +18,34 @@ from services.intake.handlers.accepted import accepted_event
 from services.intake.handlers.review import petitioner_of
 from shared.contracts.events import AppealAnsweredAtIntake, Classification, Contact
 from shared.contracts.vocabulary import AppealType, Channel, RequestSubtype
+from shared.one_time import keyed_hash, same_hash
 from shared.refusals import conflict, not_found
 from shared.unit_of_work import UnitOfWork
 
 PHONE_CHANNELS = (Channel.PHONE, Channel.PHONE_BUSINESS_LINE)
+ANSWER_PURPOSE = "answer-feedback"  # keyed hashes of answer tokens (shared/one_time.py)
 
 
 async def conclude(uow: UnitOfWork, appeal_id: UUID, *, solved: bool, by: str, now: datetime,
-                   tracking_number: str | None = None, by_operator: bool = False, any_channel: bool = False) -> str:
-    """Record the word on an offered answer; returns the new status (answered | accepted)."""
+                   answer_token: str | None = None, pepper: bytes | None = None, by_operator: bool = False,
+                   any_channel: bool = False) -> str:
+    """Record the word on an offered answer; returns the new status (answered | accepted).
+
+    Refused: not_found for an unknown appeal or (without the operator's token) a wrong answer
+    token; conflict when no answer is waiting or the word is not this side's to give."""
     row = await review_queue.lock(uow.conn, appeal_id)
-    # Without the operator's token the tracking number is the proof: a wrong one is "no such appeal".
-    if row is None or (not by_operator and row["tracking_number"] != tracking_number):
+    if row is None:
+        raise not_found("no such appeal")
+    offer = await knowledge_store.offer_of(uow.conn, appeal_id)
+    # Without the operator's token the answer token is the proof: a wrong one is "no such appeal".
+    if not by_operator and not _holds(offer["answer_token_hash"] if offer else None, answer_token, pepper):
         raise not_found("no such appeal")
     channel = Channel(row["channel"])
     if not any_channel and by_operator != (channel in PHONE_CHANNELS):
         raise conflict("on the phone the operator confirms; on web and app the petitioner answers"
-                         if by_operator is False else "web and app petitioners answer for themselves")
+                       if by_operator is False else "web and app petitioners answer for themselves")
     if row["status"] != "answer_offered":
         raise conflict(f"the appeal is {row['status']}; no answer is waiting for a word")
-    offer = await knowledge_store.offer_of(uow.conn, appeal_id)
     assert offer is not None  # stored with the status, in one transaction
     stored = row["classification"]
     classification = Classification(**(json.loads(stored) if isinstance(stored, str) else stored))
@@ -64,3 +73,10 @@ async def conclude(uow: UnitOfWork, appeal_id: UUID, *, solved: bool, by: str, n
         business_line=row["business_line"], petitioner=petitioner, address=row["address"],
         classification=classification, inquiry_code_hash=row["inquiry_code_hash"], accepted_at=now))
     return "accepted"
+
+
+def _holds(stored: str | None, token: str | None, pepper: bytes | None) -> bool:
+    """Whether `token` is the offer's one-time answer token (none stored: nothing holds)."""
+    if not stored or not token or pepper is None:
+        return False
+    return same_hash(stored, keyed_hash(pepper, ANSWER_PURPOSE, token))

@@ -5,7 +5,7 @@ answer to the entrance and the SMS receipt, drawing the identities (appeal id, t
 number) and a private appeal's inquiry code.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -28,6 +28,7 @@ from services.intake.domain.notifications import international, receipt_text
 from services.intake.domain.scope import normalise
 from services.intake.domain.tracking import new_tracking_number
 from services.intake.handlers.accepted import accepted_event
+from services.intake.handlers.answers import ANSWER_PURPOSE
 from shared.contracts.events import (
     AppealHeldForReview,
     AppealMerged,
@@ -38,6 +39,7 @@ from shared.contracts.events import (
     SubmitAppeal,
 )
 from shared.hashing import in_hash_pool
+from shared.one_time import keyed_hash, new_evaluation_token
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Outcome:
     answer: str | None = None  # answer_offered: the knowledge base's answer to show or read out
     # accepted, merged, answer_offered: the label and why (method, terms), for the receipt
     classified: dict[str, Any] | None = None
+    # answer_offered, first response only: the one-time proof for the petitioner's word on it
+    answer_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Recorded:
     event: Event | None  # None: an answer offered, the event waits for the petitioner's word
     merge: repository.Merge | None = None
     offer: Match | None = None
+    answer_token_hash: str | None = None  # with `offer`
     # What the petitioner is told by SMS (the receipt, with a private appeal's inquiry code).
     notice: NotifyPetitioner | None = None
 
@@ -112,11 +117,12 @@ async def record(submission: SubmitAppeal, examined: Examined, acceptance: Accep
         # 直接办结: the caller hears (or the petitioner reads) the answer first; AppealAccepted or
         # AppealAnsweredAtIntake follows their word (handlers/answers.py).
         code, code_hash = await _inquiry_code(submission, pepper)
+        token = new_evaluation_token()  # the same form as an evaluation token: 80 bits, typed easily
         recorded = Recorded(
             Outcome(appeal_id, tracking_number, "answer_offered", inquiry_code=code,
-                    answer=acceptance.match.entry.answer, classified=label),
+                    answer=acceptance.match.entry.answer, classified=label, answer_token=token),
             repository.NewAppeal(status="answer_offered", inquiry_code_hash=code_hash, **columns, **common),
-            None, offer=acceptance.match)
+            None, offer=acceptance.match, answer_token_hash=keyed_hash(pepper, ANSWER_PURPOSE, token))
     else:
         recorded = await _accepted(submission, examined, acceptance, common, columns, label, now, pepper)
     return _with_receipt(recorded, examined.petitioner.phone, now)
@@ -169,7 +175,7 @@ def _with_receipt(recorded: Recorded, phone: str, now: datetime) -> Recorded:
         tracking_number=outcome.tracking_number, code=outcome.inquiry_code, created_at=now,
         text=receipt_text(outcome.status, outcome.tracking_number, outcome.inquiry_code,
                           outcome.into_tracking_number))
-    return Recorded(recorded.outcome, recorded.appeal, recorded.event, recorded.merge, recorded.offer, notice)
+    return replace(recorded, notice=notice)
 
 
 def _address(submission: SubmitAppeal) -> str | None:

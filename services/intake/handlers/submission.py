@@ -87,10 +87,10 @@ async def accept_submissions(uow: UnitOfWork, received: Sequence[tuple[SubmitApp
             history.add(acceptance.as_earlier(appeal_id, tracking_number))
         decision = await record(submission, seen, acceptance, appeal_id=appeal_id, tracking_number=tracking_number,
                                 now=now, pepper=pepper)
-        answered[key] = replace(decision.outcome, replayed=True, inquiry_code=None)
+        answered[key] = replace(decision.outcome, replayed=True, inquiry_code=None, answer_token=None)
         decisions.append(decision)
         # Only an entrance that answers the caller (HTTP) hands the code back; every private
-        # appeal's petitioner gets it by SMS.
+        # appeal's petitioner gets it by SMS. (An answer, and its token, is offered only over HTTP.)
         outcomes.append(decision.outcome if answers_caller else replace(decision.outcome, inquiry_code=None))
     await _store(uow, decisions)
     return outcomes
@@ -108,7 +108,8 @@ async def _store(uow: UnitOfWork, decisions: list[Recorded]) -> None:
     await repository.record_merges(uow.conn, [d.merge for d in decisions if d.merge is not None])
     for d in decisions:
         if d.offer is not None:
-            await knowledge_store.record_offer(uow.conn, d.appeal.appeal_id, d.offer, d.appeal.received_at)
+            await knowledge_store.record_offer(uow.conn, d.appeal.appeal_id, d.offer, d.appeal.received_at,
+                                               d.answer_token_hash)
         if d.event is not None:
             uow.emit(d.event)
         if d.notice is not None:

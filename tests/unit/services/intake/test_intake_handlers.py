@@ -208,9 +208,11 @@ async def test_a_correction_of_an_accepted_appeal_is_announced(store):
 async def offered(store: FakeIntakeStore, channel: Channel = Channel.WEB):
     uow, [outcome] = await submit(submission("请问租房可以提取公积金吗", channel=channel),
                                   knowledge=KnowledgeBase((FUND,)))
-    assert outcome.status == "answer_offered" and outcome.answer == FUND.answer
+    assert outcome.status == "answer_offered" and outcome.answer == FUND.answer and outcome.answer_token
     assert uow.emitted() == [], "nothing is emitted before the petitioner's word"
-    assert store.offers[outcome.appeal_id]["entry_id"] == FUND.entry_id
+    offer = store.offers[outcome.appeal_id]
+    assert offer["entry_id"] == FUND.entry_id
+    assert offer["answer_token_hash"] and outcome.answer_token not in offer["answer_token_hash"]
     return outcome
 
 
@@ -218,14 +220,14 @@ async def test_the_petitioner_says_the_answer_solved_it_and_the_appeal_closes_at
     outcome = await offered(store)
     uow = FakeUnitOfWork()
     status = await answers.conclude(uow, outcome.appeal_id, solved=True, by="petitioner", now=NOW,  # type: ignore[arg-type]
-                                    tracking_number=outcome.tracking_number)
+                                    answer_token=outcome.answer_token.lower(), pepper=PEPPER)  # typed as read
     assert status == "answered"
     [answered] = uow.emitted()
     assert isinstance(answered, AppealAnsweredAtIntake) and answered.knowledge_entry_id == FUND.entry_id
     assert store.offers[outcome.appeal_id]["concluded"] == "answered"
     with pytest.raises(Refused) as again:
         await answers.conclude(FakeUnitOfWork(), outcome.appeal_id, solved=False, by="petitioner", now=NOW,  # type: ignore[arg-type]
-                               tracking_number=outcome.tracking_number)
+                               answer_token=outcome.answer_token, pepper=PEPPER)
     assert again.value.kind is Refusal.CONFLICT
 
 
@@ -233,21 +235,33 @@ async def test_not_solved_is_dispatched_as_any_appeal(store):
     outcome = await offered(store)
     uow = FakeUnitOfWork()
     assert await answers.conclude(uow, outcome.appeal_id, solved=False, by="petitioner", now=NOW,  # type: ignore[arg-type]
-                                  tracking_number=outcome.tracking_number) == "accepted"
+                                  answer_token=outcome.answer_token, pepper=PEPPER) == "accepted"
     [accepted] = uow.emitted()
     assert isinstance(accepted, AppealAccepted) and accepted.category == "housing_fund"
 
 
-async def test_a_wrong_proof_is_not_found_and_a_phone_appeal_is_the_operators_word(store):
+@pytest.mark.parametrize("proof", [
+    pytest.param(lambda o: dict(answer_token=None), id="no token"),
+    pytest.param(lambda o: dict(answer_token="0000-0000-0000-0000"), id="a wrong token"),
+    pytest.param(lambda o: dict(answer_token=o.tracking_number), id="the public tracking number"),
+    pytest.param(lambda o: dict(answer_token=o.answer_token, pepper=b"another-pepper"), id="hashed otherwise"),
+    pytest.param(lambda o: dict(answer_token=o.answer_token, pepper=None), id="no pepper"),
+])
+async def test_without_the_receipts_token_the_word_is_not_found_and_changes_nothing(store, proof):
     outcome = await offered(store)
+    uow = FakeUnitOfWork()
     with pytest.raises(Refused) as wrong:
-        await answers.conclude(FakeUnitOfWork(), outcome.appeal_id, solved=True, by="petitioner", now=NOW,  # type: ignore[arg-type]
-                               tracking_number="SY20261207AAAAAAAA")
-    assert wrong.value.kind is Refusal.NOT_FOUND
+        await answers.conclude(uow, outcome.appeal_id, solved=True, by="petitioner", now=NOW,  # type: ignore[arg-type]
+                               **{"pepper": PEPPER, **proof(outcome)})
+    assert wrong.value.kind is Refusal.NOT_FOUND and str(wrong.value) == "no such appeal"
+    assert uow.emitted() == [] and store.offers[outcome.appeal_id]["concluded"] is None
+
+
+async def test_a_phone_appeal_is_the_operators_word(store):
     call = await offered(store, Channel.PHONE)
     with pytest.raises(Refused) as not_theirs:
         await answers.conclude(FakeUnitOfWork(), call.appeal_id, solved=True, by="petitioner", now=NOW,  # type: ignore[arg-type]
-                               tracking_number=call.tracking_number)
+                               answer_token=call.answer_token, pepper=PEPPER)
     assert not_theirs.value.kind is Refusal.CONFLICT
     assert await answers.conclude(FakeUnitOfWork(), call.appeal_id, solved=True, by="op-1", now=NOW,  # type: ignore[arg-type]
                                   by_operator=True) == "answered"
