@@ -40,7 +40,7 @@ PUBLIC = {
     # anonymous for the website only (channel "web", with a phone confirmation); the other
     # channels need a channel token: tested below.
     ("intake", "POST", "/v1/appeals"),
-    # The petitioner's word on an answer offered at intake; the tracking number is the proof.
+    # The petitioner's word on an answer offered at intake; the receipt's one-time answer token is the proof.
     ("intake", "POST", "/v1/appeals/{appeal_id}/answer-feedback"),
     ("intake", "POST", "/v1/web/phone-confirmations"),
     ("assessment", "GET", "/v1/scores"), ("assessment", "GET", "/v1/scores.csv"),
