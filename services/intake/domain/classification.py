@@ -10,11 +10,12 @@ label with the most matching keywords wins, and a tie or no match goes to review
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from services.intake.domain.taxonomy import Label, Taxonomy, parse_taxonomy
+from services.intake.domain.taxonomy import Label, Override, Taxonomy, parse_taxonomy
 from services.intake.domain.text_model import Example, Figures, TextModel
 from shared.contracts.vocabulary import CATEGORIES, AppealType, Channel, RequestSubtype
 
@@ -81,7 +82,7 @@ class Classifier:
         rules = self.rules if override is None else tuple(r for r in self.rules if r.appeal_type is override.appeal_type)
         return _by_keywords(text, rules)
 
-    def _by_model(self, text: str, override) -> Decision:
+    def _by_model(self, text: str, override: Override | None) -> Decision:
         assert self.model is not None
         labels = self.taxonomy.labels
         prediction = self.model.predict(text, allowed=labels)
@@ -127,7 +128,8 @@ class Classifier:
             confusion[key] = confusion.get(key, 0) + 1
         return Figures(len(examples), auto, right, reviewed, confusion)
 
-    def timings(self, texts: list[str], rounds: int = 3, clock=time.perf_counter) -> list[float]:
+    def timings(self, texts: list[str], rounds: int = 3,
+                clock: Callable[[], float] = time.perf_counter) -> list[float]:
         """Seconds per classification, each text `rounds` times (for the report's median and p99).
         `time.thread_time` measures the CPU the classification used, without the waits of a busy machine."""
         out = []

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import rjieba
@@ -60,7 +61,7 @@ class TextModel:
     threshold: float  # below this confidence the appeal goes to an operator
     trained_at: str = ""
     examples: int = 0
-    figures: dict = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
     names: tuple[str, ...] = ()  # feature by index, for explaining a decision
 
     def __post_init__(self) -> None:
@@ -77,7 +78,7 @@ class TextModel:
         index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[index]
         values /= math.sqrt(float(values @ values))
-        contributions = self.weights[np.ix_(rows, index)] * values  # (rows, used features)
+        contributions = self.weights[np.ix_(np.asarray(rows, dtype=np.int64), index)] * values  # (rows, used features)
         scores = contributions.sum(axis=1) + self.intercepts[rows]
         order = np.argsort(-scores)
         best = int(order[0])
@@ -204,7 +205,7 @@ class Figures:
     def review_share(self) -> float:
         return self.reviewed / self.total if self.total else 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "auto": self.auto, "right": self.right, "reviewed": self.reviewed,
                 "accuracy_among_auto": round(self.accuracy_among_auto, 4), "review_share": round(self.review_share, 4)}
 
