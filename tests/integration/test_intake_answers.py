@@ -3,13 +3,16 @@ answer offered to a consultation, the petitioner's or operator's word, the timeo
 public record showing the answer."""
 
 import json
+import re
 import uuid
+
+import httpx
 
 from services.intake.entrypoint import SPEC
 from services.publication.entrypoint import SPEC as PUBLICATION
 from shared.contracts import topics
 from tests.integration.helpers import eventually, read_topic
-from tests.support import bearer, channel_bearer, running_service
+from tests.support import bearer, channel_bearer, running_service, sms_inbox
 
 LABEL = "public_service_request/consultation/housing_fund"
 ENTRY = {"questions": ["租房可以提取公积金吗", "租房能不能提取住房公积金", "租房提取公积金的条件"],
@@ -116,3 +119,39 @@ async def test_an_offer_nobody_answers_is_dispatched_after_the_wait(settings, db
         await eventually(dispatched, what="the unanswered offer to be dispatched")
     [(kind, _)] = await events_of(settings, offered["appeal_id"])
     assert kind == "hotline.appeal.accepted.v1"
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden {name} in the page"
+    return match[1]
+
+
+async def test_the_public_form_shows_the_answer_and_records_the_word_with_the_receipts_token(settings, db):
+    """The website's own form (publication, a thin client of intake): a consultation the knowledge
+    base answers shows the answer and two buttons; the token stays in the no-store page."""
+    phone = "137" + str(uuid.uuid4().int)[:8]
+    async with running_service(SPEC, settings) as intake, running_service(PUBLICATION, settings) as public, \
+            sms_inbox(settings) as sms:
+        public.app.state.intake_transport = httpx.ASGITransport(app=intake.app)  # type: ignore[attr-defined]
+        await intake.post("/v1/knowledge", headers=bearer(settings, "admin"), json=ENTRY)
+        form = {"name": "孙丽", "phone": phone, "district": "heping", "description": "请问租房能不能提取公积金"}
+        asked = await public.post("/public/submit/code", data=form)
+        confirmation_id = _hidden(asked.text, "confirmation_id")
+        code = (await sms.wait_for(lambda m: m.kind == "phone_confirmation" and m.phone == "+86" + phone)).code
+        filed = await public.post("/public/submit", data={**form, "confirmation_id": confirmation_id, "code": code})
+        assert filed.status_code == 201 and ENTRY["answer"] in filed.text, filed.text
+        assert filed.headers["cache-control"] == "no-store"
+        appeal_id, token = _hidden(filed.text, "appeal_id"), _hidden(filed.text, "answer_token")
+
+        forged = await public.post("/public/submit/answer", data={"appeal_id": appeal_id, "solved": "true",
+                                                                   "answer_token": "0000-0000-0000-0000"})
+        assert forged.status_code == 404 and "无法在此确认" in forged.text
+        said = await public.post("/public/submit/answer?lang=en",
+                                 data={"appeal_id": appeal_id, "answer_token": token, "solved": "true"})
+        assert said.status_code == 200 and "Closed" in said.text
+        assert await db.fetchval("SELECT status FROM intake.appeals WHERE appeal_id = $1",
+                                 uuid.UUID(appeal_id)) == "answered"
+        again = await public.post("/public/submit/answer",
+                                  data={"appeal_id": appeal_id, "answer_token": token, "solved": "false"})
+        assert again.status_code == 409 and "您已作出选择" in again.text

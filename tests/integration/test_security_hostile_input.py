@@ -38,7 +38,8 @@ ROUTES = [r for s in SERVICES for r in all_routes(s, create_app(spec_of(s), Sett
 MUTATING = [r for r in ROUTES if r.method in ("POST", "PUT", "DELETE", "PATCH")]
 FORM_ROUTES = {("publication", "POST", "/open311/v2/requests.{fmt}"), ("publication", "POST", "/public/inquiry"),
                ("publication", "POST", "/public/appeals/{tracking_number}/evaluation"),
-               ("publication", "POST", "/public/submit"), ("publication", "POST", "/public/submit/code")}
+               ("publication", "POST", "/public/submit"), ("publication", "POST", "/public/submit/code"),
+               ("publication", "POST", "/public/submit/answer")}
 
 HOSTILE_STRINGS = [
     "'; DROP TABLE appeals; --", "' OR '1'='1", "1; SELECT pg_sleep(5)--", "\\\\x00'\"`;",

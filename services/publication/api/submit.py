@@ -9,12 +9,17 @@ of intake's web entrance, called server-side over HTTP (HOTLINE_INTAKE_URL):
    `X-Confirmation-Id` / `X-Confirmation-Code`; the channel message id is derived from the
    confirmation id, so a form sent twice is one appeal;
 3. the confirmation page shows the tracking number and, for a private appeal, the inquiry
-   code, once (`Cache-Control: no-store`).
+   code, once (`Cache-Control: no-store`);
+4. a consultation intake answers from its knowledge base (直接办结, `answer_offered`) shows the
+   answer with two buttons: POST /public/submit/answer -> intake
+   `POST /v1/appeals/{id}/answer-feedback` with the receipt's one-time answer token, kept in the
+   (no-store) page only.
 The visitor's address is forwarded in X-Forwarded-For, which intake honours from trusted
 proxies only (HOTLINE_TRUSTED_PROXY_HEADER / HOTLINE_TRUSTED_PROXIES), so its limits count
 visitors, not this server.
 """
 
+from uuid import UUID
 
 import httpx
 from fastapi import APIRouter, Request
@@ -135,3 +140,30 @@ async def submit(request: Request, ctx: Context) -> HTMLResponse:
     response = _render("submitted.html", lang, 201 if filed.status_code != 200 else 200, r=receipt)
     response.headers["Cache-Control"] = "no-store"  # the inquiry code is shown once
     return response
+
+
+@router.post("/answer", response_class=HTMLResponse)
+async def answer_word(request: Request, ctx: Context) -> HTMLResponse:
+    """The visitor's word on the answer shown at submission: solved (closed at intake) or not (dispatched)."""
+    lang, form = _lang(request), await request.form()
+    token = str(form.get("answer_token") or "").strip()[:32]
+    try:
+        appeal_id: UUID | None = UUID(str(form.get("appeal_id") or ""))
+    except ValueError:
+        appeal_id = None
+    if appeal_id is None or not token or form.get("solved") not in ("true", "false"):
+        return _render("answered.html", lang, 422, word=None, message=(
+            "Please use the buttons on the answer page." if lang == "en" else "请通过答复页面上的按钮选择。"))
+    said = await _call(ctx, request, f"/v1/appeals/{appeal_id}/answer-feedback",
+                       {"answer_token": token, "solved": form.get("solved") == "true"}, {})
+    if said is not None and said.status_code == 200:
+        return _render("answered.html", lang, 200, word=said.json()["status"])
+    status = said.status_code if said is not None else 503
+    if status == 409:
+        message = ("Your choice was recorded already, or the appeal has been sent on meanwhile." if lang == "en"
+                   else "您已作出选择，或该诉求已转交办理。")
+    elif status in (404, 422):
+        message = "This answer can no longer be confirmed here." if lang == "en" else "无法在此确认该答复。"
+    else:
+        message = _refusal(httpx.Response(status), lang)
+    return _render("answered.html", lang, status, word=None, message=message)
