@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from services.intake.domain.classification import Classifier, Decision, NeedsReview
 from services.intake.domain.duplicates import RULE, EarlierAppeal, ProblemFacts, SameProblemRule, find_same_problem
@@ -27,10 +26,9 @@ from services.intake.domain.knowledge import KnowledgeBase, Match
 from services.intake.domain.scope import Refusal, check_scope, normalise, resolve_district
 from services.intake.domain.validators import CheckedPetitioner, check_petitioner
 from shared.contracts.events import SubmitAppeal
+from shared.contracts.local_time import SHANGHAI
 from shared.contracts.vocabulary import RequestSubtype
 from shared.refusals import Invalid
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class InvalidSubmission(Invalid):

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 
 from services.intake.adapters import repository
 from services.intake.domain.acceptance import (
-    SHANGHAI,
     Accept,
     Acceptance,
     Classified,
@@ -38,6 +37,7 @@ from shared.contracts.events import (
     NotifyPetitioner,
     SubmitAppeal,
 )
+from shared.contracts.local_time import SHANGHAI
 from shared.hashing import in_hash_pool
 from shared.one_time import keyed_hash, new_evaluation_token
 
