@@ -54,7 +54,8 @@ class FakeIntakeStore:
                 into = self.appeals.get(r["merged_into"]) if r["merged_into"] else None
                 found[(r["channel"], r["channel_message_id"])] = StoredAppeal(
                     r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"],
-                    into["tracking_number"] if into else None)
+                    into["tracking_number"] if into else None, r["appeal_type"], r["subtype"], r["category"],
+                    r["classification"])
         return found
 
     async def repository_insert(self, conn: object, appeals: Sequence[NewAppeal]) -> set[UUID]:

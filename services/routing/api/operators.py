@@ -70,10 +70,10 @@ async def catalogue_fit(appeal_id: UUID, ctx: Context, _: Operator) -> dict:
     """Which catalogue rules fit this appeal now and why (the conditions each meets, the keywords
     found in its text), best first, marking the units that already returned it; `advised` is the
     best one whose unit has not. Nothing is dispatched."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         t = await repository.get_transfer(conn, appeal_id)
         if t is None:
-            raise HTTPException(404, detail=f"no appeal {appeal_id}")
+            raise not_found(f"no appeal {appeal_id}")
         # the dispatcher's page asks once per letter it shows: read the directory again only
         # when its version moved
         cache = ctx.state.setdefault("catalogue_fit_directory", DirectoryCache())

@@ -80,6 +80,9 @@ async def test_the_same_channel_message_again_is_a_replay_that_emits_nothing(sto
     _, [decided] = await submit(first)
     again, [replayed] = await submit(first)
     assert replayed.replayed and (replayed.appeal_id, replayed.status) == (decided.appeal_id, "accepted")
+    assert replayed.classified == decided.classified  # the receipt says again what it was classified as
+    assert decided.classified is not None and decided.classified["category"] == "prices"
+    assert decided.classified["method"] == "keywords" and "乱收费" in decided.classified["terms"]
     assert again.emitted() == [] and len(store.appeals) == 1
     other = Petitioner(name="王芳", phone="13812345678")  # not a repeat of the first petitioner's appeal
     twice, [one, two] = await submit(submission(message_id="web-2", petitioner=other),
