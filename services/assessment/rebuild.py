@@ -1,19 +1,24 @@
 """Rebuild every verdict row and running total from the stored facts, in one transaction.
 
-Used by the replay (after the facts are rebuilt from the log), and once after migration 003
-for facts stored before verdicts existed. The same pure rules as the live consumer
-(report.verdicts -> verdicts.rows_of), so rebuilt totals equal those kept event by event.
+Used by the replay (from the facts it has just read off the log, or from the stored facts for
+a log too big to hold), and once after migration 003 for facts stored before verdicts existed.
+The same pure rules as the live consumer (appeals.judge -> verdicts.rows_of, totals by
+verdicts.delta), so rebuilt totals equal those kept event by event.
 """
 
+import asyncio
 import logging
+import time
+from collections.abc import AsyncIterable, Awaitable
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.assessment.adapters import verdicts as verdicts_sql
+from services.assessment.domain.appeals import judge
 from services.assessment.domain.facts import Fact
-from services.assessment.domain.report import verdict_rows, verdicts
-from services.assessment.domain.verdicts import COLUMNS, VerdictRow, values
+from services.assessment.domain.verdicts import COLUMNS, VerdictRow, rows_of, values
 from shared.loops import run_forever
 from shared.runtime import ServiceContext
 
@@ -23,38 +28,73 @@ _FACTS_IN_ORDER = ("SELECT appeal_id, kind, unit_code, occurred_at, event_id, ev
                    "other_unit, co_units, tracking_number FROM appeal_facts ORDER BY appeal_id")
 _REQUESTED = "SELECT count(*) FROM verdict_rebuilds"
 _DONE = "DELETE FROM verdict_rebuilds"
+_COLUMN_LIST = list(COLUMNS)
 
 
 async def rebuild(conn: asyncpg.Connection) -> int:
     """Replace all verdict rows and totals; return the number of appeals judged. Run in a transaction."""
+    return await store_verdicts(conn, _stored_appeals(conn), pipelined=False)
+
+
+async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[UUID, list[Fact]]],
+                         pipelined: bool = True, stats: dict[str, Any] | None = None) -> int:
+    """Judge each (appeal, all its facts) and replace every verdict row and total by theirs.
+
+    Each appeal's facts must be complete and unique by identity (as in the fact table). With
+    `pipelined`, a chunk's rows are written while the next chunk is judged: PostgreSQL works
+    on the other core meanwhile. Without it (`appeals` reads the same connection), in turn.
+    `stats` gets the seconds spent waiting for PostgreSQL to take the rows.
+    """
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-rebuild'))")
     await conn.execute("TRUNCATE appeal_verdicts, unit_month_totals, pending_moments")
-    appeals, pending = 0, []
+    judged, waited = 0, 0.0
+    rows: list[VerdictRow] = []
+    writing: asyncio.Task[None] | None = None
+    async for appeal_id, facts in appeals:
+        rows.extend(rows_of(judge(appeal_id, facts)))
+        judged += 1
+        if len(rows) >= CHUNK:
+            if writing is not None:
+                waited += await _finish(writing)
+            writing = asyncio.ensure_future(_write(conn, rows))
+            rows = []
+            if not pipelined:
+                waited += await _finish(writing)
+                writing = None
+    if writing is not None:
+        waited += await _finish(writing)
+    waited += await _finish(_write(conn, rows))
+    await conn.execute(_DONE)
+    if stats is not None:
+        stats["seconds_waiting_for_verdict_copy"] = waited
+    return judged
+
+
+async def _finish(writing: Awaitable[None]) -> float:
+    started = time.perf_counter()
+    await writing
+    return time.perf_counter() - started
+
+
+async def _write(conn: asyncpg.Connection, rows: list[VerdictRow]) -> None:
+    if rows:
+        await conn.copy_records_to_table("appeal_verdicts", records=[values(r) for r in rows], columns=_COLUMN_LIST)
+        await verdicts_sql.add_to_totals(conn, [], rows)
+
+
+async def _stored_appeals(conn: asyncpg.Connection) -> AsyncIterable[tuple[UUID, list[Fact]]]:
+    """Every appeal with its stored facts, read in appeal order by a cursor."""
     current: UUID | None = None
-    chunk: list[Fact] = []
-
-    async def flush(rows: list[VerdictRow]) -> None:
-        if rows:
-            await conn.copy_records_to_table("appeal_verdicts", records=[values(r) for r in rows], columns=list(COLUMNS))
-            await verdicts_sql.add_to_totals(conn, [], rows)
-            rows.clear()
-
+    facts: list[Fact] = []
     async for record in conn.cursor(_FACTS_IN_ORDER, prefetch=CHUNK):
         fact = Fact(*record)
-        if fact.appeal_id != current and chunk:
-            pending.extend(verdict_rows(verdicts(chunk)))
-            appeals += 1
-            chunk = []
-            if len(pending) >= CHUNK:
-                await flush(pending)
-        current = fact.appeal_id
-        chunk.append(fact)
-    if chunk:
-        pending.extend(verdict_rows(verdicts(chunk)))
-        appeals += 1
-    await flush(pending)
-    await conn.execute(_DONE)
-    return appeals
+        if fact.appeal_id != current:
+            if current is not None:
+                yield current, facts
+            current, facts = fact.appeal_id, []
+        facts.append(fact)
+    if current is not None:
+        yield current, facts
 
 
 REBUILD_CHECK_SECONDS = 60.0

@@ -5,8 +5,9 @@ same as the one built event by event. A fact's identity is (appeal, kind, unit, 
 logically equal event delivered again under a new event id is the same fact.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from services.assessment.domain.periods import period_of
@@ -15,8 +16,10 @@ from shared.contracts import events as ev
 RECEIPTS = ("dispatched", "redispatched")
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
+    """One fact (a named tuple: the replay and the consumer build one per event, and reading a
+    month back builds millions; a tuple is built four times faster than a frozen dataclass)."""
+
     appeal_id: UUID
     kind: str
     unit_code: str
@@ -28,7 +31,7 @@ class Fact:
     flag: bool | None = None
     label: str | None = None
     other_unit: str | None = None
-    co_units: tuple[str, ...] = ()
+    co_units: Sequence[str] = ()
     tracking_number: str | None = None
 
     @property
@@ -39,74 +42,57 @@ class Fact:
 
 def fact_of(data: ev.Event, event_id: UUID, event_type: str) -> Fact | None:
     """The fact an event states, or None for events that do not bear on scores."""
-    base = {"event_id": event_id, "event_type": event_type}
-    match data:
-        case ev.AppealAccepted():
-            return Fact(data.appeal_id, "accepted", "", data.accepted_at,
-                        tracking_number=data.tracking_number, label=data.appeal_type.value, **base)
-        case ev.AppealMerged():
-            return Fact(data.appeal_id, "merged", "", data.merged_at, other_unit=str(data.into_appeal_id),
-                        tracking_number=data.tracking_number, **base)
-        case ev.AppealDispatched():
-            return Fact(data.appeal_id, "dispatched", data.unit_code, data.dispatched_at,
-                        attempt=data.attempt, label=data.unit_group, co_units=tuple(data.co_unit_codes),
-                        tracking_number=data.tracking_number, **base)
-        case ev.AppealRedispatched():
-            return Fact(data.appeal_id, "redispatched", data.unit_code, data.redispatched_at,
-                        attempt=data.attempt, label=data.unit_group, other_unit=data.from_unit_code,
-                        co_units=tuple(data.co_unit_codes), **base)
-        case ev.AppealSigned():
-            return Fact(data.appeal_id, "signed", data.unit_code, data.signed_at, **base)
-        case ev.AppealReturned():
-            return Fact(data.appeal_id, "returned", data.unit_code, data.returned_at, **base)
-        case ev.AppealReplied():
-            return Fact(data.appeal_id, "replied", data.unit_code, data.replied_at, label=data.outcome, **base)
-        case ev.CoHandlerReplied():
-            return Fact(data.appeal_id, "co_replied", data.unit_code, data.replied_at,
-                        other_unit=data.lead_unit_code, **base)
-        case ev.AppealReopened():
-            return Fact(data.appeal_id, "reopened", "", data.reopened_at, **base)
-        case ev.AppealClosed():
-            return Fact(data.appeal_id, "closed", "", data.closed_at, **base)
-        case ev.DeadlineSet():
-            return Fact(data.appeal_id, "deadline_set", data.unit_code, data.due_at, label=data.reason, **base)
-        case ev.DeadlineStopped():
-            return Fact(data.appeal_id, "deadline_stopped", data.unit_code, data.stopped_at, flag=data.met, **base)
-        case ev.AppealOverdue():
-            return Fact(data.appeal_id, "overdue", data.unit_code, data.overdue_at, **base)
-        case ev.SupervisionRaised():
-            return Fact(data.appeal_id, "supervised", data.unit_code, data.raised_at, level=data.level, **base)
-        case ev.AppealEvaluated():
-            return Fact(data.appeal_id, "evaluated", data.unit_code or "", data.evaluated_at,
-                        flag=data.solved, label=data.satisfaction, **base)
-        case ev.AppealAnsweredAtIntake():
-            # The centre's own work (直接办结): no letter, so it counts for no unit (appeals.py).
-            return Fact(data.appeal_id, "answered_at_intake", "", data.answered_at,
-                        tracking_number=data.tracking_number, label=data.appeal_type.value, **base)
-        case ev.ReturnCallRequested():
-            return Fact(data.appeal_id, "return_call", data.unit_code or "", data.requested_at,
-                        tracking_number=data.tracking_number, **base)
-        case ev.ReturnCallDecided():
-            # Evidence only: routing turns "reopen" into AppealReopened, "close" into AppealClosed.
-            return Fact(data.appeal_id, "return_call_decided", data.unit_code or "", data.decided_at,
-                        label=data.decision, **base)
-        case ev.SupervisionOrderIssued():
-            return Fact(data.appeal_id, "supervision_order", data.unit_code, data.issued_at,
-                        label=data.mode, other_unit=str(data.order_id), **base)
-        case ev.SupervisionOrderAnswered():
-            return Fact(data.appeal_id, "order_answered", data.unit_code, data.answered_at,
-                        other_unit=str(data.order_id), **base)
+    for kind in type(data).__mro__:  # the payload's own type first: one lookup, not a match per case
+        build = _FACTS.get(kind)
+        if build is not None:
+            return build(data, event_id, event_type)
     return None
 
 
+# What each consumed payload type states; fact_of picks the entry of the payload's type.
+_FACTS: dict[type, Callable[..., Fact]] = {
+    ev.AppealAccepted: lambda d, i, t: Fact(d.appeal_id, "accepted", "", d.accepted_at, i, t,
+                                            tracking_number=d.tracking_number, label=d.appeal_type.value),
+    ev.AppealMerged: lambda d, i, t: Fact(d.appeal_id, "merged", "", d.merged_at, i, t, other_unit=str(d.into_appeal_id),
+                                          tracking_number=d.tracking_number),
+    ev.AppealDispatched: lambda d, i, t: Fact(d.appeal_id, "dispatched", d.unit_code, d.dispatched_at, i, t,
+                                              attempt=d.attempt, label=d.unit_group, co_units=tuple(d.co_unit_codes),
+                                              tracking_number=d.tracking_number),
+    ev.AppealRedispatched: lambda d, i, t: Fact(d.appeal_id, "redispatched", d.unit_code, d.redispatched_at, i, t,
+                                                attempt=d.attempt, label=d.unit_group, other_unit=d.from_unit_code,
+                                                co_units=tuple(d.co_unit_codes)),
+    ev.AppealSigned: lambda d, i, t: Fact(d.appeal_id, "signed", d.unit_code, d.signed_at, i, t),
+    ev.AppealReturned: lambda d, i, t: Fact(d.appeal_id, "returned", d.unit_code, d.returned_at, i, t),
+    ev.AppealReplied: lambda d, i, t: Fact(d.appeal_id, "replied", d.unit_code, d.replied_at, i, t, label=d.outcome),
+    ev.CoHandlerReplied: lambda d, i, t: Fact(d.appeal_id, "co_replied", d.unit_code, d.replied_at, i, t,
+                                              other_unit=d.lead_unit_code),
+    ev.AppealReopened: lambda d, i, t: Fact(d.appeal_id, "reopened", "", d.reopened_at, i, t),
+    ev.AppealClosed: lambda d, i, t: Fact(d.appeal_id, "closed", "", d.closed_at, i, t),
+    ev.DeadlineSet: lambda d, i, t: Fact(d.appeal_id, "deadline_set", d.unit_code, d.due_at, i, t, label=d.reason),
+    ev.DeadlineStopped: lambda d, i, t: Fact(d.appeal_id, "deadline_stopped", d.unit_code, d.stopped_at, i, t,
+                                             flag=d.met),
+    ev.AppealOverdue: lambda d, i, t: Fact(d.appeal_id, "overdue", d.unit_code, d.overdue_at, i, t),
+    ev.SupervisionRaised: lambda d, i, t: Fact(d.appeal_id, "supervised", d.unit_code, d.raised_at, i, t,
+                                               level=d.level),
+    ev.AppealEvaluated: lambda d, i, t: Fact(d.appeal_id, "evaluated", d.unit_code or "", d.evaluated_at, i, t,
+                                             flag=d.solved, label=d.satisfaction),
+    # The centre's own work (直接办结): no letter, so it counts for no unit (appeals.py).
+    ev.AppealAnsweredAtIntake: lambda d, i, t: Fact(d.appeal_id, "answered_at_intake", "", d.answered_at, i, t,
+                                                    tracking_number=d.tracking_number, label=d.appeal_type.value),
+    ev.ReturnCallRequested: lambda d, i, t: Fact(d.appeal_id, "return_call", d.unit_code or "", d.requested_at, i, t,
+                                                 tracking_number=d.tracking_number),
+    # Evidence only: routing turns "reopen" into AppealReopened, "close" into AppealClosed.
+    ev.ReturnCallDecided: lambda d, i, t: Fact(d.appeal_id, "return_call_decided", d.unit_code or "", d.decided_at,
+                                               i, t, label=d.decision),
+    ev.SupervisionOrderIssued: lambda d, i, t: Fact(d.appeal_id, "supervision_order", d.unit_code, d.issued_at, i, t,
+                                                    label=d.mode, other_unit=str(d.order_id)),
+    ev.SupervisionOrderAnswered: lambda d, i, t: Fact(d.appeal_id, "order_answered", d.unit_code, d.answered_at, i, t,
+                                                      other_unit=str(d.order_id)),
+}
+
+
 # The payload types assessment consumes (the entrypoint subscribes a handler to each).
-CONSUMED: tuple[type[ev.Event], ...] = (
-    ev.AppealAccepted, ev.AppealMerged, ev.AppealDispatched, ev.AppealRedispatched, ev.AppealSigned,
-    ev.AppealReturned, ev.AppealReplied, ev.CoHandlerReplied, ev.AppealReopened, ev.AppealClosed,
-    ev.DeadlineSet, ev.DeadlineStopped, ev.AppealOverdue, ev.SupervisionRaised, ev.AppealEvaluated,
-    ev.AppealAnsweredAtIntake, ev.ReturnCallRequested, ev.ReturnCallDecided,
-    ev.SupervisionOrderIssued, ev.SupervisionOrderAnswered,
-)
+CONSUMED: tuple[type[ev.Event], ...] = tuple(_FACTS)
 
 
 def problem_with(fact: Fact) -> str | None:

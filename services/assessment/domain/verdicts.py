@@ -16,6 +16,8 @@ the next migration).
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 from uuid import UUID
 
 from services.assessment.domain.appeals import AppealVerdict
@@ -74,8 +76,13 @@ class VerdictRow:
 COLUMNS = tuple(f.name for f in fields(VerdictRow)) + ("pending",)
 
 
-def values(row: VerdictRow) -> tuple:
-    return tuple(getattr(row, name) for name in COLUMNS)
+_VALUES = attrgetter(*COLUMNS)
+
+
+def values(row: VerdictRow) -> tuple[Any, ...]:
+    """The row's values in COLUMNS order (what COPY and the unnest arrays take)."""
+    found: tuple[Any, ...] = _VALUES(row)
+    return found
 
 
 def rows_of(verdict: AppealVerdict) -> list[VerdictRow]:

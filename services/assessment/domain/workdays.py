@@ -38,6 +38,12 @@ def end_of_working_days(start: datetime, days: int) -> datetime:
 
 def working_days_after(start: datetime, end: datetime) -> int:
     """Working days after the day of `start` up to and including the day of `end` (Shanghai dates)."""
-    first, last = start.astimezone(SHANGHAI).date(), end.astimezone(SHANGHAI).date()
+    return _working_days_between(start.astimezone(SHANGHAI).date(), end.astimezone(SHANGHAI).date())
+
+
+@cache
+def _working_days_between(first: date, last: date) -> int:
+    # Cached: a month's letters have a few thousand distinct (first, last) pairs, and a replay
+    # or rebuild asks for each of them thousands of times.
     return sum(1 for n in range(1, (last - first).days + 1) if is_workday(first + timedelta(days=n)))
 
