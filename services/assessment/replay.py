@@ -34,7 +34,6 @@ from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_wi
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from services.assessment.rebuild import rebuild, store_verdicts
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
-from shared.contracts.events import EVENT_TYPES
 from shared.db import create_pool
 from shared.kafka.partitions import topic_partitions
 from shared.kafka.security import client_options
@@ -50,6 +49,8 @@ IN_MEMORY_EVENTS = 2_000_000
 _FETCH = {"max_partition_fetch_bytes": 16 * 2**20, "fetch_max_bytes": 64 * 2**20, "fetch_max_wait_ms": 100}
 _YIELD_EVERY = 2_000  # records or appeals between letting the COPY in flight and the fetcher move
 _HANDLED = {kind.event_type for kind in CONSUMED}
+# model_validate_json without its wrapper: the same validator, called a hundred thousand times a second.
+_VALIDATE = {kind.event_type: kind.__pydantic_validator__.validate_json for kind in CONSUMED}
 _CLEAR = "DELETE FROM appeal_facts"
 _CLEAR_RECEIVED = "DELETE FROM received_appeals"
 _REBUILD_RECEIVED = """
@@ -60,6 +61,7 @@ ON CONFLICT (appeal_id, unit_code) DO NOTHING
 _RECHECK_CLOSED = "INSERT INTO period_rechecks (period) SELECT period FROM period_closings ON CONFLICT DO NOTHING"
 _FACT_COLUMNS = ["appeal_id", "kind", "unit_code", "occurred_at", "period", "attempt", "level", "flag", "label",
                  "other_unit", "co_units", "tracking_number", "event_id", "event_type"]
+_PLAIN_COLUMNS = [c for c in _FACT_COLUMNS if c != "co_units"]
 
 
 class Log:
@@ -136,7 +138,7 @@ def _fact(record: ConsumerRecord, stats: dict[str, Any]) -> Fact | None:
         if "ce_id" in headers and record.value:
             # The payload and its id are all a fact needs: validating the model alone is half
             # the cost of building the whole envelope, and gives the same (data, id, type).
-            data, event_id = EVENT_TYPES[event_type].model_validate_json(record.value), _event_id(headers["ce_id"])
+            data, event_id = _VALIDATE[event_type](record.value), _event_id(headers["ce_id"])
             if "ce_time" in headers:
                 datetime.fromisoformat(headers["ce_time"])  # a bad one is dead-lettered live: not a fact
         else:
@@ -179,9 +181,16 @@ class _Appeals:
             yield appeal_id, list(facts.values())
 
 
-def _copy_rows(facts: list[Fact]) -> list[tuple[Any, ...]]:
-    return [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
-             f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts]
+async def _copy(conn: Connection, facts: list[Fact]) -> None:
+    """COPY the facts. Those without co-handlers (nearly all) leave `co_units` to its default '{}':
+    encoding an empty array costs asyncpg more than all the other columns of the row."""
+    plain = [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
+              f.other_unit, f.tracking_number, f.event_id, f.event_type) for f in facts if not f.co_units]
+    await conn.copy_records_to_table("appeal_facts", records=plain, columns=_PLAIN_COLUMNS)
+    if len(plain) < len(facts):
+        await conn.copy_records_to_table("appeal_facts", columns=_FACT_COLUMNS, records=[
+            (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
+             f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts if f.co_units])
 
 
 async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> _Appeals:
@@ -189,12 +198,12 @@ async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -
     appeals = _Appeals()
     writing: asyncio.Future[Any] | None = None
     async for batch in log_.facts(stats):
-        rows = _copy_rows(appeals.new(batch))
+        new = appeals.new(batch)
         if writing is not None:
             started = time.perf_counter()
             await writing
             stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-        writing = asyncio.ensure_future(conn.copy_records_to_table("appeal_facts", records=rows, columns=_FACT_COLUMNS))
+        writing = asyncio.ensure_future(_copy(conn, new))
     if writing is not None:
         started = time.perf_counter()
         await writing

@@ -106,11 +106,12 @@ def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
     facts = sorted(facts, key=_order)
     letters = sorted((f for f in facts if f.kind in RECEIPTS),
                      key=lambda f: (f.attempt or 1, f.occurred_at, f.unit_code))
-    if any(f.kind == "merged" for f in facts):
+    kinds = {f.kind for f in facts}
+    if "merged" in kinds:
         return AppealVerdict(appeal_id, excluded="merged duplicate",
                              letters=tuple((f.unit_code, period_of(f.occurred_at), f.occurred_at, f.label or "ungrouped")
                                            for f in letters))
-    if any(f.kind == "answered_at_intake" for f in facts):
+    if "answered_at_intake" in kinds:
         # 直接办结: closed by the centre from the knowledge base; no unit is assessed on it
         # (and a letter sent before the answer, if any, is not one of its findings either).
         return AppealVerdict(appeal_id, excluded="answered by the centre",
