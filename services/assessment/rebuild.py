@@ -37,33 +37,36 @@ async def rebuild(conn: asyncpg.Connection) -> int:
 
 
 async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[UUID, list[Fact]]],
-                         pipelined: bool = True, stats: dict[str, Any] | None = None) -> int:
+                         pipelined: bool = True, stats: dict[str, Any] | None = None,
+                         running: Awaitable[Any] | None = None) -> int:
     """Judge each (appeal, all its facts) and replace every verdict row and total by theirs.
 
     Each appeal's facts must be complete and unique by identity (as in the fact table). With
     `pipelined`, a chunk's rows are written while the next chunk is judged: PostgreSQL works
-    on the other core meanwhile. Without it (`appeals` reads the same connection), in turn.
-    `stats` gets the seconds spent waiting for PostgreSQL to take the rows.
+    on the other core meanwhile (and on `running`, a statement still running on `conn`, while
+    the first chunk is judged). Without it (`appeals` reads the same connection), in turn.
+    `stats` gets the seconds spent waiting for PostgreSQL.
     """
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-rebuild'))")
-    await conn.execute("TRUNCATE appeal_verdicts, unit_month_totals, pending_moments")
     judged, waited = 0, 0.0
     rows: list[VerdictRow] = []
-    writing: asyncio.Task[None] | None = None
+    writing = running
+    if not pipelined:
+        waited += await _finish(_write(conn, [], first=True))
+    first = pipelined
     async for appeal_id, facts in appeals:
         rows.extend(rows_of(judge(appeal_id, facts)))
         judged += 1
         if len(rows) >= CHUNK:
             if writing is not None:
                 waited += await _finish(writing)
-            writing = asyncio.ensure_future(_write(conn, rows))
-            rows = []
+            writing = asyncio.ensure_future(_write(conn, rows, first))
+            rows, first = [], False
             if not pipelined:
                 waited += await _finish(writing)
                 writing = None
     if writing is not None:
         waited += await _finish(writing)
-    waited += await _finish(_write(conn, rows))
+    waited += await _finish(_write(conn, rows, first))
     await conn.execute(_DONE)
     if stats is not None:
         stats["seconds_waiting_for_verdict_copy"] = waited
@@ -76,7 +79,10 @@ async def _finish(writing: Awaitable[None]) -> float:
     return time.perf_counter() - started
 
 
-async def _write(conn: asyncpg.Connection, rows: list[VerdictRow]) -> None:
+async def _write(conn: asyncpg.Connection, rows: list[VerdictRow], first: bool = False) -> None:
+    if first:  # the old rows and totals go in the same transaction as the new ones come
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-rebuild'))")
+        await conn.execute("TRUNCATE appeal_verdicts, unit_month_totals, pending_moments")
     if rows:
         await conn.copy_records_to_table("appeal_verdicts", records=[values(r) for r in rows], columns=_COLUMN_LIST)
         await verdicts_sql.add_to_totals(conn, [], rows)

@@ -19,7 +19,7 @@ import gc
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -130,19 +130,20 @@ def _event_id(text: str) -> uuid.UUID:
 
 def _fact(record: ConsumerRecord, stats: dict[str, Any]) -> Fact | None:
     try:
-        headers = decode_headers(record.headers)
-        event_type = headers.get("ce_type")
+        headers = _raw_headers(record.headers)
+        event_type = headers["ce_type"].decode() if "ce_type" in headers else None
         if event_type not in _HANDLED:
             stats["ignored"] += 1  # another service's event type on a shared topic
             return None
         if "ce_id" in headers and record.value:
             # The payload and its id are all a fact needs: validating the model alone is half
             # the cost of building the whole envelope, and gives the same (data, id, type).
-            data, event_id = _VALIDATE[event_type](record.value), _event_id(headers["ce_id"])
+            data, event_id = _VALIDATE[event_type](record.value), _event_id(headers["ce_id"].decode())
             if "ce_time" in headers:
-                datetime.fromisoformat(headers["ce_time"])  # a bad one is dead-lettered live: not a fact
+                datetime.fromisoformat(headers["ce_time"].decode())  # a bad one is dead-lettered live
         else:
-            envelope = open_envelope(headers, record.value, position=f"{record.topic}/{record.partition}/{record.offset}")
+            envelope = open_envelope(decode_headers(record.headers), record.value,
+                                     position=f"{record.topic}/{record.partition}/{record.offset}")
             data, event_id = envelope.data, envelope.id
     except (MalformedEvent, ValidationError, ValueError):
         stats["malformed"] += 1  # the live consumer dead-lettered it too
@@ -154,12 +155,25 @@ def _fact(record: ConsumerRecord, stats: dict[str, Any]) -> Fact | None:
     return fact
 
 
+def _raw_headers(raw: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
+    """The headers undecoded, refused as `decode_headers` refuses them (the live consumer
+    dead-letters a record with any value that is not UTF-8), but checked in one decode of all
+    the values: with a NUL between two values no character can start in one and end in the
+    next, so the whole is valid exactly when each value is."""
+    try:
+        b"\0".join([value for _, value in raw]).decode()
+    except UnicodeDecodeError as exc:
+        raise MalformedEvent(f"header is not UTF-8: {exc}") from exc
+    return dict(raw)
+
+
 class _Appeals:
     """The facts read so far, by appeal and identity; the first of an identity is kept, as the
     table's primary key keeps the first row inserted."""
 
     def __init__(self) -> None:
         self.by_appeal: dict[uuid.UUID, dict[tuple[str, str, datetime], Fact]] = {}
+        self.facts = 0
 
     def new(self, facts: Iterable[Fact]) -> list[Fact]:
         """Take in `facts`; return those whose identity was not known yet."""
@@ -172,6 +186,7 @@ class _Appeals:
             if key not in known:
                 known[key] = fact
                 found.append(fact)
+        self.facts += len(found)
         return found
 
     async def each(self) -> AsyncIterator[tuple[uuid.UUID, list[Fact]]]:
@@ -261,15 +276,16 @@ async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_
     else:
         async for batch in opened.facts(stats):
             await repository.store_facts(conn, batch)
-    facts_done = stats["seconds_reading_and_storing_facts"] = time.perf_counter()
+    stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
     await conn.execute(_CLEAR_RECEIVED)
-    await conn.execute(_REBUILD_RECEIVED)
-    stats["facts"] = await conn.fetchval("SELECT count(*) FROM appeal_facts")
-    judging = time.perf_counter()
-    stats["seconds_received"] = judging - facts_done
     if appeals is not None:
-        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats)
+        stats["facts"] = appeals.facts
+        # the received letters are rebuilt by PostgreSQL while the first appeals are judged
+        received = asyncio.ensure_future(conn.execute(_REBUILD_RECEIVED))
+        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=received)
     else:
+        await conn.execute(_REBUILD_RECEIVED)
+        stats["facts"] = await conn.fetchval("SELECT count(*) FROM appeal_facts")
         stats["appeals"] = await rebuild(conn)
     await conn.execute(_RECHECK_CLOSED)
     stats["seconds_judging"] = time.perf_counter() - judging

@@ -109,3 +109,10 @@ def test_working_days_are_counted_the_same_with_the_cache():
         first, last = start.date(), end.date()
         expected = sum(1 for n in range(1, (last - first).days + 1) if is_workday(first + timedelta(days=n)))
         assert working_days_after(start, end) == expected
+
+
+def test_a_character_split_across_two_headers_is_refused_as_live():
+    record = as_logged(SIGNED)
+    headers = [*record.headers, ("x-a", "中".encode()[:1]), ("x-b", "中".encode()[1:])]
+    split = kafka_record(record.value, dict(headers))
+    assert live_fact(split) == replayed_fact(split) == "dead-lettered"
