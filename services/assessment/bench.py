@@ -17,7 +17,9 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -147,7 +149,7 @@ async def load_facts(pool: asyncpg.Pool, events: int, judge_too: bool) -> float:
     started = time.perf_counter()
     facts: list[tuple] = []
     rows: list[VerdictRow] = []
-    async with pool.acquire() as conn:
+    async with _acquire(pool) as conn:
         for appeal in appeal_stream(events):
             found = [f for e in appeal if (f := fact_of(e, uuid.uuid4(), e.event_type)) is not None]
             facts.extend((f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag,
@@ -171,6 +173,11 @@ async def _flush(conn: asyncpg.Connection, facts: list[tuple], rows: list[Verdic
         await verdicts_sql.add_to_totals(conn, [], rows)
     facts.clear()
     rows.clear()
+
+
+def _acquire(pool: asyncpg.Pool) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    """The pool's connection proxy as the connection it stands for (what the adapters take)."""
+    return cast(AbstractAsyncContextManager[asyncpg.Connection], pool.acquire())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -197,7 +204,7 @@ async def time_drill_down(pool: asyncpg.Pool, unit_code: str) -> tuple[float, in
 async def time_close(pool: asyncpg.Pool) -> float:
     """What POST /v1/periods/{p}/close does inside its transaction (without the outbox row)."""
     started = time.perf_counter()
-    async with pool.acquire() as conn, conn.transaction():
+    async with _acquire(pool) as conn, conn.transaction():
         weights = await weights_sql.current(conn)
         report = await reports.month_report(conn, PERIOD, NOW, weights)
         await closings.close(conn, PERIOD, weights.version, "bench", NOW, uuid.uuid4(), report.published())
@@ -212,7 +219,7 @@ async def time_live(pool: asyncpg.Pool, events: int, judge: bool, month: int, ba
     started = time.perf_counter()
     for i in range(0, len(facts), batch):
         chunk = facts[i:i + batch]
-        async with pool.acquire() as conn, conn.transaction():
+        async with _acquire(pool) as conn, conn.transaction():
             if judge:
                 await handlers.apply_facts(conn, chunk)
             else:
@@ -267,7 +274,7 @@ async def main(events: int, replay_events: int, reads: int, live_events: int, wi
               f"{'' if with_rebuild else ', verdicts and totals'} in {loaded:.1f} s (COPY, including generating them)")
         if with_rebuild:
             started = time.perf_counter()
-            async with pool.acquire() as conn, conn.transaction():
+            async with _acquire(pool) as conn, conn.transaction():
                 appeals = await rebuild(conn)
             await pool.execute("ANALYZE appeal_verdicts; ANALYZE unit_month_totals")
             judged = time.perf_counter() - started
@@ -293,7 +300,7 @@ async def main(events: int, replay_events: int, reads: int, live_events: int, wi
             produced = await produce_log(bench, replay_events)
             direct = [f for e in event_stream(replay_events, seed=99) if (f := fact_of(e, uuid.uuid4(), e.event_type))]
             for i in range(0, len(direct), 5000):  # the consumer's batches: one lock per appeal of a batch
-                async with pool.acquire() as conn, conn.transaction():
+                async with _acquire(pool) as conn, conn.transaction():
                     await handlers.apply_facts(conn, direct[i:i + 5000])
             expected = (await reports.month_report(pool, PERIOD, NOW)).rows()
             stats = await replay(bench)

@@ -1,13 +1,15 @@
 """Assessment's consumer: every lifecycle event becomes a stored fact; scores are queries."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from services.assessment.adapters import repository, verdicts as verdicts_sql
 from services.assessment.domain.facts import CONSUMED, fact_of, problem_with
 from services.assessment.domain.report import verdict_rows, verdicts
 from shared.consumer import Batch, Rejected
 from shared.contracts.envelope import Envelope
-from shared.contracts.events import AppealDispatched, AppealRedispatched
+from shared.contracts.events import AppealDispatched, AppealRedispatched, Event
+from shared.runtime import ServiceContext
 from shared.unit_of_work import UnitOfWork
 
 
@@ -45,6 +47,7 @@ async def apply_facts(conn, facts, receipts=()) -> None:
         await verdicts_sql.replace(conn, ids, verdict_rows(verdicts(stored)), periods)
 
 
-def handlers(_ctx) -> dict[type, Batch]:
+def handlers(_ctx: ServiceContext) -> dict[type[Event], Any]:
+    # Batch objects (a run of events applied at once); the spec's type names one-event handlers.
     every_kind = Batch(on_lifecycle_events)  # one object: a whole Kafka batch is one run
     return {kind: every_kind for kind in CONSUMED}

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterable, Awaitable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -115,7 +115,7 @@ async def rebuild_if_requested(ctx: ServiceContext) -> None:
         async with ctx.pool.acquire() as conn:
             if await conn.fetchval(_REQUESTED):
                 async with conn.transaction():
-                    judged = await rebuild(conn)
+                    judged = await rebuild(cast(asyncpg.Connection, conn))
                 log.info("rebuilt the verdicts of %d appeals from stored facts", judged)
 
     await run_forever("assessment", "verdict rebuild", check, every=REBUILD_CHECK_SECONDS)

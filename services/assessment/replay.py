@@ -22,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from asyncpg import Connection
@@ -250,7 +250,7 @@ async def replay(settings: Settings, in_memory_events: int = IN_MEMORY_EVENTS) -
     try:
         with _collector_paused():
             async with pool.acquire() as conn, conn.transaction(), Log(settings, CONSUMED_TOPICS) as opened:
-                await _replace_all(conn, opened, stats, in_memory_events)
+                await _replace_all(cast(Connection, conn), opened, stats, in_memory_events)
                 committing = time.perf_counter()
             stats["seconds_committing"] = time.perf_counter() - committing
     finally:

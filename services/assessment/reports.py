@@ -54,7 +54,10 @@ async def weights_for(conn: Conn, period: str) -> tuple[Weights, dict | None]:
     """A closed month keeps the weights it was closed with; an open one uses the current version."""
     closed = await closings.closing(conn, period)
     if closed:
-        return await weights_sql.by_version(conn, closed["weights_version"]), closed
+        kept = await weights_sql.by_version(conn, closed["weights_version"])
+        if kept is None:  # the closing references its version (a foreign key): never the case
+            raise LookupError(f"weights version {closed['weights_version']} of {period}'s closing is missing")
+        return kept, closed
     return await weights_sql.current(conn), None
 
 

@@ -1,6 +1,7 @@
 """SQL for assessment's facts (received letters, lifecycle facts) and the period queries."""
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 from uuid import UUID
 
 import asyncpg
@@ -89,7 +90,7 @@ async def _read(conn: Conn, query: str, *args) -> list[Fact]:
     # command timeout (30 s) bounds a chunk, not the whole month of millions of rows.
     if isinstance(conn, asyncpg.Pool):
         async with conn.acquire() as own:
-            return await _read(own, query, *args)
+            return await _read(cast(asyncpg.Connection, own), query, *args)
     if conn.is_in_transaction():
         return [_fact(r) async for r in conn.cursor(query, *args, prefetch=CHUNK)]
     async with conn.transaction(readonly=True):

@@ -25,7 +25,10 @@ def _weights(row: asyncpg.Record) -> Weights:
 
 
 async def current(conn: Conn) -> Weights:
-    return _weights(await conn.fetchrow(_CURRENT))
+    row = await conn.fetchrow(_CURRENT)
+    if row is None:  # migration 002 inserts v1, and versions are never deleted
+        raise LookupError("no weights version is stored")
+    return _weights(row)
 
 
 async def by_version(conn: Conn, version: str) -> Weights | None:

@@ -42,7 +42,8 @@ def _spark(scores: list[float | None]) -> str:
     w, h = SPARK["width"], SPARK["height"]
     floor = min([SPARK_FLOOR, *(s for s in scores if s is not None)])
     step = w / max(len(scores) - 1, 1)
-    segments, current = [], []
+    segments: list[list[str]] = []
+    current: list[str] = []
     for i, s in enumerate(scores):
         if s is None:
             if current:

@@ -4,6 +4,7 @@ Reads only the unit's own verdict rows of the period and the facts of those appe
 evidence), so it costs the unit's letters, not the month's events.
 """
 
+from typing import Any
 from uuid import UUID
 
 from services.assessment.adapters import verdicts as verdicts_sql
@@ -24,7 +25,9 @@ async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limi
     if report.period:
         letters = await verdicts_sql.rows_of_unit(conn, report.period, unit_code)
     else:
-        letters = await verdicts_sql.rows_in_range(conn, *report.span, unit_code=unit_code)
+        assert report.span is not None, "a report without a period covers a span"
+        since, until = report.span
+        letters = await verdicts_sql.rows_in_range(conn, since, until, unit_code=unit_code)
     letters.sort(key=lambda r: (r.received_at, str(r.appeal_id)))
     counted = [r for r in letters if r.role != EXCLUDED]
     page = {id(r) for r in counted[offset:offset + limit]}
@@ -35,7 +38,8 @@ async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limi
                            "occurred_at": f.occurred_at} for f in facts}
     now = report.as_of
     numbers: dict[str, list[str]] = {name: [] for name in NUMBERS}
-    appeals, excluded = [], []
+    appeals: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
     for letter in letters:
         a, verdict = str(letter.appeal_id), judged.get(letter.appeal_id)
         if letter.role != EXCLUDED and id(letter) not in page:
@@ -53,7 +57,7 @@ async def drill_down(conn, report: Report, unit_code: str, offset: int = 0, limi
             appeals.append({
                 "appeal_id": a, "tracking_number": letter.tracking_number, "role": "holder",
                 "received_at": letter.received_at.isoformat(),
-                "response_ends_at": letter.response_ends_at.isoformat(),
+                "response_ends_at": letter.response_ends_at.isoformat() if letter.response_ends_at else None,
                 "signed_on_time": flags["signed_on_time"], "response_decided": flags["response_decided"],
                 "completed_on_time": _completion(letter, now), "due_at": letter.due_at.isoformat() if letter.due_at else None,
                 "resolved": letter.resolved, "satisfied": letter.satisfied, "reopened": letter.reopened,
@@ -111,7 +115,8 @@ def _completion(letter: VerdictRow, now) -> bool | None:
 
 def _holder_flags(letter: VerdictRow, now) -> dict[str, bool]:
     completion = _completion(letter, now)
-    signed_on_time = letter.signed_at is not None and letter.signed_at <= letter.response_ends_at
+    signed_on_time = (letter.signed_at is not None and letter.response_ends_at is not None
+                      and letter.signed_at <= letter.response_ends_at)  # a holder's row has its window
     return {
         "received": True,
         "response_decided": letter.signed_at is not None or letter.response_ends_at <= now,

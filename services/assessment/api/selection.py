@@ -42,4 +42,5 @@ class Selection:
         now = self.ctx.clock.now()
         if self.period:
             return await reports.month_report(self.ctx.pool, self.period, now)
+        assert self.start is not None and self.end is not None, "a selection without a period has both days"
         return await reports.range_report(self.ctx.pool, self.start, self.end, now)

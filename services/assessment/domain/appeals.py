@@ -97,7 +97,7 @@ class AppealVerdict:
     co_handling: tuple[CoHandling, ...] = ()
 
 
-def _order(fact: Fact) -> tuple:
+def _order(fact: Fact) -> tuple[datetime, str, str, int, UUID]:
     return (fact.occurred_at, fact.kind, fact.unit_code, fact.attempt or 0, fact.event_id)
 
 

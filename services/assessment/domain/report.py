@@ -6,6 +6,7 @@ computes the same from facts alone, the reference the tests compare with.
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from services.assessment.domain.appeals import AppealVerdict, judge
@@ -18,7 +19,7 @@ from shared.contracts.local_time import SHANGHAI
 
 def verdicts(facts: Iterable[Fact]) -> list[AppealVerdict]:
     """Judge every appeal once; a fact stated twice (same identity) counts once, as in the table."""
-    by_appeal: dict[UUID, dict[tuple, Fact]] = {}
+    by_appeal: dict[UUID, dict[tuple[str, str, datetime], Fact]] = {}
     for fact in facts:
         known = by_appeal.setdefault(fact.appeal_id, {})
         key = (fact.kind, fact.unit_code, fact.occurred_at)
@@ -53,7 +54,7 @@ def scorecards_of_facts(facts: Iterable[Fact], counts: Callable[[str, datetime],
     return scorecards(units.values(), weights, previous_ranks)
 
 
-def as_rows(cards: Iterable[UnitScoreCard]) -> list[dict]:
+def as_rows(cards: Iterable[UnitScoreCard]) -> list[dict[str, Any]]:
     """The cards as plain, JSON-ready rows (what the API shows and a publication stores)."""
     rows = []
     for card in cards:

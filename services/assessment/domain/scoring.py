@@ -104,7 +104,8 @@ def base_of(m: UnitMetrics, weights: Weights) -> float:
     rates = m.rates
     used = {name: w for name, w in weights.weights.items() if w > 0 and rates.get(name) is not None}
     total = sum(used.values())
-    return 100 * sum(w * rates[name] for name, w in sorted(used.items())) / total if total else 100.0
+    # `used` holds only the rates that are known: the `or 0.0` never applies, it says so to mypy
+    return 100 * sum(w * (rates[name] or 0.0) for name, w in sorted(used.items())) / total if total else 100.0
 
 
 def score_of(m: UnitMetrics, weights: Weights) -> UnitScoreCard:

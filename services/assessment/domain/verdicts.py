@@ -120,7 +120,8 @@ def contribution(row: VerdictRow) -> dict[str, int]:
     level = row.supervision_level
     return _nonzero(
         received=1, signed=int(row.signed_at is not None),
-        signed_on_time=int(row.signed_at is not None and row.signed_at <= row.response_ends_at),
+        signed_on_time=int(row.signed_at is not None and row.response_ends_at is not None
+                           and row.signed_at <= row.response_ends_at),  # a holder's row has its window
         completion_known=int(row.completed_on_time is not None), completed_on_time=int(bool(row.completed_on_time)),
         rated=int(row.resolved is not None), resolved=int(bool(row.resolved)), satisfied=int(bool(row.satisfied)),
         reopened=row.reopened, reopened_letters=int(row.reopened > 0), overdue=int(row.overdue),
@@ -139,7 +140,7 @@ def lapsed(row: VerdictRow, now: datetime) -> dict[str, int]:
     """What time alone has decided by `now` for a pending row (the read-time half)."""
     if row.role == HOLDER:
         return _nonzero(
-            response_lapsed=int(row.signed_at is None and row.response_ends_at <= now),
+            response_lapsed=int(row.signed_at is None and row.response_ends_at is not None and row.response_ends_at <= now),
             completion_lapsed=int(row.completed_on_time is None and row.due_at is not None and row.due_at <= now))
     if row.role == CO_HANDLER and row.pending:
         return _nonzero(co_lapsed=int(row.due_at is not None and row.due_at <= now))

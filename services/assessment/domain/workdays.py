@@ -22,7 +22,7 @@ FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
 @cache
 def is_workday(day: date) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year the library does not carry yet: provisional
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
