@@ -24,6 +24,8 @@ from shared.runtime import ServiceContext
 
 log = logging.getLogger(__name__)
 CHUNK = 20_000
+# Rows per write when pipelined: small enough that the last write, which nothing overlaps, is short.
+PIPELINED_CHUNK = 5_000
 _FACTS_IN_ORDER = ("SELECT appeal_id, kind, unit_code, occurred_at, event_id, event_type, attempt, level, flag, label, "
                    "other_unit, co_units, tracking_number FROM appeal_facts ORDER BY appeal_id")
 _REQUESTED = "SELECT count(*) FROM verdict_rebuilds"
@@ -56,7 +58,7 @@ async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[
     async for appeal_id, facts in appeals:
         rows.extend(rows_of(judge(appeal_id, facts)))
         judged += 1
-        if len(rows) >= CHUNK:
+        if len(rows) >= (PIPELINED_CHUNK if pipelined else CHUNK):
             if writing is not None:
                 waited += await _finish(writing)
             writing = asyncio.ensure_future(_write(conn, rows, first))

@@ -40,7 +40,7 @@ from shared.kafka.security import client_options
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
-BATCH = 20_000
+BATCH = 10_000  # records per fetch: the last COPY, which nothing overlaps, stays short
 # About 360 bytes of memory per event held (the facts and their identities): 2,000,000 events
 # take some 700 MB. A bigger log is judged from the stored facts instead.
 IN_MEMORY_EVENTS = 2_000_000
