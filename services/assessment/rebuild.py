@@ -7,6 +7,7 @@ verdicts.delta), so rebuilt totals equal those kept event by event.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterable, Awaitable
@@ -55,17 +56,21 @@ async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[
     if not pipelined:
         waited += await _finish(_write(conn, [], first=True))
     first = pipelined
-    async for appeal_id, facts in appeals:
-        rows.extend(rows_of(judge(appeal_id, facts)))
-        judged += 1
-        if len(rows) >= (PIPELINED_CHUNK if pipelined else CHUNK):
-            if writing is not None:
-                waited += await _finish(writing)
-            writing = asyncio.ensure_future(_write(conn, rows, first))
-            rows, first = [], False
-            if not pipelined:
-                waited += await _finish(writing)
-                writing = None
+    try:
+        async for appeal_id, facts in appeals:
+            rows.extend(rows_of(judge(appeal_id, facts)))
+            judged += 1
+            if len(rows) >= (PIPELINED_CHUNK if pipelined else CHUNK):
+                if writing is not None:
+                    waited += await _finish(writing)
+                writing = asyncio.ensure_future(_write(conn, rows, first))
+                rows, first = [], False
+                if not pipelined:
+                    waited += await _finish(writing)
+                    writing = None
+    except BaseException:
+        await let_finish(writing)
+        raise
     if writing is not None:
         waited += await _finish(writing)
     waited += await _finish(_write(conn, rows, first))
@@ -75,7 +80,15 @@ async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[
     return judged
 
 
-async def _finish(writing: Awaitable[None]) -> float:
+async def let_finish(writing: Awaitable[Any] | None) -> None:
+    """After a failure: wait for the statement in flight, so the rollback finds the connection free
+    (and the failure reported is the first one, not "another operation is in progress")."""
+    if writing is not None:
+        with contextlib.suppress(Exception):
+            await writing
+
+
+async def _finish(writing: Awaitable[Any]) -> float:
     started = time.perf_counter()
     await writing
     return time.perf_counter() - started

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from services.assessment.adapters import repository
 from services.assessment.domain.facts import CONSUMED, Fact, fact_of, problem_with
 from services.assessment.entrypoint import CONSUMED_TOPICS
-from services.assessment.rebuild import rebuild, store_verdicts
+from services.assessment.rebuild import let_finish, rebuild, store_verdicts
 from shared.contracts.envelope import MalformedEvent, decode_headers, open_envelope
 from shared.db import create_pool
 from shared.kafka.partitions import topic_partitions
@@ -212,13 +212,17 @@ async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -
     """COPY the new facts of each batch while the next batch is fetched and decoded."""
     appeals = _Appeals()
     writing: asyncio.Future[Any] | None = None
-    async for batch in log_.facts(stats):
-        new = appeals.new(batch)
-        if writing is not None:
-            started = time.perf_counter()
-            await writing
-            stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-        writing = asyncio.ensure_future(_copy(conn, new))
+    try:
+        async for batch in log_.facts(stats):
+            new = appeals.new(batch)
+            if writing is not None:
+                started = time.perf_counter()
+                await writing
+                stats["seconds_waiting_for_copy"] += time.perf_counter() - started
+            writing = asyncio.ensure_future(_copy(conn, new))
+    except BaseException:
+        await let_finish(writing)
+        raise
     if writing is not None:
         started = time.perf_counter()
         await writing

@@ -4,11 +4,13 @@ unsigned letter, redeliveries, and a correction after the month was closed) the 
 running totals and pending moments after a replay are the ones the consumer kept event by
 event, whether the replay judges from the facts in memory or from the stored facts."""
 
+import asyncio
 import uuid
 
 import pytest
 
-from services.assessment import closing, replay
+from services.assessment import closing, rebuild, replay
+from services.assessment.domain.facts import Fact
 from services.assessment.entrypoint import SPEC
 from shared.contracts import events as ev
 from shared.contracts import topics
@@ -132,3 +134,22 @@ async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment,
     listed = (await assessment.get("/v1/periods")).json()["periods"]
     month = next(p for p in listed if p["period"] == PERIOD)
     assert len(month["publications"]) == 2, "no correction: the replayed scores are the published ones"
+
+
+async def test_a_failure_while_rows_are_in_flight_rolls_back_with_its_own_error(settings, db):
+    before = await db.fetchval("SELECT count(*) FROM assessment.appeal_verdicts")
+
+    async def appeals():
+        for _ in range(rebuild.PIPELINED_CHUNK + 1):   # one chunk of rows in flight, then the failure
+            a = uuid.uuid4()
+            yield a, [Fact(a, "dispatched", "UNIT", at(YEAR, MONTH, 3), uuid.uuid4(), "hotline.appeal.dispatched.v1",
+                           attempt=1, label="enterprise")]
+        await asyncio.sleep(0.05)   # reading the log gives way: the rows' COPY is under way
+        raise RuntimeError("the log broke")
+
+    with pytest.raises(RuntimeError, match="the log broke"):
+        async with db.transaction():
+            await db.execute("SET LOCAL search_path TO assessment")
+            await rebuild.store_verdicts(db, appeals())
+    await asyncio.sleep(0.5)   # nothing left running that could still write
+    assert await db.fetchval("SELECT count(*) FROM assessment.appeal_verdicts") == before
