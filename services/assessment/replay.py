@@ -19,7 +19,7 @@ import gc
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -208,8 +208,9 @@ async def _copy(conn: Connection, facts: list[Fact]) -> None:
              f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts if f.co_units])
 
 
-async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> _Appeals:
-    """COPY the new facts of each batch while the next batch is fetched and decoded."""
+async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> tuple[_Appeals, Awaitable[Any]]:
+    """COPY the new facts of each batch while the next batch is fetched and decoded; return them
+    and the last COPY, still running (the judging starts meanwhile)."""
     appeals = _Appeals()
     writing: asyncio.Future[Any] | None = None
     try:
@@ -223,11 +224,14 @@ async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -
     except BaseException:
         await let_finish(writing)
         raise
-    if writing is not None:
-        started = time.perf_counter()
-        await writing
-        stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-    return appeals
+    return appeals, writing if writing is not None else asyncio.sleep(0)
+
+
+async def _received_after(conn: Connection, copying: Awaitable[Any]) -> None:
+    """The received letters rebuilt once the last facts are in."""
+    await copying
+    await conn.execute(_CLEAR_RECEIVED)
+    await conn.execute(_REBUILD_RECEIVED)
 
 
 @contextmanager
@@ -274,20 +278,19 @@ async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_
     await conn.execute(_CLEAR)
     stats["seconds_clearing"] = time.perf_counter() - clearing
     stats["in_memory"] = opened.events <= in_memory_events
-    appeals = None
     if stats["in_memory"]:
-        appeals = await _store_in_memory(conn, opened, stats)
+        appeals, copying = await _store_in_memory(conn, opened, stats)
+        stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
+        stats["facts"] = appeals.facts
+        # PostgreSQL takes the last facts and rebuilds the received letters while the first
+        # appeals are judged
+        received = asyncio.ensure_future(_received_after(conn, copying))
+        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=received)
     else:
         async for batch in opened.facts(stats):
             await repository.store_facts(conn, batch)
-    stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
-    await conn.execute(_CLEAR_RECEIVED)
-    if appeals is not None:
-        stats["facts"] = appeals.facts
-        # the received letters are rebuilt by PostgreSQL while the first appeals are judged
-        received = asyncio.ensure_future(conn.execute(_REBUILD_RECEIVED))
-        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=received)
-    else:
+        stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
+        await conn.execute(_CLEAR_RECEIVED)
         await conn.execute(_REBUILD_RECEIVED)
         stats["facts"] = await conn.fetchval("SELECT count(*) FROM appeal_facts")
         stats["appeals"] = await rebuild(conn)
