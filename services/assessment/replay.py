@@ -272,8 +272,11 @@ async def replay(settings: Settings, in_memory_events: int = IN_MEMORY_EVENTS) -
 
 
 async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_memory_events: int) -> None:
-    # One replay at a time; the live consumer keeps running (its inserts are idempotent).
+    # One replay at a time. A live consumer still running waits for it at its next fact (its
+    # insert is idempotent): the COPY would fail on a fact the consumer stored meanwhile, where
+    # the INSERT of old skipped it. Readers go on reading the old rows until the commit.
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-replay'))")
+    await conn.execute("LOCK TABLE appeal_facts IN SHARE ROW EXCLUSIVE MODE")
     clearing = time.perf_counter()
     await conn.execute(_CLEAR)
     stats["seconds_clearing"] = time.perf_counter() - clearing
