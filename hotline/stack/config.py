@@ -1,8 +1,9 @@
 """Where the local stack keeps its files and which ports it binds (loopback only)."""
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_DEPLOY = REPO / "deploy" / "local"
@@ -12,23 +13,30 @@ class StackError(RuntimeError):
     """A one-line reason the stack cannot start, printed without a traceback."""
 
 
-@dataclass(frozen=True)
-class StackConfig:
+class StackConfig(BaseSettings):
+    """The stack's settings, read from HOTLINE_STACK_* (and HOTLINE_CACHE_DIR) when built."""
+
+    # populate_by_name: tests and commands build it with field names (StackConfig(state_dir=...)),
+    # the environment uses the aliases (HOTLINE_STACK_DIR, HOTLINE_CACHE_DIR, HOTLINE_STACK_DURABLE).
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_STACK_", extra="ignore", frozen=True,
+                                      populate_by_name=True)
+
     # The postgres user must be able to reach the data directory, so the default is under
     # the system temp dir rather than inside a (possibly private) home or repo folder.
-    state_dir: Path = Path(os.environ.get("HOTLINE_STACK_DIR", "/tmp/hotline-stack"))
-    cache_dir: Path = Path(os.environ.get("HOTLINE_CACHE_DIR", Path.home() / ".cache" / "hotline"))
-    kafka_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_PORT", "19092"))
-    kafka_controller_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_CONTROLLER_PORT", "19093"))
+    state_dir: Path = Field(Path("/tmp/hotline-stack"), validation_alias="HOTLINE_STACK_DIR")
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "hotline",
+                            validation_alias="HOTLINE_CACHE_DIR")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
     # `hotline stack up --secure`: a broker of its own with TLS, SASL/SCRAM and ACLs
-    kafka_secure_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_SECURE_PORT", "19096"))
-    kafka_secure_controller_port: int = int(os.environ.get("HOTLINE_STACK_KAFKA_SECURE_CONTROLLER_PORT", "19097"))
-    kafka_heap: str = os.environ.get("HOTLINE_STACK_KAFKA_HEAP", "512m")
-    pg_port: int = int(os.environ.get("HOTLINE_STACK_PG_PORT", "55432"))
+    kafka_secure_port: int = 19096
+    kafka_secure_controller_port: int = 19097
+    kafka_heap: str = "512m"
+    pg_port: int = 55432
     pg_database: str = "hotline"
     # fsync off makes the test database several times faster; a crash of the machine (not of
     # a service) can then lose the local stack's data. Set HOTLINE_STACK_DURABLE=1 to keep it.
-    pg_durable: bool = os.environ.get("HOTLINE_STACK_DURABLE", "0") == "1"
+    pg_durable: bool = Field(False, validation_alias="HOTLINE_STACK_DURABLE")
 
     @property
     def kafka_bootstrap(self) -> str:

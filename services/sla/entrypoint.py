@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.sla.api import ROUTERS
-from services.sla.config import SlaSettings
+from services.sla.config import sla_settings
 from services.sla.handlers import build
 from services.sla.handlers.ladder_poller import LadderPoller
 from services.sla.handlers.parked_sweeper import run_sweeper
@@ -19,14 +19,14 @@ def _handlers(ctx: ServiceContext):
 
 
 async def due_time_poller(ctx: ServiceContext) -> None:
-    config = SlaSettings()
+    config = sla_settings()
     sla = build(ctx.clock)
     await LadderPoller(ctx.units_of_work, sla.rules, sla.calendars, ctx.clock, config.poll_batch).run(
         config.poll_seconds)
 
 
 async def parked_event_sweeper(ctx: ServiceContext) -> None:
-    config = SlaSettings()
+    config = sla_settings()
     topic = ctx.settings.topic(topics.dead_letter_topic("sla"))
 
     async def publish(key: bytes, headers: dict[str, str], body: bytes) -> None:
