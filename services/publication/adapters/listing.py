@@ -5,6 +5,9 @@ from datetime import datetime
 
 import asyncpg
 
+from services.publication.adapters.repository import public_row
+from services.publication.domain.row import PublicRow
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -33,7 +36,7 @@ _PAIRS = "(appeal_type, category) IN (SELECT * FROM unnest(${}::text[], ${}::tex
 
 
 async def list_disclosed(conn: asyncpg.Connection | asyncpg.Pool, filters: Filters, *, limit: int,
-                         offset: int = 0) -> list[dict]:
+                         offset: int = 0) -> list[PublicRow]:
     sql, args = _SELECT, []
     for field, clause in _CLAUSES:
         value = getattr(filters, field)
@@ -45,4 +48,4 @@ async def list_disclosed(conn: asyncpg.Connection | asyncpg.Pool, filters: Filte
         sql += " AND " + _PAIRS.format(len(args) - 1, len(args))
     args += [limit, offset]
     sql += f" ORDER BY accepted_at DESC, tracking_number LIMIT ${len(args) - 1} OFFSET ${len(args)}"
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+    return [public_row(r) for r in await conn.fetch(sql, *args)]

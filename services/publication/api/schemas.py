@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.publication.domain.evaluation import COMMENT_MAX_LENGTH
 from services.publication.domain.lifecycle import expected_at, public_status
+from services.publication.domain.row import PublicRow
 
 InquiryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
 EvaluationToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40,
@@ -36,7 +37,7 @@ class PublicAppeal(BaseModel):
     timeline: list[Step] = []
 
     @classmethod
-    def of(cls, row: dict, timeline: list[dict] | None = None) -> "PublicAppeal":
+    def of(cls, row: PublicRow, timeline: list[dict] | None = None) -> "PublicAppeal":
         fields = {k: row.get(k) for k in cls.model_fields if k not in ("status", "timeline")}
         fields["expected_at"] = expected_at(row)
         return cls(**fields, status=public_status(row), timeline=[Step(**s) for s in timeline or ()])

@@ -18,6 +18,7 @@ from services.publication.domain.lifecycle import STATUSES, expected_at, public_
 from shared.contracts.local_time import SHANGHAI
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
+from services.publication.domain.row import PublicRow
 from shared.contracts.vocabulary import AppealType, District
 from shared.runtime import Context, ServiceContext
 
@@ -44,7 +45,7 @@ def _time(moment: datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _card(row: dict, lang: str) -> dict:
+def _card(row: PublicRow, lang: str) -> dict:
     return {
         "tracking_number": row["tracking_number"], "summary": row.get("summary"), "unit_name": row.get("unit_name"),
         "type_name": labels.type_name(row["appeal_type"], lang),
@@ -80,7 +81,7 @@ async def recent_appeals(request: Request, ctx: Context) -> HTMLResponse:
         statuses=[(s, labels.status_name(s, lang)) for s in STATUSES])
 
 
-async def _appeal_page(ctx: ServiceContext, row: dict, lang: str, code: str | None = None, *,
+async def _appeal_page(ctx: ServiceContext, row: PublicRow, lang: str, code: str | None = None, *,
                        message: str | None = None, ok: bool = False, status: int = 200,
                        comment: str | None = None) -> HTMLResponse:
     card = _card(row, lang)

@@ -1,9 +1,10 @@
 """Satisfaction evaluation: who may rate, when, and what a rating asks for."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+
+from services.publication.domain.row import PublicRow
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 SATISFACTIONS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -27,7 +28,7 @@ class Rating:
     solved: bool
 
 
-def check_may_evaluate(row: Mapping, now: datetime, window: timedelta = EVALUATION_WINDOW) -> datetime:
+def check_may_evaluate(row: PublicRow, now: datetime, window: timedelta = EVALUATION_WINDOW) -> datetime:
     """The reply being rated, or why no rating is possible now."""
     replied_at = row.get("replied_at")
     reopened_at = row.get("reopened_at")

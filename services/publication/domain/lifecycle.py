@@ -4,8 +4,9 @@ Events from different topics arrive in any order, so the status is never stored:
 computed from the latest time of each step, which redelivery and reordering cannot change.
 """
 
-from collections.abc import Mapping
 from datetime import datetime
+
+from services.publication.domain.row import PublicRow
 
 STATUSES = ("accepted", "dispatched", "returned", "signed", "replied", "evaluated", "closed", "reopened")
 # Open311 knows open and closed only: a reply completes the appeal, a reopening opens it again.
@@ -16,7 +17,7 @@ def _after(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and (b is None or a > b)
 
 
-def public_status(row: Mapping) -> str:
+def public_status(row: PublicRow) -> str:
     reopened, replied = row.get("reopened_at"), row.get("replied_at")
     if _after(row.get("closed_at"), reopened):
         return "closed"
@@ -36,18 +37,18 @@ def public_status(row: Mapping) -> str:
     return "dispatched" if dispatched is not None else "accepted"
 
 
-def is_disclosed(row: Mapping) -> bool:
+def is_disclosed(row: PublicRow) -> bool:
     """Public once intake's acceptance said so; unknown (acceptance not yet seen) is not public."""
     return row.get("private") is False and row.get("tracking_number") is not None
 
 
-def expected_at(row: Mapping) -> datetime | None:
+def expected_at(row: PublicRow) -> datetime | None:
     """The deadline shown: none while the appeal waits for re-dispatch (the returned letter's
     clock stopped; the next unit's deadline is set when it gets the letter)."""
     return None if public_status(row) == "returned" else row.get("expected_at")
 
 
-def public_view(row: Mapping) -> dict:
+def public_view(row: PublicRow) -> dict[str, object]:
     """The fields of PublicAppealUpdated: nothing personal is in the row to begin with."""
     return {
         "tracking_number": row["tracking_number"], "appeal_type": row["appeal_type"],

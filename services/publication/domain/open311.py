@@ -19,6 +19,7 @@ from uuid import UUID, uuid5
 
 from services.publication.domain import labels
 from services.publication.domain.lifecycle import CLOSED_STATUSES, expected_at, public_status
+from services.publication.domain.row import PublicRow
 from shared.contracts.local_time import SHANGHAI
 from shared.contracts.vocabulary import CATEGORIES, DISTRICT_NAMES_ZH, AppealType
 
@@ -54,7 +55,7 @@ def parse_service_code(code: str) -> tuple[str, str]:
     return appeal_type.value, category
 
 
-def services(lang: str = "zh") -> list[dict]:
+def services(lang: str = "zh") -> list[dict[str, object]]:
     return [
         {"service_code": service_code(t.value, c),
          "service_name": f"{labels.type_name(t.value, lang)} - {labels.category_name(c, lang)}",
@@ -64,7 +65,7 @@ def services(lang: str = "zh") -> list[dict]:
     ]
 
 
-def service_definition(code: str) -> dict:
+def service_definition(code: str) -> dict[str, object]:
     parse_service_code(code)
     return {"service_code": code, "attributes": []}  # no extra questions: metadata is false
 
@@ -73,8 +74,10 @@ def _w3c(moment: datetime | None) -> str | None:
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
 
 
-def request_view(row: Mapping, lang: str = "zh") -> dict:
+def request_view(row: PublicRow, lang: str = "zh") -> dict[str, object]:
     status = public_status(row)
+    # Only disclosed rows are shown, and disclosure follows intake's acceptance, which classified them.
+    appeal_type, category, district = row["appeal_type"] or "", row["category"] or "", row["district"] or ""
     notes = labels.status_name(status, lang)
     if row.get("unit_name") and status not in CLOSED_STATUSES and status != "returned":
         notes += f": {row['unit_name']}"
@@ -84,15 +87,15 @@ def request_view(row: Mapping, lang: str = "zh") -> dict:
         "service_request_id": row["tracking_number"],
         "status": "closed" if status in CLOSED_STATUSES else "open",
         "status_notes": notes,
-        "service_name": f"{labels.type_name(row['appeal_type'], lang)} - {labels.category_name(row['category'], lang)}",
-        "service_code": service_code(row["appeal_type"], row["category"]),
+        "service_name": f"{labels.type_name(appeal_type, lang)} - {labels.category_name(category, lang)}",
+        "service_code": service_code(appeal_type, category),
         "description": row.get("summary"),
         "agency_responsible": row.get("unit_name"),
         "service_notice": None,
         "requested_datetime": _w3c(row.get("accepted_at")),
         "updated_datetime": _w3c(row.get("updated_at")),
         "expected_datetime": _w3c(expected_at(row)),
-        "address": labels.district_name(row["district"], "zh"),
+        "address": labels.district_name(district, "zh"),
         "address_id": None, "zipcode": None, "lat": None, "long": None, "media_url": None,
     }
 

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from services.publication.domain.identifiers import (
     is_credit_code,
@@ -162,7 +163,7 @@ def _folded_view(text: str) -> tuple[str, list[int]]:
     return "".join(chars), origin
 
 
-def _labelled(text: str, start: int, label: re.Pattern) -> bool:
+def _labelled(text: str, start: int, label: re.Pattern[str]) -> bool:
     return label.search(text[max(0, start - 12):start]) is not None
 
 
@@ -209,7 +210,7 @@ def find_personal_data(text: str, names: "NameTags | PlainNames | None" = None, 
         found += [("name", s, e) for s, e in names.spans(view, key)]
     # Earlier first, longer first on a tie; an overlapping later finding widens the earlier.
     found.sort(key=lambda f: (f[1], -f[2]))
-    merged: list[list] = []
+    merged: list[list[Any]] = []  # [kind, start, end], widened in place
     for kind, start, end in found:
         if merged and start < merged[-1][2]:
             merged[-1][2] = max(merged[-1][2], end)

@@ -19,6 +19,7 @@ from services.publication.domain.inquiry import (
     window_start,
 )
 from services.publication.domain.lifecycle import is_disclosed
+from services.publication.domain.row import PublicRow
 from shared.contracts.inquiry_code import verify_inquiry_code
 from shared.hashing import hasher, in_hash_pool
 from shared.loops import run_forever
@@ -65,7 +66,7 @@ async def check_limits(ctx: ServiceContext, tracking_number: str, client: str) -
 
 
 async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, client: str,
-                  *, for_update_conn=None) -> dict:
+                  *, for_update_conn=None) -> PublicRow:
     """The row the caller may see, or NotFound / TooManyAttempts."""
     if code is not None:
         await check_limits(ctx, tracking_number, client)
@@ -75,7 +76,7 @@ async def look_up(ctx: ServiceContext, tracking_number: str, code: str | None, c
     if code is None:
         raise NotFound()
     stored = row["inquiry_code_hash"] if row is not None and row["private"] else None
-    if not await in_hash_pool(code_matches, stored, code, ctx.settings.pepper()):
+    if not await in_hash_pool(code_matches, stored, code, ctx.settings.pepper()) or row is None:
         raise NotFound()
     return row
 

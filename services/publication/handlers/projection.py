@@ -30,6 +30,7 @@ from uuid import UUID
 from services.publication.adapters import open311 as open311_store
 from services.publication.adapters import repository
 from services.publication.domain import read_model
+from services.publication.domain.row import STEP_COLUMNS, PublicRow, StepColumn
 from services.publication.domain.redaction import NameTags, PlainNames, redact
 from services.publication.handlers.publishing import publish, settle
 from shared.contracts.envelope import Envelope
@@ -71,13 +72,16 @@ class _Writes:
         self.steps.append((appeal_id, name, at))
 
 
-Rule = Callable[[dict, Envelope, _Writes], None]
+Rule = Callable[[PublicRow, Envelope, _Writes], None]
 # Events that mark a timeline step: the step's name; the event's field and the row's column
 # are both "<step>_at" (AppealSigned.signed_at -> signed_at).
 _STEPS: dict[type, str] = {
     AppealDispatched: "dispatched", AppealRedispatched: "redispatched", AppealSigned: "signed",
     AppealReturned: "returned", AppealClosed: "closed", AppealReopened: "reopened",
 }
+
+# The steps known only by their time, and their column.
+_STEP_COLUMNS: dict[str, StepColumn] = {column.removesuffix("_at"): column for column in STEP_COLUMNS}
 
 
 class Projection:
@@ -107,7 +111,7 @@ class Projection:
     async def apply(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         """Apply a run of events in their order: one read, then one write per table."""
         stored = await repository.lock_rows(uow.conn, {e.data.appeal_id for e in envelopes})
-        rows = {appeal_id: dict(row) for appeal_id, row in stored.items()}
+        rows = {appeal_id: row.copy() for appeal_id, row in stored.items()}  # `stored` tells what changed
         writes = _Writes()
         touched: dict[UUID, None] = {}  # appeals in the order of their last event in the run
         for envelope in envelopes:
@@ -134,7 +138,7 @@ class Projection:
         given = [appeal.contact.name]  # an event from before sealing
         return PlainNames.of(given), NameTags.of(given, self._key)
 
-    def _accept(self, row: dict, appeal: AppealAccepted | AppealAnsweredAtIntake, accepted_at: datetime,
+    def _accept(self, row: PublicRow, appeal: AppealAccepted | AppealAnsweredAtIntake, accepted_at: datetime,
                 ) -> tuple[NameTags | PlainNames, NameTags]:
         """Fill in the accepted appeal, its text redacted with the petitioner's name."""
         names, tags = self._names(appeal)  # tags: for later replies
@@ -145,7 +149,7 @@ class Projection:
             name_tags=sorted(tags.tags), inquiry_code_hash=appeal.inquiry_code_hash)
         return names, tags
 
-    def _accepted(self, row: dict, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
+    def _accepted(self, row: PublicRow, envelope: Envelope[AppealAccepted], writes: _Writes) -> None:
         appeal = envelope.data
         names, tags = self._accept(row, appeal, appeal.accepted_at)
         if row["reply"] is not None and tags.tags:
@@ -155,7 +159,7 @@ class Projection:
         if appeal.channel_message_id:
             writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
 
-    def _answered_at_intake(self, row: dict, envelope: Envelope[AppealAnsweredAtIntake], writes: _Writes) -> None:
+    def _answered_at_intake(self, row: PublicRow, envelope: Envelope[AppealAnsweredAtIntake], writes: _Writes) -> None:
         """直接办结: the centre answered from its knowledge base; the public record shows the answer."""
         appeal = envelope.data
         self._accept(row, appeal, appeal.received_at)
@@ -168,46 +172,46 @@ class Projection:
         if appeal.channel_message_id:
             writes.submissions.setdefault(appeal.channel_message_id, appeal.tracking_number)
 
-    def _contact_forgotten(self, row: dict, envelope: Envelope[AppealContactForgotten], writes: _Writes) -> None:
+    def _contact_forgotten(self, row: PublicRow, envelope: Envelope[AppealContactForgotten], writes: _Writes) -> None:
         # Texts stored so far stay as redacted; a reply after this is redacted by the patterns only.
         read_model.forget_name(row)
 
-    def _reclassified(self, row: dict, envelope: Envelope[AppealReclassified], writes: _Writes) -> None:
+    def _reclassified(self, row: PublicRow, envelope: Envelope[AppealReclassified], writes: _Writes) -> None:
         e = envelope.data
         read_model.reclassify(row, appeal_type=e.appeal_type.value, category=e.category, district=e.district,
                               reclassified_at=e.reclassified_at)
 
-    def _assigned(self, row: dict, envelope: Envelope[AppealDispatched | AppealRedispatched], writes: _Writes) -> None:
+    def _assigned(self, row: PublicRow, envelope: Envelope[AppealDispatched | AppealRedispatched], writes: _Writes) -> None:
         e = envelope.data
         step = _STEPS[type(e)]
         at = getattr(e, f"{step}_at")
         read_model.assign_unit(row, unit_name=e.unit_name, at=at)
         writes.step(e.appeal_id, step, at)
 
-    def _timed_step(self, row: dict, envelope: Envelope, writes: _Writes) -> None:
+    def _timed_step(self, row: PublicRow, envelope: Envelope, writes: _Writes) -> None:
         # A returned letter's reason stays out: a unit's note to the centre, not for the public.
         e = envelope.data
         step = _STEPS[type(e)]
         at = getattr(e, f"{step}_at")
-        read_model.record_step(row, f"{step}_at", at)
+        read_model.record_step(row, _STEP_COLUMNS[step], at)
         writes.step(e.appeal_id, step, at)
 
-    def _replied(self, row: dict, envelope: Envelope[AppealReplied], writes: _Writes) -> None:
+    def _replied(self, row: PublicRow, envelope: Envelope[AppealReplied], writes: _Writes) -> None:
         e = envelope.data
         # The name's hashes as far as this run has got: an acceptance earlier in it counts.
         reply = redact(e.reply, NameTags(frozenset(row["name_tags"])), self._key)
         read_model.record_reply(row, unit_code=e.unit_code, reply=reply, outcome=e.outcome, replied_at=e.replied_at)
         writes.step(e.appeal_id, "replied", e.replied_at)
 
-    def _deadline_set(self, row: dict, envelope: Envelope[DeadlineSet], writes: _Writes) -> None:
+    def _deadline_set(self, row: PublicRow, envelope: Envelope[DeadlineSet], writes: _Writes) -> None:
         # Ordered by the envelope's time: an extension's DeadlineSet replaces the first one.
         read_model.set_deadline(row, expected_at=envelope.data.due_at, event_at=envelope.time)
 
-    def _deadline_stopped(self, row: dict, envelope: Envelope[DeadlineStopped], writes: _Writes) -> None:
+    def _deadline_stopped(self, row: PublicRow, envelope: Envelope[DeadlineStopped], writes: _Writes) -> None:
         e = envelope.data
         read_model.stop_deadline(row, met=e.met, stopped_at=e.stopped_at)
 
-    def _evaluated(self, row: dict, envelope: Envelope[AppealEvaluated], writes: _Writes) -> None:
+    def _evaluated(self, row: PublicRow, envelope: Envelope[AppealEvaluated], writes: _Writes) -> None:
         # Publication's own event read back from its topic: what makes a replay complete.
         e = envelope.data
         read_model.record_evaluation(row, satisfaction=e.satisfaction, solved=e.solved, evaluated_at=e.evaluated_at)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from services.publication.adapters import feed
 from services.publication.domain.lifecycle import is_disclosed, public_status, public_view
+from services.publication.domain.row import PublicRow
 from shared.contracts.events import PublicAppealUpdated
 from shared.unit_of_work import UnitOfWork
 
 
-def settle(row: dict) -> PublicAppealUpdated | None:
+def settle(row: PublicRow) -> PublicAppealUpdated | None:
     """Store the derived status and the public view's digest in the row; return the view when
     the public should hear of it.
 

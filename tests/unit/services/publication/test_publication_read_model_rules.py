@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.publication.domain import read_model
+from services.publication.domain.row import PublicRow
 from services.publication.handlers.publishing import settle
 from shared.contracts.local_time import SHANGHAI
 
@@ -17,7 +18,7 @@ def at(hours: float) -> datetime:
     return T + timedelta(hours=hours)
 
 
-def accept(row: dict, hours: float = 0, category: str = "prices", private: bool = False) -> None:
+def accept(row: PublicRow, hours: float = 0, category: str = "prices", private: bool = False) -> None:
     read_model.accept(row, tracking_number="SY20261102ABCDEFGH", appeal_type="consumer_complaint",
                       category=category, district="heping", private=private, accepted_at=at(hours),
                       summary="楼上漏水", name_tags=["n3:x"], inquiry_code_hash=None)
