@@ -45,10 +45,9 @@ def bench_computations(seconds: float = 1.0, rounds: int = 5) -> float:
         done, began = 0, time.perf_counter()
         while time.perf_counter() - began < seconds:
             received = starts[done % len(starts)]
-            row = state.new_row(appeal_id=None, unit_code="SAMR", appeal_type="consumer_complaint", subtype=None,
-                                category="prices", received_at=received, period_days=20, attempt=1,
-                                early_reminder=False, key_supervision=False)
-            state.recompute(row, calendar, rules, received)
+            state.new_row(appeal_id=None, unit_code="SAMR", appeal_type="consumer_complaint", subtype=None,
+                          category="prices", received_at=received, period_days=20, attempt=1,
+                          early_reminder=False, key_supervision=False, calendar=calendar, rules=rules, now=received)
             done += 1
         rates.append(done / (time.perf_counter() - began))
     return statistics.median(rates)
@@ -82,7 +81,8 @@ async def bench_timers(database_url: str, total: int, due: int, replicas: int, p
     received = datetime.combine(working_day_before(calendar, last, 1), dtime(10), tzinfo=SHANGHAI)
     template = state.new_row(appeal_id=None, unit_code="SAMR", appeal_type="public_service_request",
                              subtype="consultation", category="policies", received_at=received, period_days=1,
-                             attempt=1, early_reminder=False, key_supervision=False)
+                             attempt=1, early_reminder=False, key_supervision=False, calendar=calendar,
+                             rules=rules, now=received)
     template["state"] = "open"
     state.recompute(template, calendar, rules, received)
     fire_at = template["next_fire_at"]

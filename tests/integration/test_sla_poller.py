@@ -46,9 +46,9 @@ async def open_deadlines(pool, count: int, received: datetime) -> list[uuid.UUID
         for appeal_id in ids:
             row = state.new_row(appeal_id=appeal_id, unit_code="SAMR", appeal_type="consumer_complaint",
                                 subtype=None, category="prices", received_at=received, period_days=2, attempt=1,
-                                early_reminder=False, key_supervision=False)
+                                early_reminder=False, key_supervision=False, calendar=calendar, rules=RULES,
+                                now=received)
             row["state"] = "open"
-            state.recompute(row, calendar, RULES, received)
             await repository.insert(conn, row)
     return ids
 

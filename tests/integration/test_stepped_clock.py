@@ -65,8 +65,7 @@ async def test_caught_up_only_when_offsets_outbox_and_ladder_say_so(settings, pl
     calendar, rules = WorkCalendar(), load_rules()
     row = state.new_row(appeal_id=uuid.uuid4(), unit_code="SAMR", appeal_type="public_service_request",
                         subtype="consultation", category="policies", received_at=AT, period_days=2, attempt=1,
-                        early_reminder=False, key_supervision=False)
-    state.recompute(row, calendar, rules, AT)
+                        early_reminder=False, key_supervision=False, calendar=calendar, rules=rules, now=AT)
     await db.execute("SET search_path TO sla")
     await repository.insert(db, row)
     first_step = row["next_fire_at"]

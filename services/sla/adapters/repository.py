@@ -1,8 +1,12 @@
 """SQL for sla's deadlines table: one row per appeal, for the unit that holds it now."""
 
+from collections.abc import Mapping, Sequence
+from typing import cast, get_type_hints
 from uuid import UUID
 
 import asyncpg
+
+from services.sla.domain.deadline_row import DeadlineRow
 
 COLUMNS = (
     "appeal_id", "unit_code", "appeal_type", "subtype", "category", "starts_on", "working_days", "due_at",
@@ -21,6 +25,7 @@ _NEW_ROW_TYPES = {
     "next_fire_at": "timestamptz", "stopped_at": "timestamptz", "met": "boolean",
 }
 assert set(_NEW_ROW_TYPES) == set(COLUMNS) - {"fired_steps"}
+assert set(COLUMNS) == set(get_type_hints(DeadlineRow))
 _INSERT_MANY = f"""
 INSERT INTO deadlines ({", ".join(_NEW_ROW_TYPES)})
 SELECT * FROM unnest({", ".join(f"${i}::{t}[]" for i, t in enumerate(_NEW_ROW_TYPES.values(), start=1))})
@@ -59,51 +64,60 @@ RETURNING appeal_id, step
 _FIRED = "SELECT step, fire_at, fired_at FROM ladder_fired WHERE appeal_id = $1 AND epoch = $2 ORDER BY fired_at"
 
 
-async def insert(conn: asyncpg.Connection, row: dict) -> bool:
+def deadline_row(record: asyncpg.Record) -> DeadlineRow:
+    """A `deadlines` record as the domain's typed row (every query here selects all COLUMNS)."""
+    return cast(DeadlineRow, dict(record.items()))
+
+
+async def insert(conn: asyncpg.Connection, row: DeadlineRow) -> bool:
     """Record an appeal's first deadline; False when it already has one."""
     return row["appeal_id"] in await insert_many(conn, [row])
 
 
-async def insert_many(conn: asyncpg.Connection, rows: list[dict]) -> set[UUID]:
+async def insert_many(conn: asyncpg.Connection, rows: Sequence[DeadlineRow]) -> set[UUID]:
     """Record first deadlines (one row per appeal); returns the appeals recorded now, the
     others had one already."""
     if not rows:
         return set()
     if any(row["fired_steps"] for row in rows):
         raise ValueError("insert_many takes new deadlines only: fired_steps must be empty")
-    columns = [[row[c] for row in rows] for c in _NEW_ROW_TYPES]
+    columns = [[_fields(row)[c] for row in rows] for c in _NEW_ROW_TYPES]
     return {r["appeal_id"] for r in await conn.fetch(_INSERT_MANY, *columns)}
 
 
-async def save(conn: asyncpg.Connection, row: dict) -> None:
-    await conn.execute(_UPDATE, *(row[c] for c in COLUMNS))
+def _fields(row: DeadlineRow) -> Mapping[str, object]:
+    return row
 
 
-async def lock(conn: asyncpg.Connection, appeal_id: UUID) -> dict | None:
+async def save(conn: asyncpg.Connection, row: DeadlineRow) -> None:
+    await conn.execute(_UPDATE, *(_fields(row)[c] for c in COLUMNS))
+
+
+async def lock(conn: asyncpg.Connection, appeal_id: UUID) -> DeadlineRow | None:
     record = await conn.fetchrow(_LOCK, appeal_id)
-    return dict(record) if record else None
+    return deadline_row(record) if record else None
 
 
-async def lock_many(conn: asyncpg.Connection, appeal_ids: list[UUID]) -> list[dict]:
-    return [dict(r) for r in await conn.fetch(_LOCK_MANY, appeal_ids)]
+async def lock_many(conn: asyncpg.Connection, appeal_ids: list[UUID]) -> list[DeadlineRow]:
+    return [deadline_row(r) for r in await conn.fetch(_LOCK_MANY, appeal_ids)]
 
 
-async def get(conn: asyncpg.Connection, appeal_id: UUID) -> dict | None:
+async def get(conn: asyncpg.Connection, appeal_id: UUID) -> DeadlineRow | None:
     record = await conn.fetchrow(_GET, appeal_id)
-    return dict(record) if record else None
+    return deadline_row(record) if record else None
 
 
-async def claim_due(conn: asyncpg.Connection, now, limit: int) -> list[dict]:
-    return [dict(r) for r in await conn.fetch(_CLAIM_DUE, now, limit)]
+async def claim_due(conn: asyncpg.Connection, now, limit: int) -> list[DeadlineRow]:
+    return [deadline_row(r) for r in await conn.fetch(_CLAIM_DUE, now, limit)]
 
 
-async def lock_open_on_year(conn: asyncpg.Connection, year: int) -> list[dict]:
+async def lock_open_on_year(conn: asyncpg.Connection, year: int) -> list[DeadlineRow]:
     """Open deadlines whose count touched `year` (their calendar_version names it)."""
-    return [dict(r) for r in await conn.fetch(_OPEN_ON_YEAR, str(year))]
+    return [deadline_row(r) for r in await conn.fetch(_OPEN_ON_YEAR, str(year))]
 
 
-async def save_many(conn: asyncpg.Connection, rows: list[dict]) -> None:
-    await conn.executemany(_UPDATE, [tuple(row[c] for c in COLUMNS) for row in rows])
+async def save_many(conn: asyncpg.Connection, rows: Sequence[DeadlineRow]) -> None:
+    await conn.executemany(_UPDATE, [tuple(_fields(row)[c] for c in COLUMNS) for row in rows])
 
 
 async def mark_fired_many(conn: asyncpg.Connection, fires: list[tuple], fired_at, rules_version: str) -> set:

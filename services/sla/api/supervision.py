@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.sla.adapters import calendar_store, extensions, repository, supervision
 from services.sla.adapters.rules_file import load_rules
 from services.sla.domain import ladder
+from services.sla.domain.deadline_row import DeadlineRow
 from services.sla.domain.explanation import explain
 from services.sla.handlers.extension_decision import decide_extension
 from services.sla.adapters.calendar_store import CalendarCache
@@ -103,14 +104,15 @@ async def explanation(appeal_id: UUID, ctx: Context,
     }
 
 
-def _meaning(row: dict, now: datetime) -> str:
+def _meaning(row: DeadlineRow, now: datetime) -> str:
     if row["state"] == "stopped":
         if row["met"]:
             return "replied before the deadline: met; the clock is stopped"
         return ("replied after the deadline: stays counted as overdue (not met), but the clock is stopped "
                 "and no further supervision step fires; a reopening starts a new clock")
     if row["state"] == "returned":
-        return (f"returned by {row['unit_code']} on {row['stopped_at'].isoformat()}: the clock is stopped and "
+        returned = row["stopped_at"]  # return_letter sets it with the state
+        return (f"returned by {row['unit_code']} on {returned.isoformat() if returned else '?'}: the clock is stopped and "
                 "nothing more fires for that unit; a re-dispatch starts a new clock for the unit that gets the letter")
     if now >= row["due_at"]:
         return f"overdue since {row['due_at'].isoformat()}; supervision level {row['supervision_level']}"

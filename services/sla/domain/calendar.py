@@ -67,7 +67,7 @@ class WorkCalendar:
 # a call); the published data never changes inside a process, so each answer is kept.
 @cache
 def _library_workday(day: date) -> bool:
-    return chinese_calendar.is_workday(day)
+    return bool(chinese_calendar.is_workday(day))
 
 
 @cache

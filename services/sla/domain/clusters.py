@@ -56,18 +56,18 @@ class Group:
     new_exemplars: list[tuple[UUID, frozenset[int]]] = field(default_factory=list)
     new_bands: set[int] = field(default_factory=set)
 
-    def extend(self, rules: ConcentrationRules) -> None:
+    def extend(self, rules: ConcentrationRules) -> datetime:
         """Move `open_until` to what the members allow now, never earlier (a late arrival that
         becomes the first member does not close a group sooner; stored the same way)."""
         limit = (self.last_member_at + rules.cluster_idle if self.concentrated_at is not None
                  else self.first_member_at + rules.window)
         self.open_until = limit if self.open_until is None else max(self.open_until, limit)
+        return self.open_until
 
     def takes(self, at: datetime, rules: ConcentrationRules) -> bool:
         """Open for an appeal accepted at `at` (late arrivals up to a window before its first)."""
-        if self.open_until is None:
-            self.extend(rules)
-        return self.first_member_at - rules.window <= at <= self.open_until
+        open_until = self.extend(rules) if self.open_until is None else self.open_until
+        return self.first_member_at - rules.window <= at <= open_until
 
     def likeness(self, shingles: frozenset[int]) -> float:
         return max((similarity(s, shingles) for _, s in self.exemplars), default=0.0)

@@ -41,7 +41,7 @@ class ConcentrationRules:
     candidates_per_band: int  # groups read per bucket, newest first: bounds the reads of one appeal
     counted: frozenset[str]  # "appeal_type" or "appeal_type/subtype" that can make a concentration
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.min_members < 2:
             raise ValueError("a concentration needs at least two appeals")
         if not 0 < self.min_similarity <= 1:
@@ -108,7 +108,8 @@ def signature(items: frozenset[int], permutations: int) -> np.ndarray:
         hv = hv ^ (hv >> s2)
         hv = hv * m2
         hv = hv ^ (hv >> s3)
-        return (hv * a + b).min(axis=0)
+        signature: np.ndarray = (hv * a + b).min(axis=0)
+        return signature
 
 
 def band_keys(items: frozenset[int], district: str, rules: ConcentrationRules) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ deadline's last working day L:
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from services.sla.domain.calendar import WorkCalendar, working_day_after, working_day_before
 from shared.contracts.local_time import SHANGHAI
@@ -34,7 +34,7 @@ class Scheduled:
     fire_at: datetime
 
 
-def parse_steps(raw: list[dict]) -> tuple[Step, ...]:
+def parse_steps(raw: list[dict[str, Any]]) -> tuple[Step, ...]:
     """Steps from the rules file; refuses a ladder that could fire ambiguously."""
     steps = []
     for item in raw:

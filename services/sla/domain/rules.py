@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from services.sla.domain.concentration import ConcentrationRules
 from services.sla.domain.ladder import Step, parse_steps
@@ -17,7 +18,7 @@ class Rules:
     park_max_wait: timedelta
 
 
-def parse_rules(raw: dict) -> Rules:
+def parse_rules(raw: dict[str, Any]) -> Rules:
     """Rules from the data file; a wrong file stops the service at start, not mid-stream."""
     overrides: dict[tuple[str, str], int] = {}
     for item in raw.get("period_overrides", []):

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from shared.contracts.events import (
     AppealOverdue,
-    Event,
     ReminderDue,
     SupervisionOrderIssued,
     SupervisionRaised,
@@ -31,7 +30,7 @@ def notice_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, ":".join(str(p) for p in parts))
 
 
-def ladder_notice(event: Event, epoch: int, step: str) -> UnitNotified:
+def ladder_notice(event: ReminderDue | AppealOverdue | SupervisionRaised, epoch: int, step: str) -> UnitNotified:
     """The unit's notice of one ladder step that fired (ReminderDue, AppealOverdue, SupervisionRaised)."""
     common = {"notice_id": notice_id(event.appeal_id, epoch, step), "unit_code": event.unit_code,
               "appeal_id": event.appeal_id}

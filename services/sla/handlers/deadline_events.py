@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
+from services.sla.domain.deadline_row import DeadlineRow
 from shared.contracts.events import DeadlineSet, DeadlineStopped
 
 
-def deadline_set(row: dict, reason: str, previous_due_at: datetime | None = None) -> DeadlineSet:
+def deadline_set(row: DeadlineRow, reason: str, previous_due_at: datetime | None = None) -> DeadlineSet:
     return DeadlineSet(
         appeal_id=row["appeal_id"], unit_code=row["unit_code"], starts_on=row["starts_on"],
         working_days=row["working_days"], due_at=row["due_at"], provisional=row["provisional"],
@@ -13,6 +14,6 @@ def deadline_set(row: dict, reason: str, previous_due_at: datetime | None = None
     )
 
 
-def deadline_stopped(row: dict, now: datetime) -> DeadlineStopped:
+def deadline_stopped(row: DeadlineRow, now: datetime) -> DeadlineStopped:
     return DeadlineStopped(appeal_id=row["appeal_id"], unit_code=row["unit_code"], due_at=row["due_at"],
                            stopped_at=row["stopped_at"] or now, met=bool(row["met"]))

@@ -71,9 +71,7 @@ class Deadlines:
                 appeal_id=letter.appeal_id, unit_code=letter.unit_code, appeal_type=letter.appeal_type.value,
                 subtype=letter.subtype.value if letter.subtype else None, category=letter.category,
                 received_at=letter.dispatched_at, period_days=days, attempt=letter.attempt,
-                early_reminder=early, key_supervision=key,
-            )
-            state.recompute(row, calendar, self.rules, now)
+                early_reminder=early, key_supervision=key, calendar=calendar, rules=self.rules, now=now)
             rows.append(row)
         created = await repository.insert_many(uow.conn, rows)  # a redelivered letter's deadline exists
         parked = await parking.take(uow.conn, sorted(created)) if created else {}
