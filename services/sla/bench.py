@@ -45,7 +45,7 @@ def bench_computations(seconds: float = 1.0, rounds: int = 5) -> float:
         done, began = 0, time.perf_counter()
         while time.perf_counter() - began < seconds:
             received = starts[done % len(starts)]
-            state.new_row(appeal_id=None, unit_code="SAMR", appeal_type="consumer_complaint", subtype=None,
+            state.new_row(appeal_id=uuid.UUID(int=0), unit_code="SAMR", appeal_type="consumer_complaint", subtype=None,
                           category="prices", received_at=received, period_days=20, attempt=1,
                           early_reminder=False, key_supervision=False, calendar=calendar, rules=rules, now=received)
             done += 1
@@ -58,7 +58,7 @@ class TimedPoller(LadderPoller):
 
     def __init__(self, *args, lateness: list[float], **kw):
         super().__init__(*args, **kw)
-        self.lateness, self._batch_due = lateness, []
+        self.lateness, self._batch_due = lateness, list[datetime]()
 
     def _event(self, row, due, now):
         self._batch_due.append(due.fire_at)
@@ -79,7 +79,7 @@ async def bench_timers(database_url: str, total: int, due: int, replicas: int, p
     today = datetime.now(SHANGHAI).date()
     last = working_day_after(calendar, today, 2)
     received = datetime.combine(working_day_before(calendar, last, 1), dtime(10), tzinfo=SHANGHAI)
-    template = state.new_row(appeal_id=None, unit_code="SAMR", appeal_type="public_service_request",
+    template = state.new_row(appeal_id=uuid.UUID(int=0), unit_code="SAMR", appeal_type="public_service_request",
                              subtype="consultation", category="policies", received_at=received, period_days=1,
                              attempt=1, early_reminder=False, key_supervision=False, calendar=calendar,
                              rules=rules, now=received)

@@ -65,7 +65,10 @@ async def seed(settings: Settings, template: str, count: int) -> None:
 def log_in(url: str, username: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=url, follow_redirects=True, timeout=30)
     page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if found is None:
+        raise RuntimeError(f"no login form at {url}/login")
+    token = found[1]
     done = client.post("/login", data={"csrf": token, "username": username, "password": password})
     if "/login" in str(done.url):
         raise SystemExit(f"cannot log in as {username}")

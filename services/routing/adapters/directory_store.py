@@ -98,8 +98,8 @@ def unit_document(unit: Unit) -> dict:
     return doc
 
 
-def rule_document(rule: Rule, position: int | None = None) -> dict:
-    doc = {"id": rule.id, "lead": rule.lead, "appeal_type": rule.appeal_type,
+def rule_document(rule: Rule, position: int | None = None) -> dict[str, object]:
+    doc: dict[str, object] = {"id": rule.id, "lead": rule.lead, "appeal_type": rule.appeal_type,
            "categories": sorted(rule.categories), "district": rule.district,
            "keywords": list(rule.keywords), "co": list(rule.co)}
     if position is not None:

@@ -51,6 +51,8 @@ class NewTransfer:
 
     @property
     def lead(self) -> Unit:
+        if self.decision is None:  # callers ask only for dispatched transfers
+            raise ValueError(f"appeal {self.appeal_id} waits for an operator: it has no lead unit yet")
         return self.decision.lead
 
     @property

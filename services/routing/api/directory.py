@@ -14,6 +14,7 @@ from services.routing.adapters import directory_store as store
 from services.routing.domain.dispatch import FALLBACK_RULE, NoResponsibleUnit, Rule, Unit, decide
 from services.routing.handlers import directory as edits
 from services.routing.api.common import in_unit_of_work
+from shared.db import connection
 from shared.auth import ROLES, Principal, require
 from shared.contracts.events import ShortText, UnitCode
 from shared.contracts.vocabulary import AppealType
@@ -28,7 +29,7 @@ Reason = Annotated[str, Query(min_length=1, max_length=200, description="Why: ke
 @router.get("")
 async def read_directory(ctx: Context, _: Reader) -> dict:
     """The current version: units and the catalogue's rules in the order they are tried."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         version, directory, positions = await store.read(conn)
     return {"version": version,
             "units": [store.unit_document(u) for u in directory.units.values()],
@@ -39,8 +40,8 @@ async def read_directory(ctx: Context, _: Reader) -> dict:
 async def explain(ctx: Context, _: Reader, appeal_type: AppealType, category: str, district: str,
                   text: Annotated[str, Query(max_length=4000)] = "") -> dict:
     """Which rule would dispatch such an appeal now, and to whom (nothing is dispatched)."""
-    async with ctx.pool.acquire() as conn:
-        version, directory, _ = await store.read(conn)
+    async with connection(ctx.pool) as conn:
+        version, directory, _positions = await store.read(conn)
     try:
         d = decide(directory, appeal_type.value, category, district, text)
     except NoResponsibleUnit as none:

@@ -12,6 +12,7 @@ from services.sla.adapters.rules_file import load_rules
 from services.sla.domain.calendar import WorkCalendar
 from services.sla.domain.year_schedule import InvalidSchedule
 from services.sla.handlers.calendar_upload import load_year
+from shared.db import connection
 from shared.auth import Principal, require
 from shared.runtime import Context
 
@@ -59,7 +60,7 @@ async def get_year(
     _: Annotated[Principal, Depends(require("operator", "supervisor", "admin", "unit"))],
 ):
     """The schedule sla counts with for `year`: loaded, packaged (chinese-calendar) or provisional."""
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         stored = await calendar_store.stored_schedule(conn, year)
     if stored is not None:
         schedule, loaded_by, loaded_at = stored

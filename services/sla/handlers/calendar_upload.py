@@ -59,7 +59,7 @@ def read_calendar_file(path: Path) -> dict:
 
 
 def parse_days(raw: dict) -> tuple[list[tuple[date, str | None]], list[date]]:
-    holidays = []
+    holidays: list[tuple[date, str | None]] = []
     for item in raw.get("holidays", []):
         if isinstance(item, str):
             holidays.append((date.fromisoformat(item), None))

@@ -14,10 +14,11 @@ from services.sla.adapters import repository
 from services.sla.adapters.calendar_store import CalendarCache
 from services.sla.domain import deadline_state as state
 from services.sla.domain import ladder
+from services.sla.domain.deadline_row import DeadlineRow
 from services.sla.domain.rules import Rules
 from services.sla.domain.unit_notices import ladder_notice
 from shared.clock import Clock
-from shared.contracts.events import AppealOverdue, Event, ReminderDue, SupervisionRaised
+from shared.contracts.events import AppealOverdue, ReminderDue, SupervisionRaised
 from shared.loops import Backoff, run_forever
 from shared.metrics import OPEN_DEADLINES
 from shared.unit_of_work import UnitOfWorkFactory
@@ -39,7 +40,8 @@ class LadderPoller:
             if not rows:
                 return 0
             calendar = await self.calendars.current(uow.conn)
-            plans, fires = [], []
+            plans: list[list[ladder.Scheduled]] = []
+            fires: list[tuple[DeadlineRow, ladder.Scheduled]] = []
             for row in rows:
                 planned = state.plan(row, calendar, self.rules)
                 plans.append(planned)
@@ -61,20 +63,22 @@ class LadderPoller:
             return len(rows)
 
     @staticmethod
-    def _apply(row: dict, due: ladder.Scheduled) -> None:
+    def _apply(row: DeadlineRow, due: ladder.Scheduled) -> None:
         if due.step.kind == "overdue":
             row["overdue_since"] = row["overdue_since"] or row["due_at"]
         elif due.step.kind == "supervision":
-            row["supervision_level"] = max(row["supervision_level"], due.step.level)
+            row["supervision_level"] = max(row["supervision_level"], due.step.level or 0)  # rules give it one
 
     @staticmethod
-    def _event(row: dict, due: ladder.Scheduled, now: datetime) -> Event:
-        common = {"appeal_id": row["appeal_id"], "unit_code": row["unit_code"]}
+    def _event(row: DeadlineRow, due: ladder.Scheduled, now: datetime) -> ReminderDue | AppealOverdue | SupervisionRaised:
+        appeal_id, unit_code = row["appeal_id"], row["unit_code"]
         if due.step.kind == "reminder":
-            return ReminderDue(**common, due_at=row["due_at"], reminded_at=now)
+            return ReminderDue(appeal_id=appeal_id, unit_code=unit_code, due_at=row["due_at"], reminded_at=now)
         if due.step.kind == "overdue":
-            return AppealOverdue(**common, due_at=row["due_at"], overdue_at=row["due_at"])
-        return SupervisionRaised(**common, level=due.step.level, reason=due.step.reason, raised_at=now)
+            return AppealOverdue(appeal_id=appeal_id, unit_code=unit_code, due_at=row["due_at"],
+                                 overdue_at=row["due_at"])
+        return SupervisionRaised(appeal_id=appeal_id, unit_code=unit_code, level=due.step.level,
+                                 reason=due.step.reason, raised_at=now)
 
     async def count_open(self) -> None:
         """Export how many clocks run, by supervision level (for dashboards and alerts)."""

@@ -15,13 +15,17 @@ Events for an appeal with no row yet are parked and applied when its letter arri
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from functools import partial
+from typing import Any
 from uuid import UUID, uuid4
 
 from services.sla.adapters import concentration as profiles
 from services.sla.adapters import extensions, parking, repository
 from services.sla.adapters.calendar_store import CalendarCache
 from services.sla.domain import deadline_state as state
+from services.sla.domain.deadline_row import DeadlineRow
 from services.sla.domain.deadlines import period_for
 from services.sla.domain.rules import Rules
 from services.sla.handlers.deadline_events import deadline_set, deadline_stopped
@@ -40,7 +44,8 @@ log = logging.getLogger(__name__)
 class Deadlines:
     def __init__(self, rules: Rules, calendars: CalendarCache, clock: Clock):
         self.rules, self.calendars, self.clock = rules, calendars, clock
-        self.waiting_for_letter = {
+        # Each handler takes its own event type's envelope; the map is keyed by that type.
+        self.waiting_for_letter: dict[type, Callable[[UnitOfWork, Any], Awaitable[None]]] = {
             AppealSigned: self.on_signed, AppealReturned: self.on_returned, AppealRedispatched: self.on_redispatched,
             AppealReplied: self.on_replied, AppealReopened: self.on_reopened,
             ExtensionRequested: self.on_extension_requested,
@@ -87,7 +92,7 @@ class Deadlines:
             return  # parked, or signed before (a redelivery): nothing changes
         self._holder_only(row, signed.unit_code, "signed")
         previous = row["due_at"]
-        row.update(state="open", received_at=signed.signed_at)
+        row.update({"state": "open", "received_at": signed.signed_at})
         await self._save_and_announce(uow, row, "signed", previous)
 
     async def on_returned(self, uow: UnitOfWork, envelope: Envelope[AppealReturned]) -> None:
@@ -108,7 +113,7 @@ class Deadlines:
         previous, now = row["due_at"], self.clock.now()
         await extensions.withdraw_pending(uow.conn, letter.appeal_id, now, "re-dispatched to another unit")
         state.restart(row, received_at=letter.redispatched_at, state="awaiting_signature")
-        row.update(unit_code=letter.unit_code, attempt=letter.attempt)
+        row.update({"unit_code": letter.unit_code, "attempt": letter.attempt})
         await self._save_and_announce(uow, row, "redispatched", previous)
 
     async def on_replied(self, uow: UnitOfWork, envelope: Envelope[AppealReplied]) -> None:
@@ -141,25 +146,25 @@ class Deadlines:
         self._holder_only(row, request.unit_code, "asked to extend")
         now = self.clock.now()
         refusal = state.extension_refusal(row, request.requested_at)
-        fields = dict(extension_id=uuid4(), appeal_id=request.appeal_id, unit_code=request.unit_code,
-                      working_days=request.working_days, reason=request.reason, requested_at=request.requested_at)
+        record = partial(extensions.insert, uow.conn, extension_id=uuid4(), appeal_id=request.appeal_id,
+                         unit_code=request.unit_code, working_days=request.working_days, reason=request.reason,
+                         requested_at=request.requested_at)
         if refusal is None:
-            await extensions.insert(uow.conn, **fields, status="pending")
+            await record(status="pending")
             return
-        if await extensions.insert(uow.conn, **fields, status="refused", decided_by="sla", decided_at=now,
-                                   decision_reason=refusal):
+        if await record(status="refused", decided_by="sla", decided_at=now, decision_reason=refusal):
             uow.emit(ExtensionDecided(appeal_id=request.appeal_id, unit_code=request.unit_code, approved=False,
                                       working_days=0, reason=refusal, decided_by="sla", decided_at=now), time=now)
 
     # --- helpers -------------------------------------------------------------------------
 
-    async def _save_and_announce(self, uow: UnitOfWork, row: dict, reason: str, previous) -> None:
+    async def _save_and_announce(self, uow: UnitOfWork, row: DeadlineRow, reason: str, previous: datetime | None) -> None:
         now = self.clock.now()
         state.recompute(row, await self.calendars.current(uow.conn), self.rules, now)
         await repository.save(uow.conn, row)
         uow.emit(deadline_set(row, reason, previous), time=now)
 
-    async def _row_or_park(self, uow: UnitOfWork, envelope: Envelope) -> dict | None:
+    async def _row_or_park(self, uow: UnitOfWork, envelope: Envelope[Any]) -> DeadlineRow | None:
         row = await repository.lock(uow.conn, envelope.data.appeal_id)
         if row is None:
             await parking.park(uow.conn, envelope, envelope.data.appeal_id, self.clock.now())
@@ -167,7 +172,7 @@ class Deadlines:
         return row
 
     @staticmethod
-    def _holder_only(row: dict, unit_code: str, act: str) -> None:
+    def _holder_only(row: DeadlineRow, unit_code: str, act: str) -> None:
         if row["unit_code"] != unit_code:
             raise Rejected(f"unit {unit_code} {act} an appeal held by {row['unit_code']}")
 

@@ -6,6 +6,7 @@ near a newly announced holiday the count here may differ by a day from sla's due
 which stays the authority (shown beside it).
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -15,7 +16,7 @@ from shared.contracts.local_time import SHANGHAI
 
 def is_workday(day: date) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year the package does not know yet: weekdays
         return day.weekday() < 5
 
@@ -29,7 +30,7 @@ def working_days_left(now: datetime, due_at: datetime) -> int:
     return sum(1 for d in _days(today, due) if is_workday(d))
 
 
-def _days(after: date, until: date):
+def _days(after: date, until: date) -> Iterator[date]:
     day = after + timedelta(days=1)
     while day <= until:
         yield day
@@ -54,7 +55,7 @@ def _moment(value: datetime | str | None) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def overdue_column(overdue_since: datetime | str | None, due_at: datetime | str | None, now: datetime) -> dict:
+def overdue_column(overdue_since: datetime | str | None, due_at: datetime | str | None, now: datetime) -> dict[str, object]:
     """The board's 'overdue since' is never blank: sla's mark when its poller has fired, else the
     due time itself once it has passed (late by the deadline, not yet marked), else not overdue."""
     if overdue_since:

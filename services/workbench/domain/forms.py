@@ -4,7 +4,7 @@ The services check again (their 422s are shown beside the field too); these chec
 person gets a reason in their language, at the field, without a round trip.
 """
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 Errors = dict[str, tuple[str, str]]
 MAX_TEXT = 4000
@@ -24,7 +24,7 @@ def text(form: Mapping[str, str], field: str, errors: Errors, *, label: tuple[st
     return value
 
 
-def choice(form: Mapping[str, str], field: str, allowed, errors: Errors, *, label: tuple[str, str],
+def choice(form: Mapping[str, str], field: str, allowed: Container[str], errors: Errors, *, label: tuple[str, str],
            required: bool = True) -> str | None:
     value = form.get(field, "").strip()
     if not value and not required:

@@ -23,6 +23,7 @@ from services.workbench.pages.common import (
     see_other,
     wall_now,
 )
+from shared.db import connection
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -74,13 +75,13 @@ async def login(request: Request, ctx: Context) -> Response:
     if errors:
         return _login_page(request, 422, errors=errors, username=username)
     now = wall_now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
+    async with connection(ctx.pool) as conn, conn.transaction():
         row = await staff_store.login_record(conn, username)
         if row is not None and accounts.locked(row["locked_until"], now):
             return _login_page(request, 429, username=username, errors={"password": (
                 "连续输错次数过多，账号已暂时锁定，请15分钟后再试", "Too many wrong passwords: locked for 15 minutes")})
         good = passwords.verify(row["password_hash"] if row else None, password)
-        if not good or row["disabled"]:
+        if row is None or not good or row["disabled"]:
             if row is not None and not good:
                 failed, until = accounts.after_failure(row["failed_logins"], now)
                 await staff_store.record_failure(conn, username, failed, until)
@@ -106,7 +107,7 @@ async def logout(request: Request, ctx: Context) -> Response:
     if session is not None:
         if not hmac.compare_digest(form.get("csrf", ""), session.csrf):
             raise Forbidden()
-        async with ctx.pool.acquire() as conn:
+        async with connection(ctx.pool) as conn:
             await staff_store.close_session(conn, request.cookies[SESSION_COOKIE])
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -22,6 +22,7 @@ from services.workbench.adapters.platform import Platform, PlatformUnavailable
 from services.workbench.config import WorkbenchSettings
 from services.workbench.domain import labels
 from services.workbench.domain.accounts import Staff
+from shared.db import connection
 from shared.runtime import ServiceContext, context_of
 
 SESSION_COOKIE = "hotline_staff"
@@ -118,7 +119,7 @@ async def current_session(request: Request, ctx: ServiceContext) -> Session | No
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         found = await staff_store.session(conn, token, wall_now())
     if found is None:
         return None

@@ -18,6 +18,7 @@ from services.workbench.adapters.platform import PlatformUnavailable
 from services.workbench.domain import deadlines, forms
 from services.workbench.domain.labels import OUTCOMES
 from services.workbench.pages.common import PageRoute, Session, area, form_of, render, see_other
+from shared.db import connection
 from shared.runtime import ServiceContext, context_of
 
 router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=False)
@@ -82,7 +83,7 @@ async def _appeal_page(request: Request, session: Session, ctx: ServiceContext, 
         contact = await session.get("intake", f"/v1/appeals/{appeal_id}/contact")
         appeal["contact"] = contact.body if contact.ok else None
         appeal["contact_forgotten"] = contact.status == 410
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         templates = await templates_store.of_unit(conn, unit)
         chosen_id = request.query_params.get("template", "")
         chosen = await templates_store.one(conn, unit, int(chosen_id)) if chosen_id.isdigit() else None
@@ -158,7 +159,7 @@ async def answer_order(request: Request, order_id: UUID, session: UnitSession, c
 
 @router.get("/templates")
 async def templates(request: Request, session: UnitSession, ctx: Context) -> Response:
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         kept = await templates_store.of_unit(conn, session.staff.unit_code)
     return render(request, "unit_templates.html", session, templates=kept, errors={}, values={}, outcomes=OUTCOMES)
 
@@ -167,7 +168,7 @@ async def templates(request: Request, session: UnitSession, ctx: Context) -> Res
 async def save_template(request: Request, session: UnitSession, ctx: Context) -> Response:
     form = await form_of(request)
     unit = session.staff.unit_code
-    async with ctx.pool.acquire() as conn:
+    async with connection(ctx.pool) as conn:
         if form.get("delete", "").isdigit():
             await templates_store.remove(conn, unit, int(form["delete"]))
             return see_other("/unit/templates")
