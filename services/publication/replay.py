@@ -11,6 +11,7 @@ Publication's own records are kept: evaluations, Open311 keys and tokens, rate c
 """
 
 import logging
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -41,7 +42,7 @@ class _QuietUnitsOfWork(UnitOfWorkFactory):
         return _QuietUnitOfWork(self.pool, f"/hotline/{self.service}")
 
 
-async def _skip(letters: list[DeadLetter]) -> None:
+async def _skip(letters: Sequence[DeadLetter]) -> None:
     # The live consumer parked these already; parking them twice would mislead whoever reads the DLQ.
     if letters:
         log.warning("replay skipped %d records that cannot be applied", len(letters))

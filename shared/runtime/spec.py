@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from faststream.kafka import KafkaBroker
 
 from shared.clock import SYSTEM_CLOCK, Clock
-from shared.consumer import Handler
+from shared.consumer import Batch, Handler
 from shared.contracts.events import Event
 from shared.settings import Settings
 from shared.unit_of_work import BeforeStore, UnitOfWorkFactory
@@ -34,7 +34,7 @@ class ServiceSpec:
     name: str  # also the PostgreSQL schema
     migrations: Path
     consumes: tuple[str, ...]
-    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler]]
+    handlers: Callable[[ServiceContext], Mapping[type[Event], Handler | Batch]]  # as EventConsumer takes them
     routers: tuple[APIRouter, ...] = ()
     default_types: Mapping[str, str] = field(default_factory=dict)
     description: str = ""

@@ -4,7 +4,7 @@ The inquiry code travels in the `X-Inquiry-Code` header or a POST body, never in
 URLs end up in access logs.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -19,7 +19,7 @@ from services.publication.api.schemas import (
     InquiryRequest,
     PublicAppeal,
 )
-from services.publication.domain.evaluation import EvaluationRefused, Rating
+from services.publication.domain.evaluation import EvaluationRefused, Rating, Satisfaction
 from services.publication.domain.lifecycle import STATUSES
 from services.publication.handlers import inquiry
 from services.publication.handlers.evaluation import Evaluator, evaluate
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1/public", tags=["public"])
 
 TrackingNumberPath = Annotated[str, Path(pattern=TRACKING_NUMBER_PATTERN,
                                          description="The tracking number given at acceptance")]
-_NOT_FOUND = {404: {"description": NOT_FOUND_DETAIL}, 429: {"description": "Too many inquiry attempts"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": NOT_FOUND_DETAIL}, 429: {"description": "Too many inquiry attempts"}}
 
 
 def client_of(request: Request) -> str:
@@ -123,7 +123,7 @@ async def evaluate_appeal(tracking_number: TrackingNumberPath, body: EvaluationR
     return await record_evaluation(ctx, tracking_number, body.satisfaction, body.solved, body.comment, who)
 
 
-async def record_evaluation(ctx: ServiceContext, tracking_number: str, satisfaction: str, solved: bool,
+async def record_evaluation(ctx: ServiceContext, tracking_number: str, satisfaction: Satisfaction, solved: bool,
                             comment: str | None, who: Evaluator) -> EvaluationRecorded:
     try:
         event = await evaluate(ctx, tracking_number, Rating(satisfaction, solved), comment, who)

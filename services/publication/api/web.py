@@ -11,7 +11,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.publication.adapters import listing, repository
 from services.publication.api.public import client_of
 from services.publication.domain import labels
-from services.publication.domain.evaluation import COMMENT_MAX_LENGTH, SATISFACTIONS, EvaluationRefused, Rating
+from services.publication.domain.evaluation import (
+    COMMENT_MAX_LENGTH,
+    SATISFACTIONS,
+    EvaluationRefused,
+    Rating,
+    is_satisfaction,
+)
 from shared.contracts.identifiers import INQUIRY_CODE_BOUND, TRACKING_NUMBER
 from shared.contracts.identifiers import canonical as canonical_code
 from services.publication.domain.lifecycle import STATUSES, expected_at, public_status
@@ -45,12 +51,13 @@ def _time(moment: datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _card(row: PublicRow, lang: str) -> dict:
+def _card(row: PublicRow, lang: str) -> dict[str, object]:
     return {
         "tracking_number": row["tracking_number"], "summary": row.get("summary"), "unit_name": row.get("unit_name"),
-        "type_name": labels.type_name(row["appeal_type"], lang),
-        "category_name": labels.category_name(row["category"], lang),
-        "district_name": labels.district_name(row["district"], lang),
+        # shown rows are disclosed, so intake's acceptance classified them
+        "type_name": labels.type_name(row["appeal_type"] or "", lang),
+        "category_name": labels.category_name(row["category"] or "", lang),
+        "district_name": labels.district_name(row["district"] or "", lang),
         "status_name": labels.status_name(public_status(row), lang),
         "reply": row.get("reply"), "expected": _time(expected_at(row)), "deadline_met": row.get("deadline_met"),
         "satisfaction": row.get("satisfaction"), "satisfaction_name": labels.satisfaction_name(row.get("satisfaction"), lang),
@@ -150,13 +157,13 @@ async def evaluate_form(tracking_number: str, request: Request, ctx: Context) ->
     comment = str(form.get("comment") or "").strip() or None
     token = str(form.get("evaluation_token") or "").strip()[:40] or None
     problem = None
-    if satisfaction not in SATISFACTIONS or solved not in ("true", "false"):
+    if not is_satisfaction(satisfaction) or solved not in ("true", "false"):
         problem = "Choose a rating and whether the problem was solved." if lang == "en" else "请选择满意度和是否解决。"
     elif comment is not None and len(comment) > COMMENT_MAX_LENGTH:
         problem = (f"The comment is longer than {COMMENT_MAX_LENGTH} characters." if lang == "en"
                    else f"意见不能超过{COMMENT_MAX_LENGTH}字。")
     try:
-        if problem is not None:
+        if problem is not None or not is_satisfaction(satisfaction):
             row = await inquiry.look_up(ctx, tracking_number, code, client_of(request))
             return await _appeal_page(ctx, row, lang, code, message=problem, status=422, comment=comment)
         await evaluate(ctx, tracking_number, Rating(satisfaction, solved == "true"), comment,
@@ -167,9 +174,13 @@ async def evaluate_form(tracking_number: str, request: Request, ctx: Context) ->
         return _too_many(lang, exc.retry_after)
     except EvaluationRefused as refused:
         # evaluate() refuses only after the caller was allowed to see the appeal
-        row = await repository.get(ctx.pool, tracking_number)
+        current = await repository.get(ctx.pool, tracking_number)
+        if current is None:
+            return _not_found(lang)
         message = str(refused) if lang == "en" else _REFUSALS_ZH.get(refused.reason, str(refused))
-        return await _appeal_page(ctx, row, lang, code, message=message, status=409)
-    row = await repository.get(ctx.pool, tracking_number)
-    return await _appeal_page(ctx, row, lang, code, status=201, ok=True,
+        return await _appeal_page(ctx, current, lang, code, message=message, status=409)
+    rated = await repository.get(ctx.pool, tracking_number)
+    if rated is None:
+        return _not_found(lang)
+    return await _appeal_page(ctx, rated, lang, code, status=201, ok=True,
                               message="Thank you, your rating was recorded." if lang == "en" else "感谢您的评价，已记录。")

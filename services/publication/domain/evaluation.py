@@ -2,12 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from services.publication.domain.row import PublicRow
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 SATISFACTIONS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def is_satisfaction(value: object) -> TypeGuard[Satisfaction]:
+    """A form's value is one of the three ratings (the HTML form is not validated by a model)."""
+    return value in SATISFACTIONS
 
 # How long after a reply the petitioner may still rate it (data, not a rule of nature).
 EVALUATION_WINDOW = timedelta(days=30)

@@ -58,6 +58,13 @@ class Staff:
     def home(self) -> str:
         return HOME[self.role]
 
+    @property
+    def own_unit(self) -> str:
+        """The unit a unit handler works for (check_new_account gives every unit account one)."""
+        if self.unit_code is None:
+            raise ValueError(f"{self.username} is not a unit handler: no unit")
+        return self.unit_code
+
 
 def check_new_account(username: str, role: str, unit_code: str | None, password: str) -> None:
     if not USERNAME.match(username):

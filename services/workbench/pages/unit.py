@@ -54,7 +54,7 @@ async def _notices(session: Session, appeal_id: UUID | None = None) -> list[dict
 
 @router.get("")
 async def inbox(request: Request, session: UnitSession, ctx: Context) -> Response:
-    unit = session.staff.unit_code
+    unit = session.staff.own_unit
     raw_page = request.query_params.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
     answer = await session.get("routing", f"/v1/units/{unit}/appeals", page_size=INBOX_SIZE, page=page)
@@ -73,7 +73,7 @@ async def inbox(request: Request, session: UnitSession, ctx: Context) -> Respons
 async def _appeal_page(request: Request, session: Session, ctx: ServiceContext, appeal_id: UUID, *,
                        status: int = 200, errors: forms.Errors | None = None, values: dict | None = None,
                        done: str | None = None) -> Response:
-    unit = session.staff.unit_code
+    unit = session.staff.own_unit
     answer = await session.get("routing", f"/v1/units/{unit}/appeals/{appeal_id}")
     if not answer.ok:  # another unit's appeal looks exactly like one that does not exist
         return render(request, "not_found.html", session, status=404)
@@ -160,14 +160,14 @@ async def answer_order(request: Request, order_id: UUID, session: UnitSession, c
 @router.get("/templates")
 async def templates(request: Request, session: UnitSession, ctx: Context) -> Response:
     async with connection(ctx.pool) as conn:
-        kept = await templates_store.of_unit(conn, session.staff.unit_code)
+        kept = await templates_store.of_unit(conn, session.staff.own_unit)
     return render(request, "unit_templates.html", session, templates=kept, errors={}, values={}, outcomes=OUTCOMES)
 
 
 @router.post("/templates")
 async def save_template(request: Request, session: UnitSession, ctx: Context) -> Response:
     form = await form_of(request)
-    unit = session.staff.unit_code
+    unit = session.staff.own_unit
     async with connection(ctx.pool) as conn:
         if form.get("delete", "").isdigit():
             await templates_store.remove(conn, unit, int(form["delete"]))
@@ -176,7 +176,7 @@ async def save_template(request: Request, session: UnitSession, ctx: Context) ->
         title = forms.text(form, "title", errors, label=("模板名称", "Title"), max_length=100)
         body = forms.text(form, "body", errors, label=("模板内容", "Text"))
         outcome = forms.choice(form, "outcome", OUTCOMES, errors, label=("办理结果", "Outcome"))
-        if not errors:
+        if not errors and outcome is not None:  # a required choice: no error means one was made
             await templates_store.save(conn, unit, title, body, outcome, session.staff.username, ctx.clock.now())
             return see_other("/unit/templates")
         kept = await templates_store.of_unit(conn, unit)
