@@ -7,7 +7,6 @@ URLs end up in access logs.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from services.publication.adapters import feed, listing, repository
 from services.publication.api.errors import NOT_FOUND_DETAIL, as_http
@@ -26,6 +25,7 @@ from services.publication.handlers.evaluation import Evaluator, evaluate
 from shared.contracts.identifiers import INQUIRY_CODE_BOUND, TRACKING_NUMBER_PATTERN, canonical
 from shared.contracts.vocabulary import AppealType, District
 from shared.runtime import Context, ServiceContext
+from shared.refusals import invalid
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
@@ -39,29 +39,20 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class _Invalid(Exception):
-    """A malformed input found after FastAPI's own validation; carries the 422 answer."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.response = JSONResponse({"detail": "invalid request", "errors": [{"field": field, "reason": reason}]},
-                                     status_code=422)
-
-
 def checked_code(code: str | None, field: str) -> str | None:
-    """The code in intake's canonical form, or _Invalid naming the field (never echoing the code)."""
+    """The code in intake's canonical form, or a refusal naming the field (never echoing the code)."""
     if code is None:
         return None
     canonical_form = canonical(code)
     if not INQUIRY_CODE_BOUND.match(canonical_form):
-        raise _Invalid(field, "an inquiry code is 4-32 letters and digits")
+        raise invalid(field, "an inquiry code is 4-32 letters and digits")
     return canonical_form
 
 
 async def _shown(ctx: ServiceContext, tracking_number: str, code: str | None, client: str) -> PublicAppeal:
     try:
         row = await inquiry.look_up(ctx, tracking_number, code, client)
-    except (inquiry.NotFound, inquiry.TooManyAttempts) as exc:
+    except inquiry.TooManyAttempts as exc:  # NotFound: shared/http.py's 404
         raise as_http(exc) from None
     return PublicAppeal.of(row, await repository.timeline(ctx.pool, row["appeal_id"]))
 
@@ -88,20 +79,14 @@ async def get_public_appeal(
     x_inquiry_code: Annotated[str | None, Header(max_length=40)] = None,
 ):
     """A disclosed appeal with its timeline; a private one only with `X-Inquiry-Code`."""
-    try:
-        code = checked_code(x_inquiry_code, "X-Inquiry-Code")
-    except _Invalid as invalid:
-        return invalid.response
+    code = checked_code(x_inquiry_code, "X-Inquiry-Code")
     return await _shown(ctx, tracking_number, code, client_of(request))
 
 
 @router.post("/appeals/{tracking_number}/inquiry", response_model=PublicAppeal, responses=_NOT_FOUND)
 async def inquire(tracking_number: TrackingNumberPath, body: InquiryRequest, request: Request, ctx: Context):
     """The same as the GET with the code in the body (for clients that cannot set headers)."""
-    try:
-        code = checked_code(body.inquiry_code, "inquiry_code")
-    except _Invalid as invalid:
-        return invalid.response
+    code = checked_code(body.inquiry_code, "inquiry_code")
     return await _shown(ctx, tracking_number, code, client_of(request))
 
 
@@ -114,10 +99,7 @@ async def evaluate_appeal(tracking_number: TrackingNumberPath, body: EvaluationR
     Needs `evaluation_token` (sent by SMS with the reply) or, for a private appeal, `inquiry_code`.
     Without a valid one the answer is the same 404 as for an unknown number.
     """
-    try:
-        code = checked_code(body.inquiry_code, "inquiry_code")
-    except _Invalid as invalid:
-        return invalid.response
+    code = checked_code(body.inquiry_code, "inquiry_code")
     who = Evaluator(via=body.via, client=client_of(request), inquiry_code=code,
                     evaluation_token=body.evaluation_token)
     return await record_evaluation(ctx, tracking_number, body.satisfaction, body.solved, body.comment, who)
@@ -127,7 +109,7 @@ async def record_evaluation(ctx: ServiceContext, tracking_number: str, satisfact
                             comment: str | None, who: Evaluator) -> EvaluationRecorded:
     try:
         event = await evaluate(ctx, tracking_number, Rating(satisfaction, solved), comment, who)
-    except (inquiry.NotFound, inquiry.TooManyAttempts, EvaluationRefused) as exc:
+    except (inquiry.TooManyAttempts, EvaluationRefused) as exc:  # NotFound: shared/http.py's 404
         raise as_http(exc) from None
     return EvaluationRecorded(tracking_number=tracking_number, satisfaction=event.satisfaction, solved=event.solved,
                               reopen_requested=event.reopen_requested, evaluated_at=event.evaluated_at)

@@ -177,7 +177,7 @@ async def evaluate_form(tracking_number: str, request: Request, ctx: Context) ->
         current = await repository.get(ctx.pool, tracking_number)
         if current is None:
             return _not_found(lang)
-        message = str(refused) if lang == "en" else _REFUSALS_ZH.get(refused.reason, str(refused))
+        message = str(refused) if lang == "en" else _REFUSALS_ZH.get(refused.code, str(refused))
         return await _appeal_page(ctx, current, lang, code, message=message, status=409)
     rated = await repository.get(ctx.pool, tracking_number)
     if rated is None:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Literal, TypeGuard
 
 from services.publication.domain.row import PublicRow
+from shared.refusals import Refusal, Refused
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 SATISFACTIONS: tuple[str, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -14,17 +15,22 @@ def is_satisfaction(value: object) -> TypeGuard[Satisfaction]:
     """A form's value is one of the three ratings (the HTML form is not validated by a model)."""
     return value in SATISFACTIONS
 
+
 # How long after a reply the petitioner may still rate it (data, not a rule of nature).
 EVALUATION_WINDOW = timedelta(days=30)
 COMMENT_MAX_LENGTH = 500
 
 
-class EvaluationRefused(Exception):
-    """The rating cannot be recorded; `reason` is a stable code, the message says why."""
+RefusalCode = Literal["not_replied", "already_evaluated", "window_closed"]
 
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
+
+class EvaluationRefused(Refused):
+    """The rating cannot be recorded now (a conflict with the appeal's state): `code` is the
+    stable word clients switch on, `reason` says why for people."""
+
+    def __init__(self, code: RefusalCode, reason: str) -> None:
+        super().__init__(Refusal.CONFLICT, reason)
+        self.code: RefusalCode = code
 
 
 @dataclass(frozen=True)

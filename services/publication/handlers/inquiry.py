@@ -23,11 +23,20 @@ from services.publication.domain.row import PublicRow
 from shared.contracts.inquiry_code import verify_inquiry_code
 from shared.hashing import hasher, in_hash_pool
 from shared.loops import run_forever
+from shared.refusals import Refusal, Refused
 from shared.runtime import ServiceContext
 
 
-class NotFound(Exception):
-    """No appeal the caller may see has this number (unknown, private without the right code)."""
+# One answer for an unknown number, a private appeal without its code and a wrong code.
+NOT_FOUND_DETAIL = "no appeal with this tracking number can be shown; a private appeal needs its inquiry code"
+
+
+class NotFound(Refused):
+    """No appeal the caller may see has this number (unknown, private without the right code);
+    shared/http.py answers it with the platform's 404."""
+
+    def __init__(self) -> None:
+        super().__init__(Refusal.NOT_FOUND, NOT_FOUND_DETAIL)
 
 
 @dataclass

@@ -157,7 +157,7 @@ async def test_an_operators_rating_is_stored_emitted_and_shown(store):
     assert store.rows[appeal]["satisfaction"] == "satisfied" and "evaluated" in store.step_names(appeal)
     with pytest.raises(EvaluationRefused) as twice:
         await evaluate(ctx, number, Rating("dissatisfied", False), None, Evaluator("operator", operator="op-li"))
-    assert twice.value.reason == "already_evaluated"
+    assert twice.value.code == "already_evaluated"
 
 
 async def test_a_second_dissatisfied_rating_asks_the_centre_to_call_back(store):

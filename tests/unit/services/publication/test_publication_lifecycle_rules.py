@@ -60,7 +60,7 @@ def test_evaluation_needs_a_reply_within_the_window_once():
     for row, now, reason in refusals:
         with pytest.raises(EvaluationRefused) as refused:
             check_may_evaluate(row, now)
-        assert refused.value.reason == reason
+        assert refused.value.code == reason
 
 
 def test_a_new_reply_after_a_reopening_may_be_rated_again():
