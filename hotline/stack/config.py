@@ -1,8 +1,9 @@
 """Where the local stack keeps its files and which ports it binds (loopback only)."""
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,6 +39,14 @@ class StackConfig(BaseSettings):
     # a service) can then lose the local stack's data. Set HOTLINE_STACK_DURABLE=1 to keep it.
     pg_durable: bool = Field(False, validation_alias="HOTLINE_STACK_DURABLE")
 
+    def __init__(self, **values: Any) -> None:
+        # A wrong variable stops the command in one line that names it, like the stack's other errors.
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            wrong = "; ".join(f"{_variable(problem['loc'])}: {problem['msg']}" for problem in error.errors())
+            raise StackError(f"stack settings: {wrong}") from None
+
     @property
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
@@ -45,3 +54,9 @@ class StackConfig(BaseSettings):
     @property
     def database_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{self.pg_database}"
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """The environment variable behind a field's error (aliases are already the variable's name)."""
+    name = str(location[0]) if location else "?"
+    return name if name.startswith("HOTLINE_") else "HOTLINE_STACK_" + name.upper()
