@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # 180 days covers the month's assessment and its corrections, a dissatisfied petitioner's
     # reopening and the complaints about a reply that follow it.
     contact_retention_days: int = Field(default=180, ge=1)
+    # The longest wait between two checks of that rule (a virtual clock that runs fast checks once
+    # a virtual hour, but at most once a minute).
+    contact_retention_check_seconds: float = Field(default=3600.0, gt=0)
     inbox_prune_seconds: float = Field(default=3600.0, gt=0)
     relay_batch_size: int = 500
     # Intake's classifier: how often a replica looks for a newer model or taxonomy in the database,

@@ -4,7 +4,7 @@ The service's pool reaches PostgreSQL through a TCP proxy the test can cut: exis
 are dropped and new ones closed at once, as when the database restarts. The service's loops
 (outbox relay, inbox retention, and the service's own: publication's attempt pruning,
 assessment's rechecks and verdict rebuild, sla's due-time poller and parked-event sweeper, intake's
-classifier upkeep) are started during the
+classifier upkeep, web-entrance pruning and contact retention) are started during the
 outage, each fails, and each runs again successfully once the proxy lets connections through.
 """
 
@@ -21,7 +21,7 @@ from tests.integration.helpers import eventually
 
 COMMON = ("outbox relay", "inbox pruning")
 OWN = {"publication": ("inquiry-attempt pruning",), "assessment": ("closed-month recheck", "verdict rebuild"),
-       "sla": ("due-time poll", "parked-event sweep"), "intake": ("classifier upkeep", "web-entrance pruning")}
+       "sla": ("due-time poll", "parked-event sweep"), "intake": ("classifier upkeep", "web-entrance pruning", "contact retention")}
 
 
 class CuttableProxy:
@@ -85,7 +85,7 @@ async def test_every_background_task_survives_a_database_outage(settings, spec):
     through_proxy = urlunsplit(url._replace(netloc=f"{url.username}@127.0.0.1:{port}"))
     runtime = ServiceRuntime(spec, settings.model_copy(update={
         "database_url": through_proxy, "inbox_retention_days": 30, "inbox_prune_seconds": 0.2,
-        "classifier_poll_seconds": 0.2}))
+        "classifier_poll_seconds": 0.2, "contact_retention_check_seconds": 0.2}))
     tasks = COMMON + OWN[spec.name]
     assert len(OWN[spec.name]) == len(spec.background), f"name {spec.name}'s new background task in OWN"
     failed_before = {task: steps(spec.name, task, "failed") for task in tasks}

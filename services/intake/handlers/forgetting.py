@@ -79,8 +79,8 @@ async def forget_when_due(ctx: ServiceContext) -> None:
         forgotten = await forget_due(ctx.units_of_work, ctx.clock.now(), days)
         return 0 if forgotten == BATCH else None  # a full batch: more are waiting
 
-    await run_forever("intake", "contact retention", step,
-                      every=max(60.0, ctx.clock.seconds_for(timedelta(hours=1))))
+    every = min(ctx.settings.contact_retention_check_seconds, max(60.0, ctx.clock.seconds_for(timedelta(hours=1))))
+    await run_forever("intake", "contact retention", step, every=every)
 
 
 # --- the lead unit, learnt from routing: the one unit that may read the contact ----------
