@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from aiokafka import ConsumerRecord
 
-from services.assessment import replay
-from services.assessment.bench import event_stream
+from services.assessment import replay, replay_log
+from services.assessment.bench_events import event_stream
 from services.assessment.domain.facts import fact_of, problem_with
 from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope, MalformedEvent, decode_headers, open_envelope
@@ -39,7 +39,7 @@ def live_fact(record: ConsumerRecord):
     """What the live consumer (shared/consumer.py, then handlers.py) makes of the record."""
     try:
         headers = decode_headers(record.headers)
-        if headers.get("ce_type") not in replay._HANDLED:
+        if headers.get("ce_type") not in replay_log.HANDLED:
             return "ignored"
         envelope = open_envelope(headers, record.value, position=f"{record.topic}/{record.partition}/{record.offset}")
     except MalformedEvent:
@@ -52,7 +52,7 @@ def live_fact(record: ConsumerRecord):
 
 def replayed_fact(record: ConsumerRecord):
     stats: Counter[str] = Counter()
-    fact = replay._fact(record, stats)
+    fact = replay_log.fact_of_record(record, stats)
     if fact is not None:
         return fact
     return "ignored" if stats["ignored"] else "dead-lettered"
