@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.intake.adapters import contact_store
 from services.intake.handlers.forgetting import NotYetDecided, UnknownAppeal, forget
 from shared.auth import Principal, require
+from shared.contracts.events import Contact
 from shared.runtime import Context
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,11 @@ router = APIRouter(prefix="/v1", tags=["personal data"])
 NO_NUL = r"^[^\x00]*$"
 
 
-class PetitionerContact(BaseModel):
+class PetitionerContact(Contact):
+    """The contact the unit would open from the sealed one on the log, with the appeal it belongs to."""
+
     appeal_id: UUID
     tracking_number: str
-    name: str
-    phone: str
-    address: str | None = None
-    enterprise_name: str | None = None
 
 
 class ForgetRequest(BaseModel):
