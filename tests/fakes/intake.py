@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -53,9 +53,8 @@ class FakeIntakeStore:
             if (r["channel"], r["channel_message_id"]) in wanted:
                 into = self.appeals.get(r["merged_into"]) if r["merged_into"] else None
                 found[(r["channel"], r["channel_message_id"])] = StoredAppeal(
-                    r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"],
-                    into["tracking_number"] if into else None, r["appeal_type"], r["subtype"], r["category"],
-                    r["classification"])
+                    **{f.name: r[f.name] for f in fields(StoredAppeal) if f.name != "into_tracking_number"},
+                    into_tracking_number=into["tracking_number"] if into else None)
         return found
 
     async def repository_insert(self, conn: object, appeals: Sequence[NewAppeal]) -> set[UUID]:

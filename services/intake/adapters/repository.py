@@ -13,39 +13,41 @@ from services.intake.domain.validators import CheckedPetitioner
 from shared.contracts.events import SubmitAppeal
 
 
-@dataclass(frozen=True)
-class StoredAppeal:
-    appeal_id: UUID
-    tracking_number: str
+@dataclass(frozen=True, kw_only=True)
+class Decided:
+    """What intake decided about a submission, as stored with it and answered again to a replay:
+    the status, why (a refusal's reason and referral, a hold's reason), and what it was classified
+    as (None while held or refused)."""
+
     status: str
-    reason: str | None
-    refer_to: str | None
-    into_tracking_number: str | None = None
-    # What it was classified as, for the receipt a replay answers again (None while held)
+    reason: str | None = None
+    refer_to: str | None = None
     appeal_type: str | None = None
     subtype: str | None = None
     category: str | None = None
     classification: dict | None = None
 
 
-@dataclass(frozen=True)
-class NewAppeal:
+@dataclass(frozen=True, kw_only=True)
+class StoredAppeal(Decided):
+    """A submission decided before, for the receipt a replay answers again."""
+
+    appeal_id: UUID
+    tracking_number: str
+    into_tracking_number: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAppeal(Decided):
     """A decided submission, as intake stores it."""
 
     appeal_id: UUID
     tracking_number: str
     submission: SubmitAppeal
-    status: str
     received_at: datetime
     description: str
     petitioner: CheckedPetitioner
-    appeal_type: str | None = None
-    subtype: str | None = None
-    category: str | None = None
     district: str | None = None
-    classification: dict | None = None
-    reason: str | None = None
-    refer_to: str | None = None
     business_line: bool = False
     inquiry_code_hash: str | None = None
     merged_into: UUID | None = None
@@ -115,9 +117,11 @@ async def decided(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> 
     rows = await conn.fetch(_DECIDED, [channel for channel, _ in keys], [message_id for _, message_id in keys])
     return {
         (r["channel"], r["channel_message_id"]): StoredAppeal(
-            r["appeal_id"], r["tracking_number"], r["status"], r["reason"], r["refer_to"], r["into_tracking_number"],
-            r["appeal_type"], r["subtype"], r["category"],
-            json.loads(r["classification"]) if isinstance(r["classification"], str) else r["classification"])
+            appeal_id=r["appeal_id"], tracking_number=r["tracking_number"], status=r["status"], reason=r["reason"],
+            refer_to=r["refer_to"], into_tracking_number=r["into_tracking_number"], appeal_type=r["appeal_type"],
+            subtype=r["subtype"], category=r["category"],
+            classification=json.loads(r["classification"]) if isinstance(r["classification"], str)
+            else r["classification"])
         for r in rows
     }
 
