@@ -99,26 +99,31 @@ class Classified:
 
 
 @dataclass(frozen=True)
-class Merge:
-    """并单: the same problem as an earlier open appeal of the same petitioner, handled there."""
+class OfClassified:
+    """A decision that goes on with the classified appeal (merged, answered or accepted): what
+    the stored row and the receipt take their classification from."""
 
     appeal: Classified
+
+
+@dataclass(frozen=True)
+class Merge(OfClassified):
+    """并单: the same problem as an earlier open appeal of the same petitioner, handled there."""
+
     into: EarlierAppeal
     similarity: float
     reason: str
 
 
 @dataclass(frozen=True)
-class OfferAnswer:
+class OfferAnswer(OfClassified):
     """直接办结: a consultation the knowledge base answers; the petitioner's word decides."""
 
-    appeal: Classified
     match: Match
 
 
 @dataclass(frozen=True)
-class Accept:
-    appeal: Classified
+class Accept(OfClassified):
     facts: ProblemFacts  # what a later repeat is compared with
 
     def as_earlier(self, appeal_id: UUID, tracking_number: str) -> EarlierAppeal:

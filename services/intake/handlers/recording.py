@@ -18,6 +18,7 @@ from services.intake.domain.acceptance import (
     Examined,
     Hold,
     Merge,
+    OfClassified,
     OfferAnswer,
     Reject,
 )
@@ -86,7 +87,7 @@ async def record(submission: SubmitAppeal, examined: Examined, acceptance: Accep
                                   received_at=now, description=examined.description, petitioner=examined.petitioner)
     ids = dict(appeal_id=appeal_id, tracking_number=tracking_number, channel_message_id=submission.channel_message_id)
     # A classified appeal's columns and the receipt's label, built once (the hot path of a run)
-    columns = _classified(acceptance.appeal) if isinstance(acceptance, (Merge, OfferAnswer, Accept)) else {}
+    columns = _classified(acceptance.appeal) if isinstance(acceptance, OfClassified) else {}
     label = told(columns, columns["classification"]) if columns else None
     recorded: Recorded
     if isinstance(acceptance, Reject):
