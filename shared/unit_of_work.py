@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, cast
@@ -72,15 +73,14 @@ class UnitOfWork:
             self._on_commit()
 
 
+@dataclass(frozen=True)
 class UnitOfWorkFactory:
     """Makes units of work for one service: its pool, its CloudEvents source, its relay."""
 
-    def __init__(self, pool: asyncpg.Pool, service: str, on_commit: Callable[[], None] = lambda: None,
-                 before_store: BeforeStore | None = None):
-        self.pool = pool
-        self.service = service
-        self.on_commit = on_commit
-        self.before_store = before_store
+    pool: asyncpg.Pool
+    service: str
+    on_commit: Callable[[], None] = lambda: None
+    before_store: BeforeStore | None = None
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.pool, f"/hotline/{self.service}", self.on_commit, self.before_store)
