@@ -41,13 +41,14 @@ async def rebuild(conn: asyncpg.Connection) -> int:
 
 async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[UUID, list[Fact]]],
                          pipelined: bool = True, stats: dict[str, Any] | None = None,
-                         running: Awaitable[Any] | None = None) -> int:
+                         running: asyncio.Future[Any] | None = None) -> int:
     """Judge each (appeal, all its facts) and replace every verdict row and total by theirs.
 
     Each appeal's facts must be complete and unique by identity (as in the fact table). With
     `pipelined`, a chunk's rows are written while the next chunk is judged: PostgreSQL works
     on the other core meanwhile (and on `running`, a statement still running on `conn`, while
-    the first chunk is judged). Without it (`appeals` reads the same connection), in turn.
+    the first chunks are judged); while a write is still running, judging goes on and the
+    next write takes all the rows judged meanwhile. Without it (`appeals` reads the same connection), in turn.
     `stats` gets the seconds spent waiting for PostgreSQL.
     """
     judged, waited = 0, 0.0
@@ -61,6 +62,8 @@ async def store_verdicts(conn: asyncpg.Connection, appeals: AsyncIterable[tuple[
             rows.extend(rows_of(judge(appeal_id, facts)))
             judged += 1
             if len(rows) >= (PIPELINED_CHUNK if pipelined else CHUNK):
+                if pipelined and writing is not None and not writing.done():
+                    continue  # PostgreSQL is still on the last write: judge on, write more at once
                 if writing is not None:
                     waited += await _finish(writing)
                 writing = asyncio.ensure_future(_write(conn, rows, first))

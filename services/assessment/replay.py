@@ -8,8 +8,10 @@ then marked for a recheck: if the rebuilt facts give other scores than were publ
 recheck publishes a correction instead of a silent change.
 
 How it is fast (README "Performance"): the facts are written with COPY while the next fetch is
-decoded (PostgreSQL works on the other core), and a log of up to IN_MEMORY_EVENTS events is
-judged from the facts just read, grouped by appeal in memory, instead of reading them back.
+decoded (PostgreSQL works on the other core), into a new table without indexes that is indexed
+once loaded and then takes the old one's place (adapters/fact_table.py), and a log of up to
+IN_MEMORY_EVENTS events is judged from the facts just read, grouped by appeal in memory,
+instead of reading them back.
 A bigger log is stored with an idempotent INSERT and judged from the stored facts, in memory
 bounded by one chunk. Both keep the first fact of an identity in log order, as the table does.
 """
@@ -26,7 +28,7 @@ from typing import Any, cast
 
 from asyncpg import Connection
 
-from services.assessment.adapters import repository
+from services.assessment.adapters import fact_table, repository
 from services.assessment.domain.facts import Fact
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from services.assessment.rebuild import let_finish, rebuild, store_verdicts
@@ -80,14 +82,14 @@ class _Appeals:
             yield appeal_id, list(facts.values())
 
 
-async def _copy(conn: Connection, facts: list[Fact]) -> None:
+async def _copy(conn: Connection, facts: list[Fact], table: str) -> None:
     """COPY the facts. Those without co-handlers (nearly all) leave `co_units` to its default '{}':
     encoding an empty array costs asyncpg more than all the other columns of the row."""
     plain = [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
               f.other_unit, f.tracking_number, f.event_id, f.event_type) for f in facts if not f.co_units]
-    await conn.copy_records_to_table("appeal_facts", records=plain, columns=_PLAIN_COLUMNS)
+    await conn.copy_records_to_table(table, records=plain, columns=_PLAIN_COLUMNS)
     if len(plain) < len(facts):
-        await conn.copy_records_to_table("appeal_facts", columns=_FACT_COLUMNS, records=[
+        await conn.copy_records_to_table(table, columns=_FACT_COLUMNS, records=[
             (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
              f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts if f.co_units])
 
@@ -104,16 +106,20 @@ async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -
                 started = time.perf_counter()
                 await writing
                 stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-            writing = asyncio.ensure_future(_copy(conn, new))
+            writing = asyncio.ensure_future(_copy(conn, new, fact_table.REPLACEMENT))
     except BaseException:
         await let_finish(writing)
         raise
     return appeals, writing if writing is not None else asyncio.sleep(0)
 
 
-async def _received_after(conn: Connection, copying: Awaitable[Any]) -> None:
-    """The received letters rebuilt once the last facts are in."""
+async def _swap_after(conn: Connection, copying: Awaitable[Any], stats: dict[str, Any]) -> None:
+    """Once the last facts are in: the new fact table indexed and in place, the received
+    letters rebuilt from it."""
     await copying
+    started = time.perf_counter()
+    await fact_table.swap_in_replacement(conn)
+    stats["seconds_indexing_and_swapping"] = time.perf_counter() - started
     await conn.execute(_CLEAR_RECEIVED)
     await conn.execute(_REBUILD_RECEIVED)
 
@@ -157,23 +163,24 @@ async def replay(settings: Settings, in_memory_events: int = IN_MEMORY_EVENTS) -
 
 async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_memory_events: int) -> None:
     # One replay at a time. A live consumer still running waits for it at its next fact (its
-    # insert is idempotent): the COPY would fail on a fact the consumer stored meanwhile, where
-    # the INSERT of old skipped it. Readers go on reading the old rows until the commit.
+    # insert is idempotent; it stores into whichever table is called appeal_facts when it gets
+    # its turn, after the commit). Readers go on reading the old facts until the swap.
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('assessment-replay'))")
     await conn.execute("LOCK TABLE appeal_facts IN SHARE ROW EXCLUSIVE MODE")
-    clearing = time.perf_counter()
-    await conn.execute(_CLEAR)
-    stats["seconds_clearing"] = time.perf_counter() - clearing
     stats["in_memory"] = opened.events <= in_memory_events
     if stats["in_memory"]:
+        await fact_table.create_replacement(conn)
         appeals, copying = await _store_in_memory(conn, opened, stats)
         stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
         stats["facts"] = appeals.facts
-        # PostgreSQL takes the last facts and rebuilds the received letters while the first
-        # appeals are judged
-        received = asyncio.ensure_future(_received_after(conn, copying))
-        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=received)
+        # PostgreSQL takes the last facts, indexes them and rebuilds the received letters
+        # while the first appeals are judged
+        swapped = asyncio.ensure_future(_swap_after(conn, copying, stats))
+        stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=swapped)
     else:
+        clearing = time.perf_counter()
+        await conn.execute(_CLEAR)
+        stats["seconds_clearing"] = time.perf_counter() - clearing
         async for batch in opened.facts(stats):
             await repository.store_facts(conn, batch)
         stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()

@@ -96,6 +96,16 @@ async def kept_state(db) -> tuple[list[dict], list[dict], list[dict], list[dict]
     )
 
 
+async def fact_table_shape(db) -> tuple[list[dict], list[dict], str | None]:
+    """The fact table as the migrations define it: columns, indexes and constraints, its sequence."""
+    columns = await db.fetch("SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+                             "WHERE table_schema = 'assessment' AND table_name = 'appeal_facts' ORDER BY ordinal_position")
+    indexes = await db.fetch("SELECT indexname, indexdef FROM pg_indexes "
+                             "WHERE schemaname = 'assessment' AND tablename = 'appeal_facts' ORDER BY indexname")
+    return ([dict(r) for r in columns], [dict(r) for r in indexes],
+            await db.fetchval("SELECT pg_get_serial_sequence('assessment.appeal_facts', 'seq')"))
+
+
 async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment, settings, db):
     run = uuid.uuid4().hex[:6]
     samr, water, heping = units(run)
@@ -118,6 +128,8 @@ async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment,
     live = await kept_state(db)
     assert {r["role"] for r in live[1]} == {"holder", "returned", "co_handler", "excluded"}
     assert live[3], "the unsigned letter waits for its response window: a pending moment"
+    shape = await fact_table_shape(db)
+    assert len(shape[1]) == 4 and shape[2] is not None
 
     for in_memory_events, judged_in_memory in ((replay.IN_MEMORY_EVENTS, True), (0, False)):
         stats = await replay.replay(settings, in_memory_events=in_memory_events)
@@ -126,6 +138,8 @@ async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment,
         replayed = await kept_state(db)
         for name, got, want in zip(("facts", "verdicts", "totals", "moments"), replayed, live, strict=True):
             assert got == want, f"{name} differ after a replay judged {'in memory' if judged_in_memory else 'from the table'}"
+        # the in-memory replay loads a new fact table and swaps it in: the same table it replaced
+        assert await fact_table_shape(db) == shape
 
     # the replays marked the closed month for a recheck; it finds the published scores unchanged
     async def rechecked() -> bool:
@@ -134,6 +148,16 @@ async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment,
     listed = (await assessment.get("/v1/periods")).json()["periods"]
     month = next(p for p in listed if p["period"] == PERIOD)
     assert len(month["publications"]) == 2, "no correction: the replayed scores are the published ones"
+
+    # the live consumer goes on storing into the table the replay put in place
+    signed = ev.AppealSigned(appeal_id=more_ids["unsigned"], unit_code=water, signed_at=at(YEAR, MONTH, 28, 9))
+    await send(settings, signed)
+    await wait_for_facts(db, [more_ids["unsigned"]], 2)
+
+    async def judged_signed() -> bool:
+        return await db.fetchval("SELECT signed_at IS NOT NULL FROM assessment.appeal_verdicts "
+                                 "WHERE appeal_id = $1 AND role = 'holder'", more_ids["unsigned"])
+    await eventually(judged_signed, what="the letter signed after the replay judged live")
 
 
 async def test_a_failure_while_rows_are_in_flight_rolls_back_with_its_own_error(settings, db):
@@ -153,3 +177,22 @@ async def test_a_failure_while_rows_are_in_flight_rolls_back_with_its_own_error(
             await rebuild.store_verdicts(db, appeals())
     await asyncio.sleep(0.5)   # nothing left running that could still write
     assert await db.fetchval("SELECT count(*) FROM assessment.appeal_verdicts") == before
+
+
+async def test_a_replay_that_fails_while_reading_leaves_the_old_facts_in_place(settings, db, monkeypatch):
+    a = uuid.uuid4()
+    await db.execute("INSERT INTO assessment.appeal_facts (appeal_id, kind, unit_code, occurred_at, event_id, event_type) "
+                     "VALUES ($1, 'accepted', '', $2, $3, 'hotline.appeal.accepted.v1')", a, at(YEAR, MONTH, 2), uuid.uuid4())
+    before, shape = await db.fetchval("SELECT count(*) FROM assessment.appeal_facts"), await fact_table_shape(db)
+
+    async def breaks_after_one_batch(self, stats):
+        yield [Fact(uuid.uuid4(), "accepted", "", at(YEAR, MONTH, 3), uuid.uuid4(), "hotline.appeal.accepted.v1")]
+        raise RuntimeError("the log broke")
+
+    monkeypatch.setattr(replay.Log, "facts", breaks_after_one_batch)
+    with pytest.raises(RuntimeError, match="the log broke"):
+        await replay.replay(settings)
+    assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts") == before
+    assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts WHERE appeal_id = $1", a) == 1
+    assert await fact_table_shape(db) == shape
+    assert await db.fetchval("SELECT to_regclass('assessment.appeal_facts_replayed')") is None
