@@ -1,5 +1,4 @@
-"""TLS and SASL for Kafka, from settings, for faststream brokers and raw aiokafka clients alike, and
-for the one confluent-kafka (librdkafka) client: the assessment replay's reader."""
+"""TLS and SASL for Kafka, from settings, for faststream brokers and raw aiokafka clients alike."""
 
 import ssl
 from typing import Any
@@ -40,23 +39,6 @@ def client_options(settings: Settings) -> dict[str, Any]:
         options.update(sasl_mechanism=settings.kafka_sasl_mechanism,
                        sasl_plain_username=username, sasl_plain_password=password)
     return options
-
-
-def librdkafka_config(settings: Settings) -> dict[str, str]:
-    """The same connection as `client_options`, in librdkafka's configuration keys (for
-    confluent-kafka clients): bootstrap, protocol, trusted CAs and SASL identity."""
-    config = {"bootstrap.servers": settings.kafka_bootstrap,
-              "security.protocol": settings.kafka_security_protocol.lower()}
-    if "SSL" in settings.kafka_security_protocol:
-        # no CA file: the system's trusted CAs, as ssl.create_default_context() trusts them
-        # ("probe" finds them; librdkafka's wheel carries its own OpenSSL, whose built-in path may not).
-        # The broker's host name is checked in both (librdkafka's default "https").
-        config["ssl.ca.location"] = settings.kafka_ssl_cafile or "probe"
-    if settings.kafka_security_protocol.startswith("SASL"):
-        username, password = _credentials(settings)
-        config.update({"sasl.mechanism": settings.kafka_sasl_mechanism, "sasl.username": username,
-                       "sasl.password": password})
-    return config
 
 
 def _credentials(settings: Settings) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from confluent_kafka import Message
+from aiokafka import ConsumerRecord, TopicPartition
 
 from services.assessment import replay, replay_log
 from services.assessment.bench_events import event_stream
@@ -17,12 +17,13 @@ from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope, MalformedEvent, decode_headers, open_envelope
 
 
-def kafka_record(value: bytes | None, headers: dict[str, bytes], offset: int = 0) -> Message:
-    """A record as the replay's reader (confluent-kafka) hands it over."""
-    return Message(topic="t", partition=0, offset=offset, value=value, headers=list(headers.items()))
+def kafka_record(value: bytes | None, headers: dict[str, bytes], offset: int = 0) -> ConsumerRecord:
+    return ConsumerRecord(topic="t", partition=0, offset=offset, timestamp=0, timestamp_type=0, key=None,
+                          value=value, checksum=None, serialized_key_size=0, serialized_value_size=0,
+                          headers=list(headers.items()))
 
 
-def as_logged(payload: ev.Event, **override: bytes | None) -> Message:
+def as_logged(payload: ev.Event, **override: bytes | None) -> ConsumerRecord:
     envelope = Envelope.wrap(payload, source="/hotline/test")
     headers = {k: v.encode() for k, v in envelope.headers().items()}
     value = override.pop("value", envelope.body())
@@ -34,14 +35,13 @@ def as_logged(payload: ev.Event, **override: bytes | None) -> Message:
     return kafka_record(value, headers)
 
 
-def live_fact(record: Message):
+def live_fact(record: ConsumerRecord):
     """What the live consumer (shared/consumer.py, then handlers.py) makes of the record."""
     try:
-        headers = decode_headers(record.headers())
+        headers = decode_headers(record.headers)
         if headers.get("ce_type") not in replay_log.HANDLED:
             return "ignored"
-        envelope = open_envelope(headers, record.value(),
-                                 position=f"{record.topic()}/{record.partition()}/{record.offset()}")
+        envelope = open_envelope(headers, record.value, position=f"{record.topic}/{record.partition}/{record.offset}")
     except MalformedEvent:
         return "dead-lettered"
     fact = fact_of(envelope.data, envelope.id, envelope.type)
@@ -50,9 +50,9 @@ def live_fact(record: Message):
     return fact
 
 
-def replayed_fact(record: Message):
+def replayed_fact(record: ConsumerRecord):
     stats: Counter[str] = Counter()
-    fact = replay_log.fact_of_record(record, stats)
+    fact = replay_log.fact_of_record(TopicPartition(record.topic, record.partition), record, stats)
     if fact is not None:
         return fact
     return "ignored" if stats["ignored"] else "dead-lettered"
@@ -113,6 +113,6 @@ def test_working_days_are_counted_the_same_with_the_cache():
 
 def test_a_character_split_across_two_headers_is_refused_as_live():
     record = as_logged(SIGNED)
-    headers = [*record.headers(), ("x-a", "中".encode()[:1]), ("x-b", "中".encode()[1:])]
-    split = kafka_record(record.value(), dict(headers))
+    headers = [*record.headers, ("x-a", "中".encode()[:1]), ("x-b", "中".encode()[1:])]
+    split = kafka_record(record.value, dict(headers))
     assert live_fact(split) == replayed_fact(split) == "dead-lettered"
