@@ -175,6 +175,35 @@ async def test_intake_runs_with_its_own_identity_end_to_end(provisioned, as_iden
 
 
 
+async def test_the_assessment_replay_reads_the_log_as_assessment(provisioned, as_identity):
+    """The replay's reader sends its own fetch requests (shared/kafka/raw_log.py): over TLS and
+    SCRAM, with no more than assessment's identity may do (describe and read what it consumes)."""
+    from collections import Counter
+
+    from services.assessment.bench_events import event_stream
+    from services.assessment.entrypoint import CONSUMED_TOPICS
+    from services.assessment.replay_log import Log
+    from shared.contracts.envelope import Envelope
+
+    events = list(event_stream(60, seed=21))
+    producer = AIOKafkaProducer(**client_options(provisioned), acks="all")  # the admin may write every topic
+    await producer.start()
+    try:
+        for event in events:
+            envelope = Envelope.wrap(event, source="/hotline/test")
+            await producer.send(provisioned.topic(event.topic), envelope.body(), key=envelope.key(),
+                                headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+        await producer.flush()
+    finally:
+        await producer.stop()
+    stats = Counter(seconds_fetching=0.0, seconds_decoding=0.0)
+    async with Log(as_identity(service_principal("assessment")), CONSUMED_TOPICS) as log_:
+        facts = [fact async for batch in log_.facts(stats) for fact in batch]
+    ours = {e.appeal_id for e in events}
+    assert len([f for f in facts if f.appeal_id in ours]) == len(events)  # beside other tests' records
+    assert stats["events"] == log_.events >= len(events)
+
+
 @pytest.mark.slow  # five service processes beside the secure broker: two or three minutes
 @pytest.mark.timeout(600)
 def test_the_bench_runs_with_each_identity(provisioned, secure_broker, tmp_path, monkeypatch):
