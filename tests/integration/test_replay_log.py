@@ -16,8 +16,8 @@ from shared.kafka.raw_log import read_ranges
 from tests.integration.helpers import send
 
 
-def stats() -> Counter:
-    return Counter(seconds_fetching=0.0, seconds_decoding=0.0)
+def stats() -> Counter[str]:
+    return Counter({"seconds_fetching": 0, "seconds_decoding": 0})
 
 
 async def consumer_facts(settings, ends: dict[TopicPartition, int]) -> dict:

@@ -72,8 +72,8 @@ def _count(raw: bytes) -> int:
     return struct.unpack(">i", raw[57:61])[0] or 1  # the record count of a v2 batch
 
 
-async def read(broker: Broker, starts, ends) -> dict[TopicPartition, list[tuple[int, bytes, list]]]:
-    got: dict[TopicPartition, list[tuple[int, bytes, list]]] = {}
+async def read(broker: Broker, starts, ends) -> dict[TopicPartition, list[tuple[int, bytes | None, list]]]:
+    got: dict[TopicPartition, list[tuple[int, bytes | None, list]]] = {}
     consumer = SimpleNamespace(_client=broker)
     async for tp, records in raw_log.read_ranges(consumer, starts, ends):
         got.setdefault(tp, []).extend((r.offset, r.value, list(r.headers)) for r in records)
