@@ -77,9 +77,15 @@ async def read_ranges(consumer: AIOKafkaConsumer, starts: dict[TopicPartition, i
                     yield tp, batch
                 else:
                     yield tp, (r for r in batch if first <= r.offset < end)
-    finally:
-        if fetching is not None and not fetching.done():
+    finally:  # left early (the caller stopped or failed): the fetch in flight is not wanted
+        if fetching is not None:
+            fetching.add_done_callback(_retrieve)
             fetching.cancel()
+
+
+def _retrieve(fetch: "asyncio.Future[Any]") -> None:
+    if not fetch.cancelled():
+        fetch.exception()  # seen, so not reported as "never retrieved"; the caller's error is the one
 
 
 def _batches(tp: TopicPartition, raw: bytes, positions: dict[TopicPartition, int]) -> list[tuple[TopicPartition, Any, int]]:
@@ -104,7 +110,8 @@ async def _fetch(client: Any, positions: dict[TopicPartition, int], pending: set
                  failures: int = 0) -> list[tuple[TopicPartition, bytes]]:
     """One fetch round: each pending partition's records from its position, from its leader.
     Partitions whose leader moved or could not be reached are left out (after a metadata
-    refresh) and fetched again next round; after RETRIES empty rounds in a row the error is raised."""
+    refresh) and fetched again next round; after RETRIES empty rounds in a row the error is raised
+    (or, if the broker gave no error yet no records, a timeout)."""
     if failures:
         await asyncio.sleep(RETRY_BACKOFF)
     by_leader: dict[int, list[TopicPartition]] = {}
@@ -136,6 +143,8 @@ async def _fetch(client: Any, positions: dict[TopicPartition, int], pending: set
             raise problem
         log.warning("replay fetch: %s; metadata refreshed, fetching again", problem)
         client.force_metadata_update()
+    elif not fetched and failures >= RETRIES:  # no error, yet nothing below the end offsets
+        raise kafka_errors.KafkaTimeoutError(f"no records at {[(tp, positions[tp]) for tp in sorted(pending)]}")
     return fetched
 
 

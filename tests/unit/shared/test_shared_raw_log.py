@@ -9,7 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import CorruptRecordException, NotLeaderForPartitionError, OffsetOutOfRangeError
+from aiokafka.errors import (
+    CorruptRecordException,
+    KafkaTimeoutError,
+    NotLeaderForPartitionError,
+    OffsetOutOfRangeError,
+)
 from aiokafka.protocol.fetch import FetchRequest
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.record.util import calc_crc32c
@@ -117,3 +122,9 @@ async def test_a_lasting_or_final_error_is_raised(monkeypatch):
         await read(Broker({TP: [batch(0, 3)]}, errors=[NotLeaderForPartitionError] * 50), {TP: 0}, {TP: 3})
     with pytest.raises(OffsetOutOfRangeError):  # the head deleted meanwhile: no point fetching again
         await read(Broker({TP: [batch(0, 3)]}, errors=[OffsetOutOfRangeError]), {TP: 0}, {TP: 3})
+
+
+async def test_a_broker_that_answers_with_nothing_is_given_up_on(monkeypatch):
+    monkeypatch.setattr(raw_log, "RETRY_BACKOFF", 0)
+    with pytest.raises(KafkaTimeoutError):  # the records below the end offset are not there
+        await read(Broker({TP: [batch(0, 3)]}), {TP: 0}, {TP: 5})
