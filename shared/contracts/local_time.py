@@ -12,4 +12,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def month_of(moment: datetime) -> str:
     """The month ("2026-12") an instant falls in, in Shenyang: 23:30 UTC on the 31st is next month's."""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+    local = moment.astimezone(SHANGHAI)
+    # Not strftime("%Y-%m"): the same text (the year unpadded, as glibc's %Y) at a fifth of the cost,
+    # and the replay asks for a month per letter, millions of times.
+    return f"{local.year}-{local.month:02d}"
