@@ -210,9 +210,18 @@ def _evidence(letter: Fact, signed: list[Fact], completed: list[Fact], rating: F
               orders: list[Fact]) -> dict[str, tuple[UUID, ...]]:
     """The event ids behind each finding of the holder's letter (in this order; none, no entry)."""
     found: dict[str, tuple[UUID, ...]] = {"received": (letter.event_id,)}
-    for name, facts in (("signed", signed[:1]), ("completed", completed), ("rated", [rating] if rating else []),
-                        ("reopened", reopens), ("overdue", overdue), ("supervised", supervision),
-                        ("replied", replies[:1]), ("return_call", return_calls), ("supervision_order", orders)):
+    if signed:
+        found["signed"] = (signed[0].event_id,)
+    if completed:
+        found["completed"] = tuple([f.event_id for f in completed])
+    if rating is not None:
+        found["rated"] = (rating.event_id,)
+    for name, facts in (("reopened", reopens), ("overdue", overdue), ("supervised", supervision)):
+        if facts:
+            found[name] = tuple([f.event_id for f in facts])
+    if replies:
+        found["replied"] = (replies[0].event_id,)
+    for name, facts in (("return_call", return_calls), ("supervision_order", orders)):
         if facts:
             found[name] = tuple([f.event_id for f in facts])
     return found

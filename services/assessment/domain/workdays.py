@@ -29,7 +29,12 @@ def is_workday(day: date) -> bool:
 
 def end_of_working_days(start: datetime, days: int) -> datetime:
     """24:00 Shanghai of the `days`-th working day after the (Shanghai) day of `start`."""
-    day = start.astimezone(SHANGHAI).date()
+    return _end_of_working_days(start.astimezone(SHANGHAI).date(), days)
+
+
+@cache
+def _end_of_working_days(day: date, days: int) -> datetime:
+    # Cached: every letter has a response window, and a month's letters fall on some thirty days.
     while days > 0:
         day += timedelta(days=1)
         days -= is_workday(day)
