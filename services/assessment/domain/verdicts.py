@@ -233,7 +233,10 @@ def group_of(rows: Iterable[VerdictRow]) -> Mapping[tuple[str, str], tuple[datet
     found: dict[tuple[str, str], tuple[datetime, str]] = {}
     for row in rows:
         if row.role != CO_HANDLER:
-            key, mark = (row.period, row.unit_code), (row.received_at, row.unit_group or "ungrouped")
-            if key not in found or mark > found[key]:
-                found[key] = mark
+            key, at, group = (row.period, row.unit_code), row.received_at, row.unit_group or "ungrouped"
+            known = found.get(key)
+            # (at, group) > known, spelled out: comparing times of two zones is what costs here,
+            # and a tuple comparison compares them twice (== first), this mostly once.
+            if known is None or at > known[0] or (group > known[1] and at == known[0]):
+                found[key] = (at, group)
     return found
