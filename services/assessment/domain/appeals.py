@@ -192,17 +192,25 @@ def _held(appeal_id: UUID, letter: Fact, since: datetime, timed: list[Timed], tr
         signed_at=signed[0].occurred_at if signed else None,
         response_ends_at=end_of_working_days(local, RESPONSE_WORKING_DAYS),
         completed_on_time=on_time,
-        due_at=max((f.occurred_at for f in mine["deadline_set"]), default=None),
+        due_at=_latest(mine["deadline_set"]),
         resolved=None if rating is None else bool(rating.flag),
         satisfied=None if rating is None else rating.label in SATISFIED,
         reopened=len(reopens), overdue=bool(overdue),
-        supervision_level=max((f.level or 0 for f in supervision), default=0),
+        supervision_level=max([f.level or 0 for f in supervision]) if supervision else 0,
         working_days=working_days_after(local, replies[0].occurred_at) if replies else None,
         return_called=bool(return_calls), supervision_orders=len(ordered),
         orders_unanswered=len(ordered - {f.other_unit for f in answers}) if ordered else 0,
         evidence=_evidence(letter, signed, stops + overdue, rating, reopens, overdue, supervision, replies,
                            return_calls, orders + answers),
     )
+
+
+def _latest(facts: list[Fact]) -> datetime | None:
+    """The latest time of the facts (the first of equal ones), None for none. Most letters have
+    one deadline, and max() of one costs more than the rest of this."""
+    if len(facts) > 1:
+        return max(f.occurred_at for f in facts)
+    return facts[0].occurred_at if facts else None
 
 
 def _evidence(letter: Fact, signed: list[Fact], completed: list[Fact], rating: Fact | None, reopens: list[Fact],

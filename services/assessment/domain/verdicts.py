@@ -91,12 +91,13 @@ def rows_of(verdict: AppealVerdict) -> list[VerdictRow]:
             for x in verdict.lost]
     h = verdict.held
     if h is not None:
+        # In VerdictRow's order, by position: twenty keywords cost twice the row itself (each
+        # value is the holder's field of the same name; a unit test holds them to it).
         rows.append(VerdictRow(
-            a, HOLDER, h.unit_code, h.received_at, h.period, unit_group=h.group, tracking_number=h.tracking_number,
-            signed_at=h.signed_at, response_ends_at=h.response_ends_at, completed_on_time=h.completed_on_time,
-            due_at=h.due_at, resolved=h.resolved, satisfied=h.satisfied, reopened=h.reopened, overdue=h.overdue,
-            supervision_level=h.supervision_level, working_days=h.working_days, return_called=h.return_called,
-            supervision_orders=h.supervision_orders, orders_unanswered=h.orders_unanswered))
+            a, HOLDER, h.unit_code, h.received_at, h.period, h.group, h.tracking_number, h.signed_at,
+            h.response_ends_at, h.completed_on_time, h.due_at, h.resolved, h.satisfied, h.reopened, h.overdue,
+            h.supervision_level, h.working_days, None, None, None,  # contributed, lead_unit_code, reason
+            h.return_called, h.supervision_orders, h.orders_unanswered))
     rows.extend(VerdictRow(a, CO_HANDLER, c.unit_code, c.received_at, c.period, contributed=c.contributed,
                            completed_on_time=True if c.lead_completed else None, due_at=c.due_at,
                            lead_unit_code=c.lead_unit_code)
