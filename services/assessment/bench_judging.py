@@ -1,6 +1,6 @@
 """Micro-benchmark of the judging the replay, the rebuild and the consumer share (no broker, no database).
 
-    python -m services.assessment.bench_judging [--events 200000] [--runs 5] [--digest]
+    python -m services.assessment.bench_judging [--events 200000] [--runs 5] [--digest] [--copy]
 
 The bench month's events (bench_events.py) go through JSON and back, as the replay decodes
 them (so each time carries pydantic's own tzinfo object), become facts (`fact_of`) grouped by
@@ -8,10 +8,13 @@ appeal, and are then judged as `rebuild.store_verdicts` judges them: `judge` -> 
 appeal, and per chunk of rows the COPY values and the totals' difference (`delta`, `group_of`,
 `moment_delta`). Prints the CPU microseconds per event of that judging, median of --runs.
 With --digest, also a hash of everything it produced: two versions of the rules that print the
-same digest gave the same rows, values and totals.
+same digest gave the same rows, values and totals. With --copy, also the client CPU of the COPY
+of those rows (asyncpg encoding them) into a temporary table on HOTLINE_DATABASE_URL: the rest
+of what store_verdicts spends per row. Nothing is kept in the database.
 """
 
 import argparse
+import asyncio
 import dataclasses
 import gc
 import hashlib
@@ -22,11 +25,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import asyncpg
+
+from services.assessment.adapters.verdicts import _TYPES as TYPES
 from services.assessment.bench_events import appeal_stream
 from services.assessment.domain.appeals import judge
 from services.assessment.domain.facts import Fact, fact_of
-from services.assessment.domain.verdicts import delta, group_of, moment_delta, rows_of, values
+from services.assessment.domain.verdicts import COLUMNS, delta, group_of, moment_delta, rows_of, values
 from services.assessment.rebuild import PIPELINED_CHUNK
+from shared.settings import Settings
 
 Appeals = list[tuple[uuid.UUID, list[Fact]]]
 
@@ -76,6 +83,23 @@ def cpu_seconds(appeals: Appeals) -> float:
         gc.enable()
 
 
+async def copy_cpu_seconds(database_url: str, appeals: Appeals, runs: int) -> list[float]:
+    """Client CPU of COPYing the month's rows, once per run, into a temporary table."""
+    records = [r for found in judge_all(appeals) for r in found[0]]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"CREATE TEMP TABLE bench_verdicts ({', '.join(f'{c} {TYPES[c]}' for c in COLUMNS)})")
+        spent = []
+        for _ in range(runs):
+            await conn.execute("TRUNCATE bench_verdicts")
+            started = time.process_time()
+            await conn.copy_records_to_table("bench_verdicts", records=records, columns=list(COLUMNS))
+            spent.append(time.process_time() - started)
+        return spent
+    finally:
+        await conn.close()
+
+
 def digest(chunks: Iterable[Any]) -> str:
     """A hash of the results that does not depend on which tzinfo object a time carries."""
     h = hashlib.sha256()
@@ -96,18 +120,26 @@ def _plain(x: Any) -> Any:
     return x
 
 
+def _report(what: str, runs: list[float], events: int) -> None:
+    per_event = [s / events * 1e6 for s in runs]
+    runs_text = ", ".join(f"{x:.2f}" for x in per_event)
+    print(f"{what} CPU us/event: median {statistics.median(per_event):.2f} (runs {runs_text})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--digest", action="store_true")
+    parser.add_argument("--copy", action="store_true")
     args = parser.parse_args()
     appeals = month_of_facts(args.events)
     events = sum(len(f) for _, f in appeals)
-    runs = [cpu_seconds(appeals) for _ in range(args.runs)]
-    per_event = [s / events * 1e6 for s in runs]
-    print(f"{events} facts of {len(appeals)} appeals; judging CPU us/event: median {statistics.median(per_event):.2f}"
-          f" (runs {', '.join(f'{x:.2f}' for x in per_event)})")
+    print(f"{events} facts of {len(appeals)} appeals")
+    _report("judging", [cpu_seconds(appeals) for _ in range(args.runs)], events)
+    if args.copy:
+        database_url = Settings(env="development").database_url  # HOTLINE_DATABASE_URL or the local stack's
+        _report("COPY", asyncio.run(copy_cpu_seconds(database_url, appeals, args.runs)), events)
     if args.digest:
         print("digest", digest(judge_all(appeals)))
 

@@ -100,8 +100,10 @@ class AppealVerdict(NamedTuple):
 
 # A fact with its time as a UTC instant. The replay's times each carry their own tzinfo object
 # (pydantic's), and comparing two such times asks both for their offset: some 0.7 us, fifteen
-# times a comparison of two times in one zone. So each time is converted once, and the rules
-# compare the instants; what they record is still the fact's own time.
+# times a comparison of two times in one zone. So each time is converted once, the rules
+# compare the instants, and the verdict records them: the same instants, in UTC as the stored
+# facts come back from the database, so the replay's verdicts are the live ones to the zone
+# (and writing them, asyncpg converts no zone either).
 Timed = tuple[datetime, Fact]
 
 
@@ -131,113 +133,96 @@ def judge(appeal_id: UUID, facts: list[Fact]) -> AppealVerdict:
     if not letters:
         return AppealVerdict(appeal_id, excluded="not dispatched yet")
     tracking = next((f.tracking_number for _, f in timed if f.tracking_number), None)
-    since, final = letters[-1]
-    lost = [_lost(f) for _, f in letters[:-1]]
-    returned = next((f for at, f in timed if f.kind == "returned" and f.unit_code == final.unit_code
+    final = letters[-1]
+    since, letter = final
+    lost = [_lost(t) for t in letters[:-1]]
+    returned = next((f for at, f in timed if f.kind == "returned" and f.unit_code == letter.unit_code
                      and at >= since), None)
     if returned is not None:  # returned and not (yet) re-dispatched: nobody holds it
         lost.append(_lost(final, returned))
         return AppealVerdict(appeal_id, lost=tuple(lost))
-    held = _held(appeal_id, final, since, timed, tracking)
-    co = tuple(_co(appeal_id, final, since, unit, timed, held) for unit in sorted(set(final.co_units)))
+    held = _held(appeal_id, final, timed, tracking)
+    co = tuple(_co(appeal_id, final, unit, timed, held) for unit in sorted(set(letter.co_units)))
     return AppealVerdict(appeal_id, held=held, lost=tuple(lost), co_handling=co)
 
 
 def _letters(letters: list[Timed]) -> tuple[tuple[str, str, datetime, str], ...]:
-    return tuple((f.unit_code, period_of(f.occurred_at), f.occurred_at, f.label or "ungrouped") for _, f in letters)
+    return tuple((f.unit_code, period_of(at), at, f.label or "ungrouped") for at, f in letters)
 
 
-def _lost(letter: Fact, returned: Fact | None = None) -> LostLetter:
-    ids = (letter.event_id,) + ((returned.event_id,) if returned else ())
-    return LostLetter(letter.appeal_id, letter.unit_code, letter.label or "ungrouped",
-                      period_of(letter.occurred_at), letter.occurred_at, ids)
+def _lost(letter: Timed, returned: Fact | None = None) -> LostLetter:
+    at, f = letter
+    ids = (f.event_id,) + ((returned.event_id,) if returned else ())
+    return LostLetter(f.appeal_id, f.unit_code, f.label or "ungrouped", period_of(at), at, ids)
 
 
-def _held(appeal_id: UUID, letter: Fact, since: datetime, timed: list[Timed], tracking: str | None) -> HeldAppeal:
-    unit = letter.unit_code
+def _held(appeal_id: UUID, letter: Timed, timed: list[Timed], tracking: str | None) -> HeldAppeal:
+    since, unit = letter[0], letter[1].unit_code
     # One pass over the (sorted) facts from the letter on; each list keeps time order.
-    mine: dict[str, list[Fact]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [],
-                                   "supervised": [], "deadline_set": [], "supervision_order": [],
-                                   "order_answered": []}
-    reopens: list[Fact] = []
-    return_calls: list[Fact] = []
-    ratings: list[Fact] = []
-    for at, f in timed:
+    mine: dict[str, list[Timed]] = {"signed": [], "replied": [], "deadline_stopped": [], "overdue": [],
+                                    "supervised": [], "deadline_set": [], "supervision_order": [],
+                                    "order_answered": []}
+    reopens: list[Timed] = []
+    return_calls: list[Timed] = []
+    ratings: list[Timed] = []
+    for t in timed:
+        at, f = t
         if at < since:
             continue
         kind = f.kind
         if kind == "reopened":
-            reopens.append(f)
+            reopens.append(t)
         elif kind == "evaluated":
             # An evaluation names the rated unit when it knows it; one naming another unit is not ours.
             if f.unit_code in ("", unit):
-                ratings.append(f)
+                ratings.append(t)
         elif kind == "return_call":
             if f.unit_code in ("", unit):
-                return_calls.append(f)
+                return_calls.append(t)
         elif f.unit_code == unit and kind in mine:
-            mine[kind].append(f)
+            mine[kind].append(t)
     signed, replies, stops = mine["signed"], mine["replied"], mine["deadline_stopped"]
-    overdue, supervision = mine["overdue"], mine["supervised"]
-    rating = ratings[-1] if ratings else None
+    overdue, supervision, deadlines = mine["overdue"], mine["supervised"], mine["deadline_set"]
+    rating = ratings[-1][1] if ratings else None
     orders, answers = mine["supervision_order"], mine["order_answered"]
     on_time: bool | None = None
     if stops or overdue:
-        on_time = not overdue and all(f.flag for f in stops)
-    ordered = {f.other_unit for f in orders}
-    local = letter.occurred_at.astimezone(SHANGHAI)  # its day and month are Shenyang's
+        on_time = not overdue and all(f.flag for _, f in stops)
+    ordered = {f.other_unit for _, f in orders}
+    local = since.astimezone(SHANGHAI)  # its day and month are Shenyang's
     return HeldAppeal(
-        appeal_id=appeal_id, unit_code=unit, group=letter.label or "ungrouped",
-        period=period_of(local), received_at=letter.occurred_at, tracking_number=tracking,
-        signed_at=signed[0].occurred_at if signed else None,
+        appeal_id=appeal_id, unit_code=unit, group=letter[1].label or "ungrouped",
+        period=period_of(local), received_at=since, tracking_number=tracking,
+        signed_at=signed[0][0] if signed else None,
         response_ends_at=end_of_working_days(local, RESPONSE_WORKING_DAYS),
         completed_on_time=on_time,
-        due_at=_latest(mine["deadline_set"]),
+        due_at=max(at for at, _ in deadlines) if deadlines else None,
         resolved=None if rating is None else bool(rating.flag),
         satisfied=None if rating is None else rating.label in SATISFIED,
         reopened=len(reopens), overdue=bool(overdue),
-        supervision_level=max([f.level or 0 for f in supervision]) if supervision else 0,
-        working_days=working_days_after(local, replies[0].occurred_at) if replies else None,
+        supervision_level=max([f.level or 0 for _, f in supervision]) if supervision else 0,
+        working_days=working_days_after(local, replies[0][0]) if replies else None,
         return_called=bool(return_calls), supervision_orders=len(ordered),
-        orders_unanswered=len(ordered - {f.other_unit for f in answers}) if ordered else 0,
-        evidence=_evidence(letter, signed, stops + overdue, rating, reopens, overdue, supervision, replies,
-                           return_calls, orders + answers),
+        orders_unanswered=len(ordered - {f.other_unit for _, f in answers}) if ordered else 0,
+        evidence=_evidence([letter], signed[:1], stops + overdue, ratings[-1:], reopens, overdue, supervision,
+                           replies[:1], return_calls, orders + answers),
     )
 
 
-def _latest(facts: list[Fact]) -> datetime | None:
-    """The latest time of the facts (the first of equal ones), None for none. Most letters have
-    one deadline, and max() of one costs more than the rest of this."""
-    if len(facts) > 1:
-        return max(f.occurred_at for f in facts)
-    return facts[0].occurred_at if facts else None
+def _evidence(*findings: list[Timed]) -> dict[str, tuple[UUID, ...]]:
+    """The event ids behind each finding of the holder's letter, in EVIDENCE order (none, no entry)."""
+    return {name: tuple([f.event_id for _, f in found]) for name, found in zip(EVIDENCE, findings, strict=True)
+            if found}
 
 
-def _evidence(letter: Fact, signed: list[Fact], completed: list[Fact], rating: Fact | None, reopens: list[Fact],
-              overdue: list[Fact], supervision: list[Fact], replies: list[Fact], return_calls: list[Fact],
-              orders: list[Fact]) -> dict[str, tuple[UUID, ...]]:
-    """The event ids behind each finding of the holder's letter (in this order; none, no entry)."""
-    found: dict[str, tuple[UUID, ...]] = {"received": (letter.event_id,)}
-    if signed:
-        found["signed"] = (signed[0].event_id,)
-    if completed:
-        found["completed"] = tuple([f.event_id for f in completed])
-    if rating is not None:
-        found["rated"] = (rating.event_id,)
-    for name, facts in (("reopened", reopens), ("overdue", overdue), ("supervised", supervision)):
-        if facts:
-            found[name] = tuple([f.event_id for f in facts])
-    if replies:
-        found["replied"] = (replies[0].event_id,)
-    for name, facts in (("return_call", return_calls), ("supervision_order", orders)):
-        if facts:
-            found[name] = tuple([f.event_id for f in facts])
-    return found
+# The holder's findings that have evidence, in the order _held passes them (the letter's own first).
+EVIDENCE = ("received", "signed", "completed", "rated", "reopened", "overdue", "supervised", "replied",
+            "return_call", "supervision_order")
 
 
-def _co(appeal_id: UUID, letter: Fact, since: datetime, unit: str, timed: list[Timed], lead: HeldAppeal) -> CoHandling:
-    part = next((f for at, f in timed if f.kind == "co_replied" and f.unit_code == unit and at >= since), None)
-    return CoHandling(appeal_id, unit, letter.unit_code, period_of(letter.occurred_at), letter.occurred_at,
-                      contributed=part is not None,
-                      event_ids=(letter.event_id,) + ((part.event_id,) if part is not None else ()),
+def _co(appeal_id: UUID, letter: Timed, unit: str, timed: list[Timed], lead: HeldAppeal) -> CoHandling:
+    since, f = letter
+    part = next((p for at, p in timed if p.kind == "co_replied" and p.unit_code == unit and at >= since), None)
+    return CoHandling(appeal_id, unit, f.unit_code, period_of(since), since, contributed=part is not None,
+                      event_ids=(f.event_id,) + ((part.event_id,) if part is not None else ()),
                       lead_completed=lead.completed_on_time is not None, due_at=lead.due_at)
