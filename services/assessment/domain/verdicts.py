@@ -98,10 +98,11 @@ def rows_of(verdict: AppealVerdict) -> list[VerdictRow]:
             h.response_ends_at, h.completed_on_time, h.due_at, h.resolved, h.satisfied, h.reopened, h.overdue,
             h.supervision_level, h.working_days, None, None, None,  # contributed, lead_unit_code, reason
             h.return_called, h.supervision_orders, h.orders_unanswered))
-    rows.extend(VerdictRow(a, CO_HANDLER, c.unit_code, c.received_at, c.period, contributed=c.contributed,
-                           completed_on_time=True if c.lead_completed else None, due_at=c.due_at,
-                           lead_unit_code=c.lead_unit_code)
-                for c in verdict.co_handling)
+    if verdict.co_handling:  # few letters name co-handlers
+        rows.extend([VerdictRow(a, CO_HANDLER, c.unit_code, c.received_at, c.period, contributed=c.contributed,
+                                completed_on_time=True if c.lead_completed else None, due_at=c.due_at,
+                                lead_unit_code=c.lead_unit_code)
+                     for c in verdict.co_handling])
     return rows
 
 
