@@ -8,11 +8,10 @@ then marked for a recheck: if the rebuilt facts give other scores than were publ
 recheck publishes a correction instead of a silent change.
 
 How it is fast (README "Performance"): the facts are written with COPY while the next fetch is
-decoded (PostgreSQL works on the other core), into a new table without indexes that is indexed
-once loaded and then takes the old one's place (adapters/fact_table.py), and a log of up to
-IN_MEMORY_EVENTS events is judged from the facts just read, grouped by appeal in memory,
-instead of reading them back.
-A bigger log is stored with an idempotent INSERT and judged from the stored facts, in memory
+decoded (PostgreSQL works on the other core), into a new table that takes the old one's place
+at the end, indexed once loaded (adapters/fact_table.py), with the received letters noted as the facts come; and a
+log of up to IN_MEMORY_EVENTS events is judged from the facts just read, grouped by appeal in
+memory, instead of reading them back. A bigger log is stored with an idempotent INSERT and judged from the stored facts, in memory
 bounded by one chunk. Both keep the first fact of an identity in log order, as the table does.
 """
 
@@ -29,7 +28,7 @@ from typing import Any, cast
 from asyncpg import Connection
 
 from services.assessment.adapters import fact_table, repository
-from services.assessment.domain.facts import Fact
+from services.assessment.domain.facts import RECEIPTS, Fact
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from services.assessment.rebuild import let_finish, rebuild, store_verdicts
 from services.assessment.replay_log import YIELD_EVERY, Log
@@ -51,6 +50,7 @@ _RECHECK_CLOSED = "INSERT INTO period_rechecks (period) SELECT period FROM perio
 _FACT_COLUMNS = ["appeal_id", "kind", "unit_code", "occurred_at", "period", "attempt", "level", "flag", "label",
                  "other_unit", "co_units", "tracking_number", "event_id", "event_type"]
 _PLAIN_COLUMNS = [c for c in _FACT_COLUMNS if c != "co_units"]
+_RECEIVED_COLUMNS = ["appeal_id", "unit_code", "period", "dispatched_at"]
 
 
 class _Appeals:
@@ -60,6 +60,7 @@ class _Appeals:
     def __init__(self) -> None:
         self.by_appeal: dict[uuid.UUID, dict[tuple[str, str, datetime], Fact]] = {}
         self.facts = 0
+        self.receivers: set[tuple[uuid.UUID, str]] = set()
 
     def new(self, facts: Iterable[Fact]) -> list[Fact]:
         """Take in `facts`; return those whose identity was not known yet."""
@@ -75,6 +76,16 @@ class _Appeals:
         self.facts += len(found)
         return found
 
+    def first_receipts(self, new: Iterable[Fact]) -> list[tuple[uuid.UUID, str, str | None, datetime]]:
+        """The received letters among `new` facts: each unit's first receipt of an appeal in log
+        order, as the consumer notes them (the first stored) and the table's key keeps them."""
+        found = []
+        for fact in new:
+            if fact.kind in RECEIPTS and (fact.appeal_id, fact.unit_code) not in self.receivers:
+                self.receivers.add((fact.appeal_id, fact.unit_code))
+                found.append((fact.appeal_id, fact.unit_code, fact.period, fact.occurred_at))
+        return found
+
     async def each(self) -> AsyncIterator[tuple[uuid.UUID, list[Fact]]]:
         for n, (appeal_id, facts) in enumerate(self.by_appeal.items()):
             if n % YIELD_EVERY == 0:
@@ -82,9 +93,10 @@ class _Appeals:
             yield appeal_id, list(facts.values())
 
 
-async def _copy(conn: Connection, facts: list[Fact], table: str) -> None:
-    """COPY the facts. Those without co-handlers (nearly all) leave `co_units` to its default '{}':
-    encoding an empty array costs asyncpg more than all the other columns of the row."""
+async def _copy(conn: Connection, facts: list[Fact], received: list[tuple], table: str) -> None:
+    """COPY the facts and the received letters. Facts without co-handlers (nearly all) leave
+    `co_units` to its default '{}': encoding an empty array costs asyncpg more than all the
+    other columns of the row."""
     plain = [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
               f.other_unit, f.tracking_number, f.event_id, f.event_type) for f in facts if not f.co_units]
     await conn.copy_records_to_table(table, records=plain, columns=_PLAIN_COLUMNS)
@@ -92,6 +104,8 @@ async def _copy(conn: Connection, facts: list[Fact], table: str) -> None:
         await conn.copy_records_to_table(table, columns=_FACT_COLUMNS, records=[
             (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
              f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts if f.co_units])
+    if received:
+        await conn.copy_records_to_table("received_appeals", records=received, columns=_RECEIVED_COLUMNS)
 
 
 async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> tuple[_Appeals, Awaitable[Any]]:
@@ -102,26 +116,24 @@ async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -
     try:
         async for batch in log_.facts(stats):
             new = appeals.new(batch)
+            received = appeals.first_receipts(new)
             if writing is not None:
                 started = time.perf_counter()
                 await writing
                 stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-            writing = asyncio.ensure_future(_copy(conn, new, fact_table.REPLACEMENT))
+            writing = asyncio.ensure_future(_copy(conn, new, received, fact_table.REPLACEMENT))
     except BaseException:
         await let_finish(writing)
         raise
     return appeals, writing if writing is not None else asyncio.sleep(0)
 
 
-async def _swap_after(conn: Connection, copying: Awaitable[Any], stats: dict[str, Any]) -> None:
-    """Once the last facts are in: the new fact table indexed and in place, the received
-    letters rebuilt from it."""
+async def _swap_after(conn: Connection, copying: Awaitable[Any], swap: str, stats: dict[str, Any]) -> None:
+    """Once the last facts are in: the new fact table indexed and in place of the old."""
     await copying
     started = time.perf_counter()
-    await fact_table.swap_in_replacement(conn)
+    await fact_table.swap_in(conn, swap)
     stats["seconds_indexing_and_swapping"] = time.perf_counter() - started
-    await conn.execute(_CLEAR_RECEIVED)
-    await conn.execute(_REBUILD_RECEIVED)
 
 
 @contextmanager
@@ -172,13 +184,14 @@ async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_
     await conn.execute("LOCK TABLE appeal_facts IN SHARE ROW EXCLUSIVE MODE")
     stats["in_memory"] = opened.events <= in_memory_events
     if stats["in_memory"]:
-        await fact_table.create_replacement(conn)
+        swap = await fact_table.create_replacement(conn)
+        await conn.execute(_CLEAR_RECEIVED)  # refilled as the facts are read (first_receipts)
         appeals, copying = await _store_in_memory(conn, opened, stats)
         stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
         stats["facts"] = appeals.facts
-        # PostgreSQL takes the last facts, indexes them and rebuilds the received letters
-        # while the first appeals are judged
-        swapped = asyncio.ensure_future(_swap_after(conn, copying, stats))
+        # PostgreSQL takes the last facts, indexes them and swaps the tables while the first
+        # appeals are judged
+        swapped = asyncio.ensure_future(_swap_after(conn, copying, swap, stats))
         stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=swapped)
     else:
         clearing = time.perf_counter()

@@ -82,7 +82,7 @@ def more_of_the_month(samr: str, water: str) -> tuple[list[ev.Event], dict]:
     return events, ids
 
 
-async def kept_state(db) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+async def kept_state(db) -> tuple[list[dict], list[dict], list[dict], list[dict], list[dict]]:
     """Everything the consumer keeps for scores (this module's database holds only this test's)."""
     async def rows(query: str) -> list[dict]:
         return [dict(r) for r in await db.fetch(query)]
@@ -93,16 +93,19 @@ async def kept_state(db) -> tuple[list[dict], list[dict], list[dict], list[dict]
         await rows("SELECT * FROM assessment.appeal_verdicts ORDER BY appeal_id, role, unit_code, received_at"),
         await rows("SELECT * FROM assessment.unit_month_totals ORDER BY period, unit_code"),
         await rows("SELECT * FROM assessment.pending_moments WHERE n <> 0 ORDER BY period, unit_code, counter, at"),
+        await rows("SELECT * FROM assessment.received_appeals ORDER BY appeal_id, unit_code"),
     )
 
 
-async def fact_table_shape(db) -> tuple[list[dict], list[dict], str | None]:
-    """The fact table as the migrations define it: columns, indexes and constraints, its sequence."""
+async def fact_table_shape(db) -> tuple[list[dict], list[dict], list[dict], str | None]:
+    """The fact table as the migrations define it: columns, indexes, constraints, its sequence."""
     columns = await db.fetch("SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
                              "WHERE table_schema = 'assessment' AND table_name = 'appeal_facts' ORDER BY ordinal_position")
     indexes = await db.fetch("SELECT indexname, indexdef FROM pg_indexes "
                              "WHERE schemaname = 'assessment' AND tablename = 'appeal_facts' ORDER BY indexname")
-    return ([dict(r) for r in columns], [dict(r) for r in indexes],
+    constraints = await db.fetch("SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint "
+                                 "WHERE conrelid = 'assessment.appeal_facts'::regclass ORDER BY conname")
+    return ([dict(r) for r in columns], [dict(r) for r in indexes], [dict(r) for r in constraints],
             await db.fetchval("SELECT pg_get_serial_sequence('assessment.appeal_facts', 'seq')"))
 
 
@@ -129,14 +132,14 @@ async def test_replayed_verdicts_and_totals_equal_the_ones_kept_live(assessment,
     assert {r["role"] for r in live[1]} == {"holder", "returned", "co_handler", "excluded"}
     assert live[3], "the unsigned letter waits for its response window: a pending moment"
     shape = await fact_table_shape(db)
-    assert len(shape[1]) == 4 and shape[2] is not None
+    assert len(shape[1]) == 4 and shape[2] and shape[3] is not None
 
     for in_memory_events, judged_in_memory in ((replay.IN_MEMORY_EVENTS, True), (0, False)):
         stats = await replay.replay(settings, in_memory_events=in_memory_events)
         assert stats["in_memory"] is judged_in_memory and stats["malformed"] == 0
         assert stats["events"] == len(events) + len(more) + 8 + 1
         replayed = await kept_state(db)
-        for name, got, want in zip(("facts", "verdicts", "totals", "moments"), replayed, live, strict=True):
+        for name, got, want in zip(("facts", "verdicts", "totals", "moments", "received letters"), replayed, live, strict=True):
             assert got == want, f"{name} differ after a replay judged {'in memory' if judged_in_memory else 'from the table'}"
         # the in-memory replay loads a new fact table and swaps it in: the same table it replaced
         assert await fact_table_shape(db) == shape

@@ -1,6 +1,6 @@
 """The replay's reader on the real broker: it reads each partition up to the end offset it had
 when opened (what is written afterwards is the live consumer's), gives the facts a plain
-consumer reading the same records gives, in the same order per appeal, and reads exactly an
+consumer reading the same records gives, in the same order per appeal and event type, and reads exactly an
 offset range even where it starts or ends inside a (compressed) record batch."""
 
 import uuid
@@ -21,7 +21,9 @@ def stats() -> Counter[str]:
 
 
 async def consumer_facts(settings, ends: dict[TopicPartition, int]) -> dict:
-    """The facts of every record before `ends`, read by a plain consumer, in order per appeal."""
+    """The facts of every record before `ends`, read by a plain consumer, in order per appeal and
+    event type: a type comes from one topic, so that is log order (the order between topics is
+    the fetches', different for any two readers)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
@@ -34,7 +36,7 @@ async def consumer_facts(settings, ends: dict[TopicPartition, int]) -> dict:
             for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
                 for record in records:
                     if record.offset < ends[tp] and (fact := fact_of_record(tp, record, stats())) is not None:
-                        by_appeal[fact.appeal_id].append(fact)
+                        by_appeal[fact.appeal_id, fact.event_type].append(fact)
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
     finally:
@@ -52,13 +54,13 @@ async def test_the_log_ends_where_it_ended_when_opened_and_gives_the_consumers_f
         by_appeal: dict = defaultdict(list)
         async for batch in log_.facts(read):
             for fact in batch:
-                by_appeal[fact.appeal_id].append(fact)
+                by_appeal[fact.appeal_id, fact.event_type].append(fact)
         ends = log_.ends
     assert read["events"] == 600 and read["malformed"] == read["ignored"] == 0
     assert sum(map(len, by_appeal.values())) == 600
     assert by_appeal == await consumer_facts(settings, ends)
     later = {e.appeal_id for e in events[600:]} - {e.appeal_id for e in events[:600]}
-    assert later and not later & set(by_appeal), "an appeal first written after opening is not read"
+    assert later and not later & {appeal for appeal, _ in by_appeal}, "an appeal first written after opening is not read"
 
     async with Log(settings, CONSUMED_TOPICS) as again:   # opened now, it reads them all
         assert again.events == 700
