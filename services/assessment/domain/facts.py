@@ -6,7 +6,7 @@ logically equal event delivered again under a new event id is the same fact.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 from uuid import UUID
 
@@ -41,11 +41,19 @@ class Fact(NamedTuple):
 
 
 def fact_of(data: ev.Event, event_id: UUID, event_type: str) -> Fact | None:
-    """The fact an event states, or None for events that do not bear on scores."""
+    """The fact an event states, or None for events that do not bear on scores. Its time is
+    the event's instant in UTC, as facts read back from the table are."""
     for kind in type(data).__mro__:  # the payload's own type first: one lookup, not a match per case
         build = _FACTS.get(kind)
         if build is not None:
-            return build(data, event_id, event_type)
+            fact: Fact = build(data, event_id, event_type)
+            moment = fact.occurred_at
+            if moment.tzinfo is not UTC and moment.tzinfo is not None and moment.utcoffset() is not None:
+                # One shared tzinfo: every later comparison, sort and COPY of the time takes
+                # CPython's and asyncpg's same-zone shortcut instead of asking each time's own
+                # zone object (pydantic gives every decoded time one) for its offset.
+                fact = fact._replace(occurred_at=moment.astimezone(UTC))
+            return fact
     return None
 
 
@@ -100,6 +108,6 @@ def problem_with(fact: Fact) -> str | None:
     that depends on the server's local zone, so the same event could score differently."""
     if fact.occurred_at.tzinfo is None or fact.occurred_at.utcoffset() is None:
         return f"{fact.event_type}: the event time has no time zone; send an ISO 8601 time with an offset"
-    # A re-dispatch to the unit that returned the letter is the centre upholding the original
+    # Not refused: a re-dispatch to the unit that returned the letter is the centre upholding the original
     # dispatch (routing's rule "review:upheld"): the unit holds it again, its return counted once.
     return None
