@@ -7,6 +7,7 @@ logically equal event delivered again under a new event id is the same fact.
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import NamedTuple
 from uuid import UUID
 
@@ -40,6 +41,10 @@ class Fact(NamedTuple):
         return period_of(self.occurred_at) if self.kind in RECEIPTS else None
 
 
+_TIME = Fact._fields.index("occurred_at")
+_as_fact = partial(tuple.__new__, Fact)
+
+
 def fact_of(data: ev.Event, event_id: UUID, event_type: str) -> Fact | None:
     """The fact an event states, or None for events that do not bear on scores. Its time is
     the event's instant in UTC, as facts read back from the table are."""
@@ -52,7 +57,8 @@ def fact_of(data: ev.Event, event_id: UUID, event_type: str) -> Fact | None:
                 # One shared tzinfo: every later comparison, sort and COPY of the time takes
                 # CPython's and asyncpg's same-zone shortcut instead of asking each time's own
                 # zone object (pydantic gives every decoded time one) for its offset.
-                fact = fact._replace(occurred_at=moment.astimezone(UTC))
+                # (the same tuple with the time in UTC; NamedTuple._replace's loop cost 1.5 us)
+                fact = _as_fact((*fact[:_TIME], moment.astimezone(UTC), *fact[_TIME + 1:]))
             return fact
     return None
 
