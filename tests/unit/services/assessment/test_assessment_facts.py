@@ -11,10 +11,10 @@ SHENYANG = timezone(timedelta(hours=8))
 
 
 def dispatched(at: datetime) -> ev.AppealDispatched:
-    return ev.AppealDispatched.model_construct(
-        appeal_id=uuid.uuid4(), tracking_number="SY2026040100001", unit_code="SAMR", unit_name="市场监管局",
+    return ev.AppealDispatched(
+        appeal_id=uuid.uuid4(), tracking_number="SY20260401ABCDEFGH", unit_code="SAMR", unit_name="市场监管局",
         unit_group="municipal_department", rule_id="r", appeal_type="consumer_complaint", category="prices",
-        district="heping", dispatched_at=at, co_unit_codes=[], attempt=1)
+        district="heping", dispatched_at=at)
 
 
 def test_the_time_is_the_same_instant_in_utc_and_the_month_shenyangs():
