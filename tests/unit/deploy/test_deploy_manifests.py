@@ -489,6 +489,15 @@ def test_prod_verifies_tokens_with_a_mounted_key_set_and_never_a_shared_secret()
              secret_key="s" * 40, database_url="postgresql://hotline:a-real-password@db/hotline")
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_contact_retention_is_set_where_operators_see_it_and_is_what_the_privacy_notes_state(overlay):
+    config = config_of(render(f"overlays/{overlay}"))["data"]
+    days = int(config["HOTLINE_CONTACT_RETENTION_DAYS"])
+    stated = (ROOT / "docs/personal-data.md").read_text(encoding="utf-8")
+    assert f"`HOTLINE_CONTACT_RETENTION_DAYS` (default **{days}**)" in stated
+    assert 0 < float(config["HOTLINE_CONTACT_RETENTION_CHECK_SECONDS"]) <= 86_400, "checked at least daily"
+
+
 def test_prod_database_connections_fit_the_budget():
     """Worst case: every service at maxReplicaCount plus the rolling update's surge pod, each
     with a full pool, plus the set-up Jobs' one connection each (an init container's single
