@@ -11,7 +11,6 @@ Rendering needs `kubectl` (its built-in kustomize); without it these tests fail 
 are skipped elsewhere.
 """
 
-from typing import NoReturn
 import ast
 import json
 import os
@@ -19,6 +18,7 @@ import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -225,7 +225,7 @@ def test_services_listen_and_are_probed_on_their_own_port(overlay):
         assert container["image"].split("@")[0].split(":")[0].endswith("hotline12345")
         assert [p["containerPort"] for p in container["ports"]] == [port, port + 1000], name
         env = {e["name"]: e for e in container.get("env", [])}
-        assert env["HOTLINE_HTTP_HOST"]["value"] == "0.0.0.0", name
+        assert env["HOTLINE_HTTP_HOST"]["value"] == "0.0.0.0", name  # noqa: S104 - in a pod, all its interfaces are the pod's
         assert env[f"HOTLINE_{service.upper()}_PORT"]["value"] == str(port), name
         probes = {kind: container[kind] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
         assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz", name
@@ -582,7 +582,7 @@ def test_network_policies_deny_by_default_and_allow_only_http_metrics_dns_kafka_
         labels = template["metadata"]["labels"]
         assert deny["podSelector"]["matchLabels"].items() <= labels.items(), f"{where} escapes the default deny"
     opened = set()
-    for name, policy in policies.items():
+    for policy in policies.values():
         for rule in policy["spec"].get("ingress", []):
             for port in rule["ports"]:
                 opened.add(("in", port["port"], port.get("endPort", port["port"]), bool(rule.get("from"))))
