@@ -11,8 +11,10 @@ How it is fast (README "Performance"): the facts are written with COPY while the
 decoded (PostgreSQL works on the other core), into a new table that takes the old one's place
 at the end, indexed once loaded (adapters/fact_table.py), with the received letters noted as the facts come; and a
 log of up to IN_MEMORY_EVENTS events is judged from the facts just read, grouped by appeal in
-memory, instead of reading them back. A bigger log is stored with an idempotent INSERT and judged from the stored facts, in memory
-bounded by one chunk. Both keep the first fact of an identity in log order, as the table does.
+memory, instead of reading them back. A bigger log is loaded into the new table as read,
+repeats of an identity dropped before it is indexed, and judged from the stored facts, in
+memory bounded by one chunk. Both keep the first fact of an identity in log order, as the
+table's primary key does for the consumer.
 """
 
 import asyncio
@@ -20,14 +22,14 @@ import gc
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
 from asyncpg import Connection
 
-from services.assessment.adapters import fact_table, repository
+from services.assessment.adapters import fact_table
 from services.assessment.domain.facts import RECEIPTS, Fact
 from services.assessment.entrypoint import CONSUMED_TOPICS
 from services.assessment.rebuild import let_finish, rebuild, store_verdicts
@@ -40,12 +42,21 @@ log = logging.getLogger(__name__)
 # a replay of 2,000,000 events peaked at 1.48 GB resident. A bigger log is judged from the
 # stored facts instead.
 IN_MEMORY_EVENTS = 2_000_000
-_CLEAR = "DELETE FROM appeal_facts"
 _CLEAR_RECEIVED = "DELETE FROM received_appeals"
+# Each unit's first receipt of an appeal in log order (`seq`), as the consumer notes them.
 _REBUILD_RECEIVED = """
 INSERT INTO received_appeals (appeal_id, unit_code, period, dispatched_at)
-SELECT appeal_id, unit_code, period, occurred_at FROM appeal_facts WHERE period IS NOT NULL
+SELECT appeal_id, unit_code, period, occurred_at FROM appeal_facts WHERE period IS NOT NULL ORDER BY seq
 ON CONFLICT (appeal_id, unit_code) DO NOTHING
+"""
+# A redelivery (a new event id, the same identity) read after the fact: the first stays, as the
+# primary key, not there yet, would have kept it.
+_DROP_REPEATS = f"""
+DELETE FROM {fact_table.REPLACEMENT} f USING (
+    SELECT ctid, row_number() OVER (PARTITION BY appeal_id, kind, unit_code, occurred_at ORDER BY seq) AS n
+    FROM {fact_table.REPLACEMENT}
+) r
+WHERE f.ctid = r.ctid AND r.n > 1
 """
 _RECHECK_CLOSED = "INSERT INTO period_rechecks (period) SELECT period FROM period_closings ON CONFLICT DO NOTHING"
 _FACT_COLUMNS = ["appeal_id", "kind", "unit_code", "occurred_at", "period", "attempt", "level", "flag", "label",
@@ -97,7 +108,8 @@ class _Appeals:
 async def _copy(conn: Connection, facts: list[Fact], received: list[tuple], table: str) -> None:
     """COPY the facts and the received letters. Facts without co-handlers (nearly all) leave
     `co_units` to its default '{}': encoding an empty array costs asyncpg more than all the
-    other columns of the row."""
+    other columns of the row. (So a batch's facts with co-handlers come after the others: only
+    for facts already unique by identity, `_in_log_order` otherwise.)"""
     plain = [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
               f.other_unit, f.tracking_number, f.event_id, f.event_type) for f in facts if not f.co_units]
     await conn.copy_records_to_table(table, records=plain, columns=_PLAIN_COLUMNS)
@@ -109,24 +121,50 @@ async def _copy(conn: Connection, facts: list[Fact], received: list[tuple], tabl
         await conn.copy_records_to_table("received_appeals", records=received, columns=_RECEIVED_COLUMNS)
 
 
+async def _in_log_order(conn: Connection, facts: list[Fact], received: list[tuple], table: str) -> None:
+    """COPY the facts in the order given, so that `seq` numbers them in log order."""
+    await conn.copy_records_to_table(table, columns=_FACT_COLUMNS, records=[
+        (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
+         f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts])
+
+
 async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> tuple[_Appeals, Awaitable[Any]]:
     """COPY the new facts of each batch while the next batch is fetched and decoded; return them
     and the last COPY, still running (the judging starts meanwhile)."""
     appeals = _Appeals()
+
+    def keep(batch: list[Fact]) -> tuple[list[Fact], list[tuple]]:
+        new = appeals.new(batch)
+        return new, appeals.first_receipts(new)
+
+    return appeals, await _load(conn, log_, stats, keep, _copy)
+
+
+async def _store_streaming(conn: Connection, log_: Log, stats: dict[str, Any]) -> None:
+    """COPY every fact as read, repeats of an identity too (`seq` numbers them in log order), in
+    memory bounded by one batch; then keep the first of each identity."""
+    await (await _load(conn, log_, stats, lambda batch: (batch, []), _in_log_order))
+    await conn.execute(_DROP_REPEATS)
+
+
+async def _load(conn: Connection, log_: Log, stats: dict[str, Any],
+                keep: Callable[[list[Fact]], tuple[list[Fact], list[tuple]]],
+                copy: Callable[[Connection, list[Fact], list[tuple], str], Awaitable[None]]) -> Awaitable[Any]:
+    """COPY what `keep` takes of each batch (facts, received letters) into the new fact table
+    while the next batch is fetched and decoded; return the last COPY, still running."""
     writing: asyncio.Future[Any] | None = None
     try:
         async for batch in log_.facts(stats):
-            new = appeals.new(batch)
-            received = appeals.first_receipts(new)
+            facts, received = keep(batch)
             if writing is not None:
                 started = time.perf_counter()
                 await writing
                 stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-            writing = asyncio.ensure_future(_copy(conn, new, received, fact_table.REPLACEMENT))
+            writing = asyncio.ensure_future(copy(conn, facts, received, fact_table.REPLACEMENT))
     except BaseException:
         await let_finish(writing)
         raise
-    return appeals, writing if writing is not None else asyncio.sleep(0)
+    return writing if writing is not None else asyncio.sleep(0)
 
 
 async def _swap_after(conn: Connection, copying: Awaitable[Any], swap: str, stats: dict[str, Any]) -> None:
@@ -195,11 +233,9 @@ async def _replace_all(conn: Connection, opened: Log, stats: dict[str, Any], in_
         swapped = asyncio.ensure_future(_swap_after(conn, copying, swap, stats))
         stats["appeals"] = await store_verdicts(conn, appeals.each(), stats=stats, running=swapped)
     else:
-        clearing = time.perf_counter()
-        await conn.execute(_CLEAR)
-        stats["seconds_clearing"] = time.perf_counter() - clearing
-        async for batch in opened.facts(stats):
-            await repository.store_facts(conn, batch)
+        swap = await fact_table.create_replacement(conn)
+        await _store_streaming(conn, opened, stats)
+        await fact_table.swap_in(conn, swap)
         stats["seconds_reading_and_storing_facts"] = judging = time.perf_counter()
         await conn.execute(_CLEAR_RECEIVED)
         await conn.execute(_REBUILD_RECEIVED)
