@@ -182,7 +182,9 @@ async def test_a_failure_while_rows_are_in_flight_rolls_back_with_its_own_error(
     assert await db.fetchval("SELECT count(*) FROM assessment.appeal_verdicts") == before
 
 
-async def test_a_replay_that_fails_while_reading_leaves_the_old_facts_in_place(settings, db, monkeypatch):
+@pytest.mark.parametrize("in_memory_events", [replay.IN_MEMORY_EVENTS, -1], ids=["judged in memory", "streamed"])
+async def test_a_replay_that_fails_while_reading_leaves_the_old_facts_in_place(settings, db, monkeypatch,
+                                                                               in_memory_events):
     a = uuid.uuid4()
     await db.execute("INSERT INTO assessment.appeal_facts (appeal_id, kind, unit_code, occurred_at, event_id, event_type) "
                      "VALUES ($1, 'accepted', '', $2, $3, 'hotline.appeal.accepted.v1')", a, at(YEAR, MONTH, 2), uuid.uuid4())
@@ -194,7 +196,7 @@ async def test_a_replay_that_fails_while_reading_leaves_the_old_facts_in_place(s
 
     monkeypatch.setattr(replay.Log, "facts", breaks_after_one_batch)
     with pytest.raises(RuntimeError, match="the log broke"):
-        await replay.replay(settings)
+        await replay.replay(settings, in_memory_events=in_memory_events)
     assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts") == before
     assert await db.fetchval("SELECT count(*) FROM assessment.appeal_facts WHERE appeal_id = $1", a) == 1
     assert await fact_table_shape(db) == shape
