@@ -105,27 +105,31 @@ class _Appeals:
             yield appeal_id, list(facts.values())
 
 
-async def _copy(conn: Connection, facts: list[Fact], received: list[tuple], table: str) -> None:
-    """COPY the facts and the received letters. Facts without co-handlers (nearly all) leave
-    `co_units` to its default '{}': encoding an empty array costs asyncpg more than all the
-    other columns of the row. (So a batch's facts with co-handlers come after the others: only
-    for facts already unique by identity, `_in_log_order` otherwise.)"""
+def _row(f: Fact) -> tuple:
+    """A fact in _FACT_COLUMNS order."""
+    return (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
+            f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type)
+
+
+async def _copy(conn: Connection, facts: list[Fact], received: list[tuple]) -> None:
+    """COPY the facts into the new fact table, and the received letters. Facts without
+    co-handlers (nearly all) leave `co_units` to its default '{}': encoding an empty array costs
+    asyncpg more than all the other columns of the row. (So a batch's facts with co-handlers
+    come after the others: only for facts already unique by identity, `_in_log_order` otherwise.)"""
     plain = [(f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
               f.other_unit, f.tracking_number, f.event_id, f.event_type) for f in facts if not f.co_units]
-    await conn.copy_records_to_table(table, records=plain, columns=_PLAIN_COLUMNS)
+    await conn.copy_records_to_table(fact_table.REPLACEMENT, records=plain, columns=_PLAIN_COLUMNS)
     if len(plain) < len(facts):
-        await conn.copy_records_to_table(table, columns=_FACT_COLUMNS, records=[
-            (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
-             f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts if f.co_units])
+        await conn.copy_records_to_table(fact_table.REPLACEMENT, columns=_FACT_COLUMNS,
+                                         records=[_row(f) for f in facts if f.co_units])
     if received:
         await conn.copy_records_to_table("received_appeals", records=received, columns=_RECEIVED_COLUMNS)
 
 
-async def _in_log_order(conn: Connection, facts: list[Fact], received: list[tuple], table: str) -> None:
-    """COPY the facts in the order given, so that `seq` numbers them in log order."""
-    await conn.copy_records_to_table(table, columns=_FACT_COLUMNS, records=[
-        (f.appeal_id, f.kind, f.unit_code, f.occurred_at, f.period, f.attempt, f.level, f.flag, f.label,
-         f.other_unit, list(f.co_units), f.tracking_number, f.event_id, f.event_type) for f in facts])
+async def _in_log_order(conn: Connection, facts: list[Fact], received: list[tuple]) -> None:
+    """COPY the facts into the new fact table in the order given, so that `seq` numbers them in
+    log order (`received` is empty: the streamed path rebuilds the received letters after)."""
+    await conn.copy_records_to_table(fact_table.REPLACEMENT, columns=_FACT_COLUMNS, records=[_row(f) for f in facts])
 
 
 async def _store_in_memory(conn: Connection, log_: Log, stats: dict[str, Any]) -> tuple[_Appeals, Awaitable[Any]]:
@@ -149,7 +153,7 @@ async def _store_streaming(conn: Connection, log_: Log, stats: dict[str, Any]) -
 
 async def _load(conn: Connection, log_: Log, stats: dict[str, Any],
                 keep: Callable[[list[Fact]], tuple[list[Fact], list[tuple]]],
-                copy: Callable[[Connection, list[Fact], list[tuple], str], Awaitable[None]]) -> Awaitable[Any]:
+                copy: Callable[[Connection, list[Fact], list[tuple]], Awaitable[None]]) -> Awaitable[Any]:
     """COPY what `keep` takes of each batch (facts, received letters) into the new fact table
     while the next batch is fetched and decoded; return the last COPY, still running."""
     writing: asyncio.Future[Any] | None = None
@@ -160,7 +164,7 @@ async def _load(conn: Connection, log_: Log, stats: dict[str, Any],
                 started = time.perf_counter()
                 await writing
                 stats["seconds_waiting_for_copy"] += time.perf_counter() - started
-            writing = asyncio.ensure_future(copy(conn, facts, received, fact_table.REPLACEMENT))
+            writing = asyncio.ensure_future(copy(conn, facts, received))
     except BaseException:
         await let_finish(writing)
         raise

@@ -183,16 +183,15 @@ async def test_the_assessment_replay_reads_the_log_as_assessment(provisioned, as
     from services.assessment.bench_events import event_stream
     from services.assessment.entrypoint import CONSUMED_TOPICS
     from services.assessment.replay_log import Log
-    from shared.contracts.envelope import Envelope
+    from tests.integration.helpers import record
 
     events = list(event_stream(60, seed=21))
     producer = AIOKafkaProducer(**client_options(provisioned), acks="all")  # the admin may write every topic
     await producer.start()
     try:
         for event in events:
-            envelope = Envelope.wrap(event, source="/hotline/test")
-            await producer.send(provisioned.topic(event.topic), envelope.body(), key=envelope.key(),
-                                headers=[(k, v.encode()) for k, v in envelope.headers().items()])
+            key, value, headers = record(event)
+            await producer.send(provisioned.topic(event.topic), value, key=key, headers=headers)
         await producer.flush()
     finally:
         await producer.stop()
