@@ -152,7 +152,7 @@ async def answer_word(request: Request, ctx: Context) -> HTMLResponse:
     except ValueError:
         appeal_id = None
     if appeal_id is None or not token or form.get("solved") not in ("true", "false"):
-        return _render("answered.html", lang, 422, word=None, message=(
+        return _render("answered.html", lang, 422, word=None, refusal=(
             "Please use the buttons on the answer page." if lang == "en" else "请通过答复页面上的按钮选择。"))
     said = await _call(ctx, request, f"/v1/appeals/{appeal_id}/answer-feedback",
                        {"answer_token": token, "solved": form.get("solved") == "true"}, {})
@@ -166,4 +166,4 @@ async def answer_word(request: Request, ctx: Context) -> HTMLResponse:
         message = "This answer can no longer be confirmed here." if lang == "en" else "无法在此确认该答复。"
     else:
         message = _refusal(httpx.Response(status), lang)
-    return _render("answered.html", lang, status, word=None, message=message)
+    return _render("answered.html", lang, status, word=None, refusal=message)
